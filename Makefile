@@ -1,0 +1,38 @@
+# Two commands for a fresh clone (see README.md): `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+## run: install, migrate, seed the demo restaurant, start web + worker + beat + Graph sandbox.
+run: $(VENV)/.runtime
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/honcho --procfile Procfile start
+
+## test: install, check PostgreSQL/Redis/Chromium are there, run the whole suite.
+test: $(VENV)/.dev
+	$(BIN)/python scripts/check_services.py
+	scripts/ensure-chromium
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## bench: every benchmark in bench/, figures and ratios side by side.
+bench: $(VENV)/.dev
+	$(BIN)/python -m bench

@@ -1,0 +1,11 @@
+"""The Celery app. Workers, beat and the web process share settings via Django."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("tablecast")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

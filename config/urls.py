@@ -1,0 +1,24 @@
+"""URL layout. Portal pages live under /t/<tenant_slug>/ so the middleware can scope them; the
+URL-enumerating isolation test (tenants/tests/test_isolation.py) checks every pattern here."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from config import health
+
+admin.site.site_header = "Tablecast operations"
+admin.site.site_title = "Tablecast operations"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("", include("tenants.urls_public")),
+    path("", include("social.urls_public")),
+    path("", include("webhooks.urls_public")),
+    path("t/<slug:tenant_slug>/", include("tenants.urls")),
+    path("t/<slug:tenant_slug>/accounts/", include("social.urls")),
+    path("t/<slug:tenant_slug>/library/", include("assets.urls")),
+    path("t/<slug:tenant_slug>/posts/", include("posting.urls")),
+    path("t/<slug:tenant_slug>/inbox/", include("webhooks.urls")),
+]

@@ -1,0 +1,110 @@
+"""Shared fixtures. Like pretix's test suite, fixtures run with scopes disabled (they build
+data for several tenants), while requests under test go through the real middleware and run
+scoped."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from tenants.scoping import scopes_disabled
+
+pytest_plugins = (
+    ["sandbox.pytest_plugin"]
+    if os.path.exists(os.path.join(os.path.dirname(__file__), "sandbox", "pytest_plugin.py"))
+    else []
+)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    with scopes_disabled():
+        return (yield)
+
+
+@pytest.fixture
+def tenant(db):
+    from tenants.testing import make_tenant
+
+    return make_tenant("Trattoria Alba", slug="alba")
+
+
+@pytest.fixture
+def other_tenant(db):
+    from tenants.testing import make_tenant
+
+    return make_tenant("Bistro Bruno", slug="bruno", timezone="America/New_York")
+
+
+@pytest.fixture
+def owner(tenant):
+    from tenants.testing import make_member
+
+    return make_member(tenant, role="owner")
+
+
+@pytest.fixture
+def staff_member(tenant):
+    from tenants.testing import make_member
+
+    return make_member(tenant, role="staff")
+
+
+@pytest.fixture
+def outsider(other_tenant):
+    """The owner of another restaurant: must never see ours (a 404, not a 403)."""
+    from tenants.testing import make_member
+
+    return make_member(other_tenant, role="owner")
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def staff_client(client, staff_member):
+    client.force_login(staff_member)
+    return client
+
+
+@pytest.fixture
+def outsider_client(client, outsider):
+    client.force_login(outsider)
+    return client
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Playwright driving Debian's Chromium (never a downloaded browser)."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(
+                "Chromium is missing: `apt-get install -y chromium` (make test does this as root)."
+            )
+        pytest.skip("Chromium is not installed: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

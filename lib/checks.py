@@ -1,0 +1,1 @@
+"""Deploy checks of our own (RELIABILITY D5)."""

@@ -1,0 +1,64 @@
+"""Runs every portal request inside its tenant's scope (design invariant 1; pretix's
+PermissionMiddleware is the model).
+
+- ``/t/<tenant_slug>/…``: anonymous → login redirect; not a member → 404 (existence is not
+  revealed); member → ``request.tenant`` and ``request.membership`` are set and the view, template
+  rendering included, runs inside ``scope(tenant=…)``.
+- ``/admin/…`` for active staff users: unscoped, so agency operators see every tenant.
+- Everything else runs with no scope, so a tenant-owned query there raises instead of leaking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+
+from tenants.scoping import scopes_disabled, tenant_scope
+
+
+class TenantScopeMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)
+
+        if match.app_name == "admin" or match.namespace == "admin":
+            if request.user.is_active and request.user.is_staff:
+                with scopes_disabled():
+                    return self._respond(request)
+            return self.get_response(request)
+
+        slug = match.kwargs.get("tenant_slug")
+        if slug is None:
+            return self.get_response(request)
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+
+        from tenants.models import Membership
+
+        with scopes_disabled():
+            membership = (
+                Membership.objects.select_related("tenant")
+                .filter(tenant__slug=slug, user=request.user)
+                .first()
+            )
+        if membership is None:
+            raise Http404("No such restaurant.")
+        request.tenant = membership.tenant
+        request.membership = membership
+        with tenant_scope(membership.tenant):
+            return self._respond(request)
+
+    def _respond(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # TemplateResponse renders lazily; render now, inside the scope.
+        if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
+            response.render()
+        return response

@@ -1,0 +1,175 @@
+"""The restaurant (tenant), who belongs to it, and the base class every tenant-owned model uses."""
+
+from __future__ import annotations
+
+import itertools
+import zoneinfo
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tenants.scoping import TenantScopedManager
+
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAY_NAMES = dict(
+    zip(
+        WEEKDAYS,
+        ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+        strict=True,
+    )
+)
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _(
+                "%(value)s is not a time zone we know. Pick one like Europe/Rome or America/New_York."
+            ),
+            params={"value": value},
+        )
+
+
+def _parse_hhmm(value: Any) -> int:
+    if not isinstance(value, str) or len(value) != 5 or value[2] != ":":
+        raise ValueError
+    hours, minutes = int(value[:2]), int(value[3:])
+    if not (0 <= hours <= 24 and 0 <= minutes < 60) or (hours == 24 and minutes):
+        raise ValueError
+    return hours * 60 + minutes
+
+
+def validate_opening_hours(value: Any) -> None:
+    """Opening hours: ``{"mon": [{"open": "12:00", "close": "15:00"}, …], …, "sun": []}``.
+
+    Every weekday is present; an empty list means closed that day. A close time earlier than the
+    open time means the slot runs past midnight (a bar open 18:00–02:00). Slots must not overlap.
+    """
+    if not isinstance(value, dict):
+        raise ValidationError(_("Opening hours must list each weekday."))
+    unknown = set(value) - set(WEEKDAYS)
+    if unknown:
+        raise ValidationError(
+            _("Unknown weekday(s): %(days)s."), params={"days": ", ".join(sorted(unknown))}
+        )
+    for day in WEEKDAYS:
+        slots = value.get(day)
+        if not isinstance(slots, list):
+            raise ValidationError(
+                _("%(day)s is missing: give its opening times or mark it closed."),
+                params={"day": WEEKDAY_NAMES[day]},
+            )
+        spans = []
+        for slot in slots:
+            try:
+                if not isinstance(slot, dict) or set(slot) != {"open", "close"}:
+                    raise ValueError
+                start, end = _parse_hhmm(slot["open"]), _parse_hhmm(slot["close"])
+            except (ValueError, TypeError):
+                raise ValidationError(
+                    _("%(day)s: each opening needs an open and a close time as HH:MM."),
+                    params={"day": WEEKDAY_NAMES[day]},
+                ) from None
+            if start == end:
+                raise ValidationError(
+                    _("%(day)s: an opening cannot start and end at the same time."),
+                    params={"day": WEEKDAY_NAMES[day]},
+                )
+            spans.append((start, end if end > start else end + 24 * 60))
+        spans.sort()
+        for (_s1, e1), (s2, _e2) in itertools.pairwise(spans):
+            if s2 < e1:
+                raise ValidationError(
+                    _("%(day)s: two openings overlap."), params={"day": WEEKDAY_NAMES[day]}
+                )
+
+
+def default_opening_hours() -> dict[str, list[dict[str, str]]]:
+    return {day: [] for day in WEEKDAYS}
+
+
+class Tenant(models.Model):
+    """A restaurant: the unit of isolation, and the profile the AI writer and auto-replies use."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    address = models.CharField(max_length=255, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    website = models.URLField(blank=True)
+    cuisine = models.CharField(max_length=120, blank=True)
+    description = models.TextField(
+        blank=True, max_length=1000, help_text="A short description, in your own words."
+    )
+    opening_hours = models.JSONField(
+        default=default_opening_hours, validators=[validate_opening_hours]
+    )
+    menu_highlights = models.TextField(
+        blank=True, max_length=2000, help_text="Dishes and drinks you are proud of, one per line."
+    )
+    tone_of_voice = models.CharField(
+        max_length=255, blank=True, help_text="How you sound: e.g. warm, playful, family-run."
+    )
+    language = models.CharField(max_length=12, default="en", choices=settings.LANGUAGES)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Membership(models.Model):
+    """A user's place in a restaurant. Owners manage members and connections; staff do the rest."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        STAFF = "staff", _("Staff")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Scoped like every model with a tenant FK: listing a user's restaurants across tenants
+    # (the switcher, the middleware) says so explicitly with scopes_disabled().
+    objects = TenantScopedManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "tenant"], name="membership_unique_user_tenant")
+        ]
+        ordering = ["tenant__name", "user__email"]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.tenant} ({self.role})"
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == self.Role.OWNER
+
+
+class TenantOwned(models.Model):
+    """Base of every tenant-owned model: a direct tenant FK and a manager that fails closed.
+
+    Queries through ``objects`` raise `ScopeError` unless a tenant scope is active (the portal
+    middleware and `TenantTask` provide it); inside a scope they only see that tenant's rows.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=True)
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        abstract = True

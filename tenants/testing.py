@@ -1,0 +1,36 @@
+"""Builders for tests (used by every app's tests and by the demo seed)."""
+
+from __future__ import annotations
+
+import itertools
+
+from django.contrib.auth import get_user_model
+
+from tenants.models import Membership, Tenant, default_opening_hours
+from tenants.scoping import scopes_disabled
+
+_counter = itertools.count(1)
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_tenant(name: str | None = None, **fields) -> Tenant:
+    n = next(_counter)
+    name = name or f"Trattoria {n}"
+    fields.setdefault("slug", f"{name.lower().replace(' ', '-')}-{n}")
+    fields.setdefault("timezone", "Europe/Rome")
+    fields.setdefault("opening_hours", default_opening_hours())
+    return Tenant.objects.create(name=name, **fields)
+
+
+def make_user(email: str | None = None, password: str = PASSWORD, **fields):
+    email = email or f"user{next(_counter)}@example.com"
+    return get_user_model().objects.create_user(
+        username=email, email=email, password=password, **fields
+    )
+
+
+def make_member(tenant: Tenant, user=None, role: str = Membership.Role.OWNER):
+    user = user or make_user()
+    with scopes_disabled():
+        Membership.objects.create(tenant=tenant, user=user, role=role)
+    return user
