@@ -5,10 +5,8 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 TABLECAST_ENV=production
 WORKDIR /app
 
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends libheif1 \
-    && rm -rf /var/lib/apt/lists/* \
-    && useradd --create-home --uid 1000 tablecast
+# pillow-heif and psycopg[binary] ship their libraries in their wheels: no apt packages needed.
+RUN useradd --create-home --uid 1000 tablecast
 
 COPY requirements.txt .
 RUN pip install -r requirements.txt
