@@ -1,0 +1,314 @@
+"""The only module that decodes images (RELIABILITY §5, U2–U5).
+
+- `sniff` decides the type from magic bytes (never the name or the client's MIME type) and only
+  allows JPEG, PNG, WebP and HEIC/HEIF.
+- `open_checked` opens with Pillow restricted to that one format, checks the pixel count from the
+  header *before* decoding (``ASSET_MAX_PIXELS``), turns Pillow's bomb warning into an error and
+  decodes fully, so truncated files are refused.
+- `normalise` applies EXIF orientation, converts to sRGB and re-encodes: EXIF/GPS, XMP, comments
+  and bytes appended after the image do not survive.
+- `make_renditions` produces the grid thumbnail, the web-size image and the Instagram rendition
+  (sRGB JPEG ≤ 8 MB, width ≤ 1440 px, aspect ratio inside 4:5 … 1.91:1 by crop around a focal
+  point or by padding with a colour).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+from dataclasses import dataclass
+from typing import IO
+
+from django.conf import settings
+from PIL import Image, ImageCms, ImageOps
+
+# Pillow format name → (stored format, content type, extension). HEIC is stored as JPEG:
+# browsers and Facebook cannot show HEIC.
+FORMATS = {
+    "JPEG": ("JPEG", "image/jpeg", "jpg"),
+    "PNG": ("PNG", "image/png", "png"),
+    "WEBP": ("WEBP", "image/webp", "webp"),
+    "HEIF": ("JPEG", "image/jpeg", "jpg"),
+}
+HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+
+INSTAGRAM_MIN_RATIO = 4 / 5
+INSTAGRAM_MAX_RATIO = 1.91
+INSTAGRAM_MAX_WIDTH = 1440
+INSTAGRAM_MAX_BYTES = 8 * 1024 * 1024
+WEB_MAX_SIDE = 1600
+THUMB_MAX_SIDE = 480
+JPEG_QUALITY = 88
+
+_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+class ImageRejected(ValueError):
+    """An upload we refuse; ``message`` is shown to the restaurant as is."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Encoded:
+    data: bytes
+    width: int
+    height: int
+    content_type: str
+    ext: str
+
+
+@dataclass
+class Normalised:
+    """The re-encoded original plus the decoded pixels (kept for inline renditions)."""
+
+    encoded: Encoded
+    source_format: str
+    image: Image.Image
+
+
+def sniff(head: bytes) -> str:
+    """The Pillow format name of an allowed image, from its first bytes; else `ImageRejected`."""
+    if not head:
+        raise ImageRejected("The file is empty.", "empty")
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
+        return "HEIF"
+    raise ImageRejected(
+        "This is not a photo we can use: upload a JPEG, PNG, WebP or HEIC image.", "type"
+    )
+
+
+def _too_many_pixels(width: int, height: int) -> ImageRejected:
+    limit_mp = settings.ASSET_MAX_PIXELS / 1_000_000
+    return ImageRejected(
+        f"This image is {width:,} × {height:,} pixels; the limit is {limit_mp:g} megapixels. "
+        "Export it smaller and try again.",
+        "pixels",
+    )
+
+
+def open_checked(fileobj: IO[bytes], *, draft_size: tuple[int, int] | None = None) -> Image.Image:
+    """Open, check and fully decode an image. Only the header is read before the pixel check.
+
+    ``draft_size`` lets JPEG decoding scale down by 1/2, 1/4 or 1/8 while staying at least that
+    big (Pillow's ``draft``), which is much faster for renditions of large photos.
+    """
+    fileobj.seek(0)
+    fmt = sniff(fileobj.read(32))
+    fileobj.seek(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            img = Image.open(fileobj, formats=[fmt])
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise _too_many_pixels(*_header_size(fileobj)) from None
+        except Exception:
+            raise ImageRejected(
+                "We could not read this image: the file is damaged or not really a "
+                "JPEG, PNG, WebP or HEIC.",
+                "corrupt",
+            ) from None
+        width, height = img.size
+        if width <= 0 or height <= 0:
+            raise ImageRejected("This image has no pixels.", "corrupt")
+        if width * height > settings.ASSET_MAX_PIXELS:
+            raise _too_many_pixels(width, height)
+        if draft_size and img.format in {"JPEG", "MPO"}:
+            img.draft("RGB", draft_size)
+        try:
+            img.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise _too_many_pixels(width, height) from None
+        except Exception:
+            raise ImageRejected(
+                "This image is incomplete or damaged (was the upload cut off?). "
+                "Try exporting it again.",
+                "truncated",
+            ) from None
+    if img.format == "MPO":  # iPhone JPEGs with a depth map: the first frame is the photo
+        img.format = "JPEG"
+    return img
+
+
+def _header_size(fileobj: IO[bytes]) -> tuple[int, int]:
+    """Width and height for the error message when Pillow refused at open (PNG IHDR only)."""
+    fileobj.seek(0)
+    head = fileobj.read(24)
+    if head[12:16] == b"IHDR":
+        return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    return 0, 0
+
+
+def _to_srgb(img: Image.Image) -> Image.Image:
+    has_alpha = img.mode in {"RGBA", "LA", "PA"} or (
+        img.mode == "P" and "transparency" in img.info
+    )
+    out_mode = "RGBA" if has_alpha else ("L" if img.mode in {"L", "1"} else "RGB")
+    icc = img.info.get("icc_profile")
+    if icc:
+        try:
+            profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            if "srgb" not in (ImageCms.getProfileDescription(profile) or "").lower():
+                if img.mode not in {"RGB", "RGBA", "CMYK", "L"}:
+                    img = img.convert("RGBA" if has_alpha else "RGB")
+                    out_mode = img.mode
+                return ImageCms.profileToProfile(
+                    img, profile, _SRGB, outputMode=out_mode if out_mode != "L" else "RGB"
+                )
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # a broken profile: fall back to a plain conversion
+    if img.mode != out_mode:
+        img = img.convert(out_mode)
+    return img
+
+
+def _encode(img: Image.Image, fmt: str, *, quality: int = JPEG_QUALITY) -> Encoded:
+    _, content_type, ext = FORMATS[fmt]
+    if fmt == "JPEG" and img.mode not in {"RGB", "L"}:
+        img = _flatten(img, "#ffffff")
+    buf = io.BytesIO()
+    if fmt == "JPEG":
+        img.save(buf, "JPEG", quality=quality, subsampling="4:2:0")
+    elif fmt == "PNG":
+        img.save(buf, "PNG", compress_level=6)
+    else:
+        img.save(buf, "WEBP", quality=quality, method=4)
+    return Encoded(buf.getvalue(), img.width, img.height, content_type, ext)
+
+
+def _flatten(img: Image.Image, colour: str) -> Image.Image:
+    if img.mode in {"RGB", "L"}:
+        return img
+    rgba = img.convert("RGBA")
+    background = Image.new("RGB", img.size, colour)
+    background.paste(rgba, mask=rgba.getchannel("A"))
+    return background
+
+
+def normalise(fileobj: IO[bytes]) -> Normalised:
+    """Validate and re-encode an upload; raises `ImageRejected` with a sentence for the user."""
+    img = open_checked(fileobj)
+    source_format = img.format or "JPEG"
+    ImageOps.exif_transpose(img, in_place=True)
+    img = _to_srgb(img)
+    stored_format = FORMATS[source_format][0]
+    return Normalised(
+        encoded=_encode(img, stored_format), source_format=source_format, image=img
+    )
+
+
+def _fit(width: int, height: int, max_side: int) -> tuple[int, int]:
+    scale = min(1.0, max_side / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def instagram_crop_box(
+    width: int, height: int, focal_x: float, focal_y: float
+) -> tuple[int, int, int, int]:
+    """The largest box inside the image with a ratio in 4:5 … 1.91:1, centred on the focal point
+    as far as the edges allow."""
+    ratio = width / height
+    if ratio < INSTAGRAM_MIN_RATIO:
+        box_w, box_h = width, min(height, math.floor(width / INSTAGRAM_MIN_RATIO))
+    elif ratio > INSTAGRAM_MAX_RATIO:
+        box_w, box_h = min(width, math.floor(height * INSTAGRAM_MAX_RATIO)), height
+    else:
+        return 0, 0, width, height
+    left = round(min(max(focal_x * width - box_w / 2, 0), width - box_w))
+    top = round(min(max(focal_y * height - box_h / 2, 0), height - box_h))
+    return left, top, left + box_w, top + box_h
+
+
+def _instagram(
+    img: Image.Image, *, focal_x: float, focal_y: float, mode: str, pad_color: str
+) -> Encoded:
+    width, height = img.size
+    if mode == "pad":
+        ratio = width / height
+        canvas_w, canvas_h = width, height
+        if ratio < INSTAGRAM_MIN_RATIO:
+            canvas_w = math.ceil(height * INSTAGRAM_MIN_RATIO)
+        elif ratio > INSTAGRAM_MAX_RATIO:
+            canvas_h = math.ceil(width / INSTAGRAM_MAX_RATIO)
+        scale = min(1.0, INSTAGRAM_MAX_WIDTH / canvas_w)
+        out_w, out_h = max(1, math.floor(canvas_w * scale)), max(1, math.floor(canvas_h * scale))
+        inner = img.resize(
+            (max(1, round(width * scale)), max(1, round(height * scale))),
+            Image.Resampling.LANCZOS,
+            reducing_gap=3.0,
+        )
+        canvas = Image.new("RGB", (out_w, out_h), pad_color)
+        inner = _flatten(inner, pad_color).convert("RGB")
+        canvas.paste(inner, ((out_w - inner.width) // 2, (out_h - inner.height) // 2))
+        out = canvas
+    else:
+        box = instagram_crop_box(width, height, focal_x, focal_y)
+        box_w, box_h = box[2] - box[0], box[3] - box[1]
+        scale = min(1.0, INSTAGRAM_MAX_WIDTH / box_w)
+        # Keep the ratio inside the limits after rounding: round the long side down.
+        out_w = max(1, math.floor(box_w * scale))
+        out_h = max(1, math.floor(box_h * scale))
+        if out_w / out_h < INSTAGRAM_MIN_RATIO:
+            out_h = math.floor(out_w / INSTAGRAM_MIN_RATIO)
+        elif out_w / out_h > INSTAGRAM_MAX_RATIO:
+            out_w = math.floor(out_h * INSTAGRAM_MAX_RATIO)
+        out = img.resize((out_w, out_h), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+        out = _flatten(out, "#ffffff")
+    if out.mode != "RGB":
+        out = out.convert("RGB")
+    quality = JPEG_QUALITY
+    encoded = _encode(out, "JPEG", quality=quality)
+    while len(encoded.data) > INSTAGRAM_MAX_BYTES and quality > 40:
+        quality -= 10
+        encoded = _encode(out, "JPEG", quality=quality)
+    return encoded
+
+
+def rendition_draft_size(width: int, height: int) -> tuple[int, int]:
+    """The smallest decode size (for JPEG ``draft``) that still gives full-quality renditions."""
+    box = instagram_crop_box(width, height, 0.5, 0.5)
+    scale = max(WEB_MAX_SIDE / max(width, height), INSTAGRAM_MAX_WIDTH / (box[2] - box[0]))
+    scale = min(1.0, scale)
+    return math.ceil(width * scale), math.ceil(height * scale)
+
+
+def make_renditions(
+    img: Image.Image,
+    *,
+    focal_x: float = 0.5,
+    focal_y: float = 0.5,
+    mode: str = "crop",
+    pad_color: str = "#ffffff",
+    kinds: tuple[str, ...] = ("thumb", "web", "instagram"),
+) -> dict[str, Encoded]:
+    """Renditions of a decoded, oriented sRGB image (from `normalise` or `open_checked`)."""
+    out: dict[str, Encoded] = {}
+    if "web" in kinds or "thumb" in kinds:
+        web = img.resize(
+            _fit(img.width, img.height, WEB_MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0
+        )
+        if "web" in kinds:
+            out["web"] = _encode(web, "JPEG")
+        if "thumb" in kinds:
+            thumb = web.resize(_fit(web.width, web.height, THUMB_MAX_SIDE), Image.Resampling.LANCZOS)
+            out["thumb"] = _encode(thumb, "JPEG", quality=80)
+    if "instagram" in kinds:
+        out["instagram"] = _instagram(
+            img, focal_x=focal_x, focal_y=focal_y, mode=mode, pad_color=pad_color
+        )
+    return out
+
+
+def sniff_stored(data: bytes) -> str:
+    """The content type of bytes we stored ourselves (used when serving, with nosniff)."""
+    return FORMATS[sniff(data[:32])][1]

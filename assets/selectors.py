@@ -1,0 +1,186 @@
+"""Reads of the asset library, including the two functions the posting code calls:
+
+- ``asset_instagram_url(*, asset) -> str``: the URL Meta fetches the Instagram rendition from.
+  ``PUBLIC_MEDIA_BASE_URL`` + ``/public/ig/<unguessable token>.jpg`` when that setting is set;
+  otherwise a presigned S3 URL (≤ 15 minutes) when media is on S3; otherwise ``SITE_URL`` + the
+  same public path. Raises `RenditionNotReady` while renditions are being made.
+- ``asset_rendition_bytes(*, asset, kind) -> bytes``: a rendition's bytes ("thumb", "web",
+  "instagram") or the stored original ("original"), e.g. for Facebook photo uploads.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.urls import reverse
+
+from assets.models import Asset, Folder, Rendition, Tag
+from tenants.models import Tenant
+
+SORTS = {
+    "newest": ("Newest", [F("created_at").desc(), F("id").desc()]),
+    "most_used": (
+        "Most used",
+        [F("times_used").desc(), F("last_used_at").desc(nulls_last=True), F("id").desc()],
+    ),
+    "least_posted": (
+        "Least recently posted",
+        [F("last_posted_at").asc(nulls_first=True), F("created_at").asc(), F("id").asc()],
+    ),
+}
+
+
+class RenditionNotReady(Exception):
+    """The asset's renditions are still being made (or failed); try again later."""
+
+
+def tenant_storage_used(*, tenant: Tenant) -> int:
+    """Bytes the tenant's originals and renditions take in storage."""
+    originals = Asset.objects.filter(tenant=tenant).aggregate(n=Sum("bytes"))["n"] or 0
+    renditions = Rendition.objects.filter(tenant=tenant).aggregate(n=Sum("bytes"))["n"] or 0
+    return originals + renditions
+
+
+def _search(qs: QuerySet[Asset], q: str) -> QuerySet[Asset]:
+    words = re.findall(r"\w+", q)[:10]
+    if not words:
+        return qs
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        # Prefix matching ("brun" finds "brunch"); \w+ words cannot carry tsquery operators.
+        query = SearchQuery(
+            " & ".join(f"{w}:*" for w in words), search_type="raw", config="simple"
+        )
+        return qs.annotate(search=SearchVector("search_text", config="simple")).filter(
+            search=query
+        )
+    for word in words:
+        qs = qs.filter(search_text__icontains=word)
+    return qs
+
+
+@dataclass
+class AssetFilters:
+    q: str = ""
+    folder: Folder | None = None
+    unfiled: bool = False
+    tag: Tag | None = None
+    orientation: str = ""
+    used: str = ""
+    sort: str = "newest"
+
+
+def asset_list(*, tenant: Tenant, filters: AssetFilters | None = None) -> QuerySet[Asset]:
+    """The library grid's query: one query for the page of assets, one for their tags."""
+    f = filters or AssetFilters()
+    qs = Asset.objects.filter(tenant=tenant)
+    qs = _search(qs, f.q)
+    if f.folder is not None:
+        qs = qs.filter(folder=f.folder)
+    elif f.unfiled:
+        qs = qs.filter(folder__isnull=True)
+    if f.tag is not None:
+        qs = qs.filter(pk__in=Asset.objects.filter(tenant=tenant, tags=f.tag).values("pk"))
+    if f.orientation == "portrait":
+        qs = qs.filter(height__gt=F("width"))
+    elif f.orientation == "landscape":
+        qs = qs.filter(width__gt=F("height"))
+    elif f.orientation == "square":
+        qs = qs.filter(width=F("height"))
+    if f.used == "used":
+        qs = qs.filter(times_used__gt=0)
+    elif f.used == "unused":
+        qs = qs.filter(times_used=0)
+    order = SORTS.get(f.sort, SORTS["newest"])[1]
+    return qs.order_by(*order).prefetch_related("tags")
+
+
+@dataclass
+class FolderNode:
+    folder: Folder
+    depth: int
+    asset_count: int
+
+
+def folder_tree(*, tenant: Tenant) -> list[FolderNode]:
+    """The tenant's folders in display order (depth-first), with asset counts; one query."""
+    folders = list(
+        Folder.objects.filter(tenant=tenant).annotate(asset_count=Count("assets")).order_by("name")
+    )
+    by_parent: dict[int | None, list[Folder]] = {}
+    for folder in folders:
+        by_parent.setdefault(folder.parent_id, []).append(folder)
+    out: list[FolderNode] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for folder in by_parent.get(parent_id, []):
+            out.append(FolderNode(folder, depth, folder.asset_count))
+            walk(folder.pk, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def tag_suggestions(*, tenant: Tenant, prefix: str = "", limit: int = 12) -> list[str]:
+    qs = Tag.objects.filter(tenant=tenant)
+    if prefix:
+        qs = qs.filter(name__istartswith=prefix.strip().lstrip("#"))
+    return list(qs.order_by("name").values_list("name", flat=True)[:limit])
+
+
+def folder_for_tenant(*, tenant: Tenant, folder_id) -> Folder | None:
+    return Folder.objects.filter(tenant=tenant, pk=folder_id).first()
+
+
+def rendition_for(*, asset: Asset, kind: str) -> Rendition | None:
+    return Rendition.objects.filter(tenant=asset.tenant_id, asset=asset, kind=kind).first()
+
+
+def _is_s3(storage) -> bool:
+    try:
+        from storages.backends.s3 import S3Storage
+    except ImportError:  # pragma: no cover - django-storages is a runtime requirement
+        return False
+    return isinstance(storage, S3Storage)
+
+
+def asset_instagram_url(*, asset: Asset) -> str:
+    """The public URL of the asset's Instagram rendition (see the module docstring)."""
+    rendition = rendition_for(asset=asset, kind=Rendition.Kind.INSTAGRAM)
+    if rendition is None:
+        raise RenditionNotReady(f"Asset {asset.pk} has no Instagram rendition yet.")
+    storage = storages["default"]
+    path = reverse("assets_public:instagram", kwargs={"token": rendition.public_token})
+    if settings.PUBLIC_MEDIA_BASE_URL:
+        return settings.PUBLIC_MEDIA_BASE_URL.rstrip("/") + path
+    if _is_s3(storage):
+        expire = min(int(getattr(settings, "AWS_QUERYSTRING_EXPIRE", 900) or 900), 900)
+        return storage.url(rendition.key, expire=expire)
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def asset_rendition_bytes(*, asset: Asset, kind: str) -> bytes:
+    """The bytes of a rendition ("thumb", "web", "instagram") or of the original ("original")."""
+    if kind == "original":
+        key = asset.key
+    else:
+        rendition = rendition_for(asset=asset, kind=kind)
+        if rendition is None:
+            raise RenditionNotReady(f"Asset {asset.pk} has no {kind} rendition yet.")
+        key = rendition.key
+    with storages["default"].open(key, "rb") as fh:
+        return fh.read()
+
+
+def tag_counts(*, tenant: Tenant) -> QuerySet[Tag]:
+    return (
+        Tag.objects.filter(tenant=tenant)
+        .annotate(n=Count("assets", filter=Q(assets__tenant=tenant)))
+        .order_by("name")
+    )
