@@ -1,0 +1,343 @@
+"""Publishing: Page feed posts and photos, deletes, Instagram containers, media_publish
+and content_publishing_limit (graph-api.md §5, checklist "Publishing")."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from sandbox.context import Ctx
+from sandbox.errors import GraphError, invalid_param
+from sandbox.fields import EdgeList
+from sandbox.images import FetchError, fetch_error, fetch_url, inspect_image, is_plain_jpeg
+from sandbox.nodes import POST, container_status, visible_posts
+from sandbox.state import Container, IGAccount, IGMedia, Page, Photo, Post, random_digits
+
+SCHEDULE_MIN = 600  # §5: 10 minutes ahead ...
+SCHEDULE_MAX = 30 * 86400  # ... to 30 days ahead [C]
+MAX_CAPTION = 2200
+MAX_HASHTAGS = 30  # configurable: some vendors report 5 [U]
+MAX_MENTIONS = 20
+RATIO_MIN, RATIO_MAX = 0.8, 1.91
+
+
+def _schedule(ctx: Ctx, published: bool) -> int | None:
+    """`scheduled_publish_time` needs `published=false` and 600 s – 30 d ahead (§5)."""
+    raw = ctx.param("scheduled_publish_time")
+    if raw in (None, ""):
+        return None
+    try:
+        when = int(raw)
+    except ValueError:
+        try:
+            when = int(datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp())
+        except ValueError as exc:
+            raise invalid_param("(#100) The specified scheduled publish time is invalid.") from exc
+    if published:
+        raise invalid_param("(#100) Cannot specify a scheduled publish time on a published post")
+    ahead = when - ctx.world.now()
+    if not SCHEDULE_MIN <= ahead <= SCHEDULE_MAX:
+        raise invalid_param("(#100) The specified scheduled publish time is invalid.")
+    return when
+
+
+def _new_post(ctx: Ctx, page: Page, **fields: Any) -> Post:
+    post = Post(id=f"{page.id}_{random_digits(16, '12')}", page_id=page.id, created_time=int(ctx.world.now()), **fields)
+    ctx.world.posts[post.id] = post
+    if post.published:
+        ctx.world.emit_feed(page.id, ctx.world.feed_value(post, "add"))
+    return post
+
+
+def post_feed(ctx: Ctx, page: Page) -> dict[str, Any]:
+    """POST /{page}/feed: message, link, published, scheduled_publish_time, attached_media;
+    duplicate consecutive message → 506 (§5)."""
+    _token, page = ctx.page_token_for(page.id, "pages_manage_posts", "pages_read_engagement")
+    message = ctx.param("message") or ""
+    link = ctx.param("link")
+    attached = ctx.json_param("attached_media") or []
+    published = ctx.flag("published", True)
+    scheduled = _schedule(ctx, published)
+    if not (message or link or attached):
+        raise invalid_param("(#100) Missing message or attachment")
+    world = ctx.world
+    with world.lock:
+        previous = [p for p in world.posts.values() if p.page_id == page.id and not p.deleted and p.from_app]
+        if message and previous and previous[-1].message == message:
+            raise GraphError(506)
+        photo_ids = []
+        for item in attached if isinstance(attached, list) else [attached]:
+            photo = world.photos.get(str(item.get("media_fbid")) if isinstance(item, dict) else "")
+            if photo is None or photo.page_id != page.id or photo.published or photo.post_id:
+                raise invalid_param("(#100) attached_media must name unpublished photos of this Page")
+            photo_ids.append(photo.id)
+        post = _new_post(
+            ctx,
+            page,
+            message=message,
+            kind="photo" if photo_ids else "status",
+            published=published,
+            link=link,
+            scheduled_publish_time=scheduled,
+            photo_ids=photo_ids,
+        )
+        for photo_id in photo_ids:
+            world.photos[photo_id].post_id = post.id
+    return {"id": post.id}
+
+
+def post_photos(ctx: Ctx, page: Page) -> dict[str, Any]:
+    """POST /{page}/photos with `url` or a multipart `source`; the bytes must decode as an
+    image; `published=false` makes an unpublished photo for attached_media (§5)."""
+    _token, page = ctx.page_token_for(page.id, "pages_manage_posts", "pages_read_engagement")
+    upload = ctx.files.get("source")
+    url = ctx.param("url")
+    if upload is not None:
+        data = upload.read()
+    elif url:
+        try:
+            data = fetch_url(url, allow=ctx.world.config.fetch_allow_hosts, timeout=ctx.world.config.fetch_timeout)
+        except FetchError as exc:
+            raise GraphError(324, f"(#324) Missing or invalid image file: {exc}") from exc
+    else:
+        raise GraphError(324, "(#324) Requires upload file")
+    info = inspect_image(data)
+    if info is None:
+        raise GraphError(324, "(#324) Missing or invalid image file")
+    caption = ctx.param("caption") or ctx.param("message") or ""
+    published = ctx.flag("published", True)
+    scheduled = _schedule(ctx, published)
+    world = ctx.world
+    with world.lock:
+        photo = Photo(
+            id=random_digits(16, "12"),
+            page_id=page.id,
+            caption=caption,
+            published=published,
+            created_time=int(world.now()),
+            width=info.width,
+            height=info.height,
+            content_type=info.content_type,
+            source_url=url,
+            data=data,
+        )
+        world.photos[photo.id] = photo
+        result: dict[str, Any] = {"id": photo.id}
+        if published or scheduled:
+            post = _new_post(
+                ctx, page, message=caption, kind="photo", published=published,
+                scheduled_publish_time=scheduled, photo_ids=[photo.id],
+            )
+            photo.post_id = post.id
+            result["post_id"] = post.id
+    return result
+
+
+def scheduled_posts(ctx: Ctx, page: Page) -> dict[str, Any]:
+    from sandbox.graph import edge_list
+
+    ctx.page_for(page.id)
+    posts = [p for p in visible_posts(ctx.world, page.id, published=False) if p.scheduled_publish_time]
+    return edge_list(ctx, EdgeList(POST, posts, lambda p: p.id))
+
+
+def delete_object(ctx: Ctx, obj: Any) -> dict[str, Any]:
+    """DELETE /{post-id}, /{photo-id}, /{comment-id}: Page token needed; a feed `remove`
+    event is emitted for posts."""
+    world = ctx.world
+    kind = type(obj).__name__
+    page_id = obj.page_id if hasattr(obj, "page_id") else None
+    if kind in ("Post", "Photo") and page_id:
+        ctx.page_token_for(page_id, "pages_manage_posts")
+        with world.lock:
+            post = obj if kind == "Post" else world.posts.get(obj.post_id or "")
+            if kind == "Photo":
+                world.photos.pop(obj.id, None)
+            if post is not None and not post.deleted:
+                post.deleted = True
+                if post.published:
+                    world.emit_feed(post.page_id, world.feed_value(post, "remove"))
+        return {"success": True}
+    if kind == "Comment":
+        token = ctx.authenticate()
+        if token.kind != "page" or token.page_id != obj.page_id:
+            raise GraphError(200, "(#200) Deleting a comment needs a Page token of its Page")
+        with world.lock:
+            world.comments.pop(obj.id, None)
+        return {"success": True}
+    raise GraphError(100, "(#100) Unsupported delete request.", type="GraphMethodException")
+
+
+# -- Instagram ------------------------------------------------------------------------------
+def _ig_publisher(ctx: Ctx, ig: IGAccount) -> None:
+    """Instagram publishing needs instagram_basic + instagram_content_publish and access to
+    the linked Page (§5)."""
+    token = ctx.authenticate()
+    ctx.page_for(ig.page_id)
+    ctx.require_scopes(token, "instagram_basic", "instagram_content_publish", code=10)
+
+
+def check_caption(caption: str) -> None:
+    """§5: ≤ 2,200 characters, ≤ 30 hashtags, ≤ 20 @-tags."""
+    if len(caption) > MAX_CAPTION or len(re.findall(r"#\w", caption)) > MAX_HASHTAGS:
+        raise GraphError(36004, subcode=2207010)
+    if len(re.findall(r"@\w", caption)) > MAX_MENTIONS:
+        raise GraphError(100, subcode=2207040)
+
+
+def _fetch_ig_image(ctx: Ctx, url: str, *, check_ratio: bool) -> tuple[bytes, int, int]:
+    """Fetch image_url like Meta and validate: JPEG only, ≤ 8 MiB, ratio 0.8–1.91 (§5)."""
+    config = ctx.world.config
+    try:
+        data = fetch_url(url, allow=config.fetch_allow_hosts, timeout=config.fetch_timeout)
+    except FetchError as exc:
+        raise fetch_error(exc) from exc
+    if len(data) > 8 * 1024 * 1024:
+        raise GraphError(36000, subcode=2207004)
+    info = inspect_image(data)
+    if not is_plain_jpeg(data, info):
+        raise GraphError(36001, subcode=2207005)
+    assert info is not None
+    ratio = info.width / info.height
+    if check_ratio and not RATIO_MIN <= ratio <= RATIO_MAX:
+        raise GraphError(36003, subcode=2207009)
+    return data, info.width, info.height
+
+
+def ig_media_create(ctx: Ctx, ig: IGAccount) -> dict[str, Any]:
+    """POST /{ig-user}/media: IMAGE, STORIES, REELS, carousel items and CAROUSEL parents."""
+    _ig_publisher(ctx, ig)
+    world = ctx.world
+    media_type = (ctx.param("media_type") or "IMAGE").upper()
+    is_item = ctx.flag("is_carousel_item", False)
+    caption = ctx.param("caption") or ""
+    if media_type not in ("IMAGE", "CAROUSEL", "REELS", "STORIES"):
+        raise GraphError(100, subcode=2207023)
+    check_caption(caption)
+    now = world.now()
+    with world.lock:
+        recent = [c for c in world.containers.values() if c.ig_id == ig.id and c.created_at > now - 86400]
+        if len(recent) >= world.container_limit:
+            # §5: 400 containers per rolling 24 h; Meta's exact error code is [U].
+            raise GraphError(9, subcode=2207042, message="You have reached the maximum of 400 containers in 24 hours.")
+    data, width, height = b"", 0, 0
+    children: list[str] = []
+    ready_at = now + world.container_processing_seconds
+    if media_type == "CAROUSEL":
+        children = [c.strip() for c in (ctx.param("children") or "").split(",") if c.strip()]
+        if not 2 <= len(children) <= 10:
+            raise GraphError(100, subcode=2207028)
+        for child_id in children:
+            child = world.containers.get(child_id)
+            if child is None or child.ig_id != ig.id or not child.is_carousel_item:
+                raise GraphError(100, subcode=2207028, message=f"Carousel child {child_id} is not a carousel item of this account.")
+            ready_at = max(ready_at, child.ready_at)
+    elif media_type == "REELS":
+        ctx.required("video_url")  # videos are accepted without transcoding checks
+    else:
+        url = ctx.param("image_url")
+        if not url:
+            raise invalid_param("(#100) The parameter image_url is required.")
+        data, width, height = _fetch_ig_image(ctx, url, check_ratio=media_type == "IMAGE")
+    with world.lock:
+        container = Container(
+            id=random_digits(17, "179"),
+            ig_id=ig.id,
+            media_type=media_type,
+            caption="" if is_item else caption,
+            created_at=now,
+            ready_at=ready_at,
+            image_url=ctx.param("image_url"),
+            is_carousel_item=is_item,
+            children=children,
+            width=width,
+            height=height,
+            data=data,
+        )
+        world.containers[container.id] = container
+    return {"id": container.id}
+
+
+def ig_media_publish(ctx: Ctx, ig: IGAccount) -> dict[str, Any]:
+    """POST /{ig-user}/media_publish?creation_id=: §5/§6 errors for not ready, expired,
+    unknown, over the limit, already published."""
+    _ig_publisher(ctx, ig)
+    world = ctx.world
+    creation_id = ctx.required("creation_id")
+    with world.lock:
+        container = world.containers.get(creation_id)
+        if container is None or container.ig_id != ig.id:
+            raise GraphError(24, subcode=2207006)
+        status, _text = container_status(world, container)
+        if status == "PUBLISHED":
+            raise GraphError(24, subcode=2207006, message="The media with this creation_id has already been published.")
+        if status == "EXPIRED":
+            raise GraphError(-2, subcode=2207020)
+        if status == "ERROR":
+            raise GraphError(-1, subcode=2207032, message="Create media failed, please try to re-create media.")
+        if status == "IN_PROGRESS":
+            raise GraphError(9007, subcode=2207027)
+        if quota_usage(ctx, ig, world.now() - 86400) >= world.publish_limit:
+            raise GraphError(9, subcode=2207042)
+        media = _publish_container(ctx, container)
+    return {"id": media.id}
+
+
+def _publish_container(ctx: Ctx, container: Container) -> IGMedia:
+    world = ctx.world
+    child_ids = []
+    for child_id in container.children:
+        child = world.containers[child_id]
+        child_ids.append(_publish_container(ctx, child).id)
+    media = IGMedia(
+        id=random_digits(17, "180"),
+        ig_id=container.ig_id,
+        caption=container.caption,
+        media_type=container.media_type,
+        timestamp=int(world.now()),
+        container_id=container.id,
+        children=child_ids,
+        data=container.data or (world.containers[container.children[0]].data if container.children else b""),
+    )
+    world.ig_media[media.id] = media
+    container.published_media_id = media.id
+    return media
+
+
+def quota_usage(ctx: Ctx, ig: IGAccount, since: float) -> int:
+    """Posts published in the moving 24 h (a carousel counts as one)."""
+    children = {c for m in ctx.world.ig_media.values() for c in m.children}
+    return sum(
+        1
+        for m in ctx.world.ig_media.values()
+        if m.ig_id == ig.id and m.id not in children and m.timestamp >= since
+    )
+
+
+def content_publishing_limit(ctx: Ctx, ig: IGAccount) -> dict[str, Any]:
+    """GET /{ig-user}/content_publishing_limit?fields=quota_usage,config&since= (§5)."""
+    ctx.authenticate()
+    ctx.page_for(ig.page_id)
+    now = ctx.world.now()
+    since = max(float(ctx.param("since") or 0), now - 86400)
+    wanted = ctx.fields() or {"quota_usage": None}
+    entry: dict[str, Any] = {}
+    for name in wanted:
+        if name == "quota_usage":
+            entry["quota_usage"] = quota_usage(ctx, ig, since)
+        elif name == "config":
+            entry["config"] = {"quota_total": ctx.world.publish_limit, "quota_duration": 86400}
+        else:
+            raise GraphError(100, f"(#100) Tried accessing nonexisting field ({name}) on node type (ContentPublishingLimit)")
+    return {"data": [entry]}
+
+
+EDGES = {
+    ("Page", "feed", "POST"): post_feed,
+    ("Page", "photos", "POST"): post_photos,
+    ("Page", "scheduled_posts", "GET"): scheduled_posts,
+    ("IGAccount", "media", "POST"): ig_media_create,
+    ("IGAccount", "media_publish", "POST"): ig_media_publish,
+    ("IGAccount", "content_publishing_limit", "GET"): content_publishing_limit,
+}

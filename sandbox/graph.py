@@ -1,0 +1,536 @@
+"""The Graph API: request parsing, auth, usage metering, faults, logging and dispatch of
+login/token/node endpoints (graph-api.md §2, §4, §6, §7). Publishing lives in
+`sandbox.content`, messaging, comments and subscriptions in `sandbox.messaging`."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from sandbox import content, messaging
+from sandbox.context import Ctx
+from sandbox.errors import GraphError, invalid_param, not_found
+from sandbox.faults import ConnectionReset, fault_error, take_fault
+from sandbox.fields import EdgeList, materialize, parse_limit, paginate, project
+from sandbox.nodes import (
+    PAGE,
+    USER,
+    granted_pages,
+    page_token_from,
+    schema_for,
+)
+from sandbox.state import USER_LONG_LIFETIME, USER_SHORT_LIFETIME, Comment, Token, World
+from sandbox.webhooks import queue_signed_callback
+
+REDACTED_PARAMS = {"access_token", "client_secret", "fb_exchange_token", "input_token", "appsecret_proof"}
+
+EdgeHandler = Callable[[Ctx, Any], dict[str, Any]]
+
+
+def split_version(path: str) -> tuple[str, str]:
+    """Any `/vNN.N/` prefix is accepted, and unversioned paths too (§ "Versions")."""
+    parts = path.split("/", 2)
+    if len(parts) > 1 and parts[1][:1] == "v" and parts[1][1:].replace(".", "").isdigit():
+        rest = "/" + (parts[2] if len(parts) > 2 else "")
+        return parts[1], rest
+    return "", path or "/"
+
+
+def bearer_token(request: Request) -> str | None:
+    """`Authorization: Bearer <token>` or `Authorization: OAuth <token>`."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() in ("bearer", "oauth") and value.strip():
+        return value.strip()
+    return None
+
+
+class GraphAPI:
+    """WSGI-level handler for every Graph path (anything not under /_sandbox or /dialog)."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    def __call__(self, request: Request, base_url: str) -> Response:
+        world = self.world
+        version, graph_path = split_version(request.path)
+        params = {k: v for k, v in request.values.items(multi=False)}
+        files = dict(request.files.items(multi=False))
+        token_str = params.get("access_token") or bearer_token(request)
+        ctx = Ctx(world, request.method, graph_path, params, files, base_url, version, token_str)
+        segments = [s for s in graph_path.split("/") if s]
+        record: dict[str, Any] = {
+            "time": world.now(),
+            "method": request.method,
+            "path": request.path,
+            "graph_path": graph_path,
+            "version": version,
+            "params": {k: ("[redacted]" if k in REDACTED_PARAMS else v) for k, v in params.items()},
+            "files": {k: f.filename for k, f in files.items()},
+        }
+        headers: dict[str, str] = {"facebook-api-version": version or "v24.0"}
+        started = time.monotonic()
+        try:
+            world.tick()
+            page_ids = self._page_ids(segments, token_str)
+            fault = take_fault(world, method=request.method, path=graph_path, token_str=token_str, page_ids=page_ids)
+            if fault is not None:
+                record["fault"] = fault["id"]
+                special = self._apply_fault(fault, segments)
+                if special is not None:
+                    return special
+            headers.update(self._meter(ctx, segments, page_ids))
+            body = self.dispatch(ctx, segments)
+            status = 200
+        except GraphError as err:
+            body = err.body()
+            status = err.http_status or 400
+            headers.update(err.headers)
+            record["error_code"] = err.code
+            record["error_subcode"] = err.subcode
+        except ConnectionReset:
+            record["status"] = "reset"
+            self._finish_log(record, ctx, started)
+            raise
+        record["status"] = status
+        self._finish_log(record, ctx, started)
+        return Response(json.dumps(body), status, headers, mimetype="application/json")
+
+    # -- cross-cutting --------------------------------------------------------------------
+    def _finish_log(self, record: dict[str, Any], ctx: Ctx, started: float) -> None:
+        token = ctx.token or self.world.tokens.get(ctx.token_str or "")
+        record.update(
+            token_kind=token.kind if token else None,
+            token_id=token.id if token else None,
+            user_id=token.user_id if token else None,
+            page_id=token.page_id if token else None,
+            has_access_token=bool(ctx.token_str),
+            proof=ctx.proof if ctx.token is not None else self._proof_state(ctx, token),
+            duration_ms=round((time.monotonic() - started) * 1000, 2),
+        )
+        self.world.log_request(record)
+
+    def _proof_state(self, ctx: Ctx, token: Token | None) -> str:
+        """For calls that failed before authentication, still say whether the proof was right."""
+        proof = ctx.params.get("appsecret_proof")
+        if not ctx.token_str:
+            return "not_applicable"
+        if proof is None:
+            return "missing"
+        app = self.world.apps.get(token.app_id) if token else self.world.default_app()
+        from sandbox.state import appsecret_proof
+
+        ok = app is not None and hmac.compare_digest(proof, appsecret_proof(app.secret, ctx.token_str))
+        return "valid" if ok else "invalid"
+
+    def _page_ids(self, segments: list[str], token_str: str | None) -> set[str]:
+        """Pages a call concerns, for fault matching by page id."""
+        world = self.world
+        ids: set[str] = set()
+        token = world.tokens.get(token_str or "")
+        if token and token.page_id:
+            ids.add(token.page_id)
+        if segments:
+            head = segments[0]
+            obj = resolve(world, head)
+            if obj is not None:
+                page_id = owner_page_id(world, obj)
+                if page_id:
+                    ids.update({page_id, head})
+        return ids
+
+    def _apply_fault(self, fault: dict[str, Any], segments: list[str]) -> Response | None:
+        kind = fault["kind"]
+        if kind == "error":
+            raise fault_error(fault, segments[0] if segments else None)
+        if kind == "delay":
+            time.sleep(fault["delay"])
+            return None
+        if kind == "timeout":
+            # Sleep past the client's timeout, then carry on: like Meta, the call may still
+            # take effect, which is what makes blind retries of media_publish dangerous.
+            time.sleep(fault["seconds"])
+            return None
+        if kind == "reset":
+            raise ConnectionReset()
+        # malformed_json: a 200 whose body is cut off mid-object.
+        return Response('{"id": "1234567890", "success": tr', 200, mimetype="application/json")
+
+    def _meter(self, ctx: Ctx, segments: list[str], page_ids: set[str]) -> dict[str, str]:
+        """§7 usage headers and throttling: X-App-Usage for user/app tokens (codes 4, 17,
+        and 32 for Page calls with a user token), X-Business-Use-Case-Usage for Page
+        tokens (80001 pages, 80002 instagram, 80006 messenger)."""
+        world = self.world
+        token = world.tokens.get(ctx.token_str or "")
+        if token is None:
+            return {}
+        now = world.now()
+        usage = world.usage
+        with world.lock:
+            if token.kind in ("user", "app"):
+                usage.record("app:" + token.app_id, now)
+                app_pct = usage.percent("app:" + token.app_id, "app", now)
+                header = {"X-App-Usage": json.dumps({"call_count": app_pct, "total_cputime": app_pct // 4, "total_time": app_pct // 3})}
+                if app_pct > 100:
+                    raise GraphError(4, headers=header)
+                if token.user_id:
+                    usage.record("user:" + token.user_id, now)
+                    if usage.percent("user:" + token.user_id, "user", now) > 100:
+                        raise GraphError(17, headers=header)
+                page_id = next((p for p in page_ids if p in world.pages), None)
+                if page_id:
+                    usage.record("page:" + page_id, now)
+                    if usage.percent("page:" + page_id, "page", now) > 100:
+                        raise GraphError(32, headers=header)
+                return header
+            head = world.ig_accounts.get(segments[0]) if segments else None
+            obj = resolve(world, segments[0]) if segments else None
+            ig_id = head.id if head else getattr(obj, "ig_id", None)
+            if ig_id and not isinstance(obj, Comment):
+                buc_type, object_id, code = "instagram", ig_id, 80002
+            elif segments and segments[-1] == "messages":
+                buc_type, object_id, code = "messenger", token.page_id or "", 80006
+            else:
+                buc_type, object_id, code = "pages", token.page_id or "", 80001
+            key = f"buc:{object_id}:{buc_type}"
+            usage.record(key, now)
+            pct = usage.percent(key, "buc", now)
+            calls = usage.calls.get(key)
+            regain = math.ceil((calls[0] + usage.WINDOW - now) / 60) if pct > 100 and calls else 0
+            entry = {
+                "type": buc_type,
+                "call_count": pct,
+                "total_cputime": pct // 4,
+                "total_time": pct // 3,
+                "estimated_time_to_regain_access": regain,
+            }
+            header = {"X-Business-Use-Case-Usage": json.dumps({object_id: [entry]})}
+            if pct > 100:
+                raise GraphError(code, headers=header)
+            return header
+
+    # -- dispatch -------------------------------------------------------------------------
+    def dispatch(self, ctx: Ctx, segments: list[str]) -> dict[str, Any]:
+        if not segments:
+            raise GraphError(100, "(#100) Unsupported get request: missing object id", type="GraphMethodException")
+        head = segments[0]
+        if segments == ["oauth", "access_token"]:
+            return oauth_access_token(ctx)
+        if head == "debug_token":
+            return debug_token(ctx)
+        if head == "me":
+            token = ctx.authenticate()
+            if token.kind == "user" and segments[1:2] == ["permissions"]:
+                return permissions(ctx, segments[2:])
+            me = token.user_id if token.kind == "user" else token.page_id
+            if not me:
+                raise GraphError(2500, "An active access token must be used to query information about the current user.")
+            segments = [me, *segments[1:]]
+            head = me
+        obj = resolve(self.world, head)
+        if obj is None:
+            ctx.authenticate()
+            raise not_found(head)
+        if len(segments) == 1:
+            return node(ctx, obj)
+        if len(segments) == 2:
+            handler = EDGES.get((type(obj).__name__, segments[1], ctx.method))
+            if handler is not None:
+                return handler(ctx, obj)
+        ctx.authenticate()
+        raise GraphError(
+            100,
+            f"(#100) Unsupported {ctx.method.lower()} request. Unknown edge '{'/'.join(segments[1:])}' on this node.",
+            type="GraphMethodException",
+        )
+
+
+def resolve(world: World, object_id: str) -> Any:
+    """Look an id up in every table (Graph ids are global)."""
+    for table in (
+        world.pages,
+        world.users,
+        world.ig_accounts,
+        world.posts,
+        world.photos,
+        world.containers,
+        world.ig_media,
+        world.comments,
+        world.apps,
+    ):
+        if object_id in table:
+            return table[object_id]
+    return None
+
+
+def owner_page_id(world: World, obj: Any) -> str | None:
+    """The Page an object belongs to (IG objects: the Page linked to the IG account)."""
+    if hasattr(obj, "page_id"):
+        return obj.page_id
+    ig_id = getattr(obj, "ig_id", None)
+    if ig_id and ig_id in world.ig_accounts:
+        return world.ig_accounts[ig_id].page_id
+    if type(obj).__name__ == "Page":
+        return obj.id
+    return None
+
+
+def check_read(ctx: Ctx, obj: Any) -> None:
+    """Who may read a node: the user themself, or a token that can act on the owning Page;
+    Instagram nodes also need instagram_basic (§3)."""
+    token = ctx.authenticate()
+    kind = type(obj).__name__
+    if kind == "User":
+        if token.user_id != obj.id or token.kind != "user":
+            raise not_found(obj.id)
+        return
+    if kind == "App":
+        if token.app_id != obj.id:
+            raise not_found(obj.id)
+        return
+    if getattr(obj, "deleted", False):
+        raise not_found(obj.id)
+    page_id = owner_page_id(ctx.world, obj)
+    if page_id is None:
+        raise not_found(obj.id)
+    ctx.page_for(page_id)
+    if kind in ("IGAccount", "IGMedia", "Container") or (kind == "Comment" and obj.platform == "instagram"):
+        ctx.require_scopes(token, "instagram_basic", code=10)
+
+
+def node(ctx: Ctx, obj: Any) -> dict[str, Any]:
+    """GET/DELETE /{id} (POST updates are not emulated)."""
+    check_read(ctx, obj)
+    kind = type(obj).__name__
+    if ctx.method == "DELETE":
+        return content.delete_object(ctx, obj)
+    if ctx.method != "GET":
+        raise GraphError(100, "(#100) Unsupported post request.", type="GraphMethodException")
+    if kind == "App":
+        return {"id": obj.id, "name": obj.name, "link": f"https://www.facebook.com/games/?app_id={obj.id}"}
+    return project(schema_for(obj), obj, ctx.fields(), ctx)
+
+
+# -- login and tokens (§2) --------------------------------------------------------------------
+def _client(ctx: Ctx, *, secret: bool = True) -> Any:
+    app = ctx.world.apps.get(ctx.param("client_id") or "")
+    if app is None:
+        raise GraphError(101, "Error validating application. Invalid application ID.")
+    if secret and not hmac.compare_digest(ctx.param("client_secret") or "", app.secret):
+        raise GraphError(100, "Error validating client secret.")  # Meta's text [C]; code [U]
+    return app
+
+
+def oauth_access_token(ctx: Ctx) -> dict[str, Any]:
+    """Code exchange (single use, same redirect_uri), fb_exchange_token, client_credentials."""
+    world = ctx.world
+    grant_type = ctx.param("grant_type")
+    app = _client(ctx)
+    if grant_type == "client_credentials":
+        return {"access_token": app.app_token, "token_type": "bearer"}
+    if grant_type == "fb_exchange_token":
+        short = world.tokens.get(ctx.required("fb_exchange_token"))
+        if short is None or short.kind != "user" or short.app_id != app.id:
+            raise GraphError(190, "Invalid OAuth access token - Cannot parse access token")
+        problem = world.token_problem(short)
+        if problem is not None:
+            raise problem  # §2: an expired token cannot be exchanged (190/463)
+        with world.lock:
+            token = world.new_token(
+                "user",
+                app.id,
+                user_id=short.user_id,
+                scopes=short.scopes,
+                page_targets=short.page_targets,
+                lifetime=USER_LONG_LIFETIME,
+                long_lived=True,
+                data_access_expires_at=short.data_access_expires_at,
+            )
+        return {"access_token": token.token, "token_type": "bearer", "expires_in": USER_LONG_LIFETIME}
+    if grant_type not in (None, "authorization_code"):
+        raise invalid_param(f"(#100) Unsupported grant_type {grant_type}")
+    code_str = ctx.required("code")
+    redirect_uri = ctx.param("redirect_uri") or ""
+    with world.lock:
+        code = world.codes.get(code_str)
+        if code is None or code.app_id != app.id:
+            raise GraphError(100, "Invalid verification code format.")
+        if code.used:
+            raise GraphError(100, "This authorization code has been used.", subcode=36009)
+        if world.now() > code.created_at + 600:
+            raise GraphError(100, "This authorization code has expired.", subcode=36007)
+        if redirect_uri != code.redirect_uri:
+            raise GraphError(
+                100,
+                "Error validating verification code. Please make sure your redirect_uri is "
+                "identical to the one you used in the OAuth dialog request",
+                subcode=36008,
+            )
+        code.used = True
+        grant = world.grants.get((app.id, code.user_id))
+        if grant is None:
+            raise GraphError(100, "Invalid verification code format.")
+        token = world.new_token(
+            "user",
+            app.id,
+            user_id=code.user_id,
+            scopes=sorted(grant.scopes),
+            page_targets=sorted(grant.page_ids),
+            lifetime=USER_SHORT_LIFETIME,
+            data_access_expires_at=grant.data_access_expires_at,
+        )
+    return {"access_token": token.token, "token_type": "bearer", "expires_in": USER_SHORT_LIFETIME}
+
+
+def debug_token(ctx: Ctx) -> dict[str, Any]:
+    """§2 debug_token: full shape incl. granular_scopes; invalid tokens → is_valid false +
+    error. The caller uses an app token (or a token of the same app [U])."""
+    world = ctx.world
+    caller = ctx.authenticate()
+    input_str = ctx.required("input_token")
+    app = world.apps[caller.app_id]
+    token = world.tokens.get(input_str)
+    if token is None and input_str == app.app_token:
+        token = world.app_token_record(app)
+    if token is None:
+        return {
+            "data": {
+                "error": {"code": 190, "message": "Invalid OAuth access token - Cannot parse access token"},
+                "is_valid": False,
+                "scopes": [],
+            }
+        }
+    token_app = world.apps.get(token.app_id, app)
+    data: dict[str, Any] = {
+        "app_id": token.app_id,
+        "type": token.kind.upper(),
+        "application": token_app.name,
+    }
+    if token.kind == "app":
+        data["is_valid"] = True
+        return {"data": data}
+    problem = world.token_problem(token)
+    data.update(
+        data_access_expires_at=token.data_access_expires_at,
+        expires_at=token.expires_at,
+        is_valid=problem is None,
+        issued_at=token.issued_at,
+        scopes=list(token.scopes),
+        granular_scopes=world.granular_scopes(token.scopes, token.page_targets),
+        user_id=token.user_id,
+    )
+    if token.kind == "page":
+        data["profile_id"] = token.page_id
+    if problem is not None:
+        data["error"] = {"code": problem.code, "message": problem.message, "subcode": problem.subcode}
+        data["scopes"] = []
+        data["granular_scopes"] = []
+    return {"data": data}
+
+
+def permissions(ctx: Ctx, rest: list[str]) -> dict[str, Any]:
+    """GET /me/permissions ([U] shape: permission + status), DELETE /me/permissions
+    (revokes everything, fires the deauthorize callback) and DELETE /me/permissions/{p}."""
+    world = ctx.world
+    token, user = ctx.user_token()
+    with world.lock:
+        grant = world.grants.get((token.app_id, user.id))
+        if ctx.method == "GET":
+            granted = sorted(set(token.scopes) | ({"public_profile"}))
+            declined = sorted(grant.declined) if grant else []
+            data = [{"permission": p, "status": "granted"} for p in granted]
+            data += [{"permission": p, "status": "declined"} for p in declined if p not in granted]
+            return {"data": data}
+        if ctx.method != "DELETE":
+            raise GraphError(100, "(#100) Unsupported post request.", type="GraphMethodException")
+        if rest:
+            scope = rest[0]
+            if grant:
+                grant.scopes.discard(scope)
+            for t in world.tokens.values():
+                if t.user_id == user.id and t.app_id == token.app_id and scope in t.scopes:
+                    t.scopes.remove(scope)
+            return {"success": True}
+        world.revoke_user(token.app_id, user.id, 458)
+        queue_signed_callback(world, "deauthorize", user.id)
+    return {"success": True}
+
+
+def accounts(ctx: Ctx, user: Any) -> dict[str, Any]:
+    """GET /me/accounts: paged; default fields include access_token, category, tasks (§2)."""
+    check_read(ctx, user)
+    world = ctx.world
+    pages = [world.pages[p] for p in granted_pages(ctx, user)]
+    chunk, paging = paginate(
+        pages,
+        lambda p: p.id,
+        limit=parse_limit(ctx.param("limit")),
+        after=ctx.param("after"),
+        before=ctx.param("before"),
+        url=ctx.url,
+        params=ctx.params,
+    )
+    spec = ctx.fields()
+    default = ["access_token", "category", "category_list", "name", "id", "tasks"]
+    if spec is None:
+        spec = {name: materialize_spec() for name in default}
+    return {"data": [project(PAGE, page, spec, ctx) for page in chunk], "paging": paging}
+
+
+def materialize_spec() -> Any:
+    from sandbox.fields import FieldSpec
+
+    return FieldSpec()
+
+
+def edge_list(ctx: Ctx, value: EdgeList) -> dict[str, Any]:
+    """Render a top-level edge GET with full paging URLs."""
+    chunk, paging = paginate(
+        value.items,
+        value.key,
+        limit=parse_limit(ctx.param("limit")),
+        after=ctx.param("after"),
+        before=ctx.param("before"),
+        url=ctx.url,
+        params=ctx.params,
+    )
+    spec = ctx.fields()
+    body: dict[str, Any] = {"data": [project(value.schema, item, spec, ctx) for item in chunk]}
+    body["paging"] = paging
+    return body
+
+
+def schema_edge(name: str) -> EdgeHandler:
+    """An edge that is just a node field (`/{page}/feed`, `/{ig}/media`, ...), paged."""
+
+    def handler(ctx: Ctx, obj: Any) -> dict[str, Any]:
+        check_read(ctx, obj)
+        value = schema_for(obj).fields[name](ctx, obj)
+        assert isinstance(value, EdgeList)
+        return edge_list(ctx, value)
+
+    return handler
+
+
+_ = (USER, materialize)  # re-exported for modules that extend the schemas
+
+EDGES: dict[tuple[str, str, str], EdgeHandler] = {
+    ("User", "accounts", "GET"): accounts,
+    ("Page", "feed", "GET"): schema_edge("feed"),
+    ("Page", "posts", "GET"): schema_edge("posts"),
+    ("Page", "published_posts", "GET"): schema_edge("published_posts"),
+    ("Post", "comments", "GET"): schema_edge("comments"),
+    ("Comment", "comments", "GET"): schema_edge("comments"),
+    ("Comment", "replies", "GET"): schema_edge("replies"),
+    ("IGAccount", "media", "GET"): schema_edge("media"),
+    ("IGMedia", "comments", "GET"): schema_edge("comments"),
+    ("IGMedia", "children", "GET"): schema_edge("children"),
+    **content.EDGES,
+    **messaging.EDGES,
+}

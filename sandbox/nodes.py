@@ -1,0 +1,305 @@
+"""Node types and their fields for `fields=` projection (graph-api.md §2, §4, §5, §9)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sandbox.context import Ctx
+from sandbox.fields import MISSING, EdgeList, Nested, Schema
+from sandbox.state import Comment, Container, IGAccount, IGMedia, Page, Photo, Post, User, World
+
+
+def iso(ts: float) -> str:
+    """Meta's timestamp format: 2024-05-01T12:34:56+0000."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(ts))
+
+
+def picture(ctx: Ctx, object_id: str) -> dict[str, Any]:
+    return {
+        "data": {
+            "height": 200,
+            "width": 200,
+            "is_silhouette": False,
+            "url": f"{ctx.base_url}/_sandbox/pictures/{object_id}.png",
+        }
+    }
+
+
+def photo_url(ctx: Ctx, photo_id: str) -> str:
+    return f"{ctx.base_url}/_sandbox/photos/{photo_id}.jpg"
+
+
+def container_status(world: World, container: Container) -> tuple[str, str]:
+    """§5 ig-container: IN_PROGRESS → FINISHED (after a configurable delay) or ERROR;
+    EXPIRED after 24 h unpublished; PUBLISHED once published."""
+    now = world.now()
+    if container.published_media_id:
+        return "PUBLISHED", "Published: Media has been successfully published."
+    if container.forced_status == "ERROR":
+        sub = container.error_subcode or 2207001
+        return "ERROR", f"Error: Media upload has failed with error code {sub}"
+    if now >= container.created_at + 86400:
+        return "EXPIRED", "Expired: Media was not published within 24 hours."
+    if now >= container.ready_at:
+        return "FINISHED", "Finished: Media has been uploaded and it is ready to be published."
+    return "IN_PROGRESS", "In Progress: Media is still being processed."
+
+
+def visible_posts(world: World, page_id: str, *, published: bool | None = True) -> list[Post]:
+    """Newest first, like Meta's feed edges."""
+    posts = [
+        p
+        for p in world.posts.values()
+        if p.page_id == page_id and not p.deleted and (published is None or p.published == published)
+    ]
+    return sorted(posts, key=lambda p: (p.created_time, p.id), reverse=True)
+
+
+def _page_access_token(ctx: Ctx, page: Page) -> Any:
+    token = ctx.token
+    if token is None or token.kind not in ("user", "page"):
+        return MISSING
+    if token.kind == "page":
+        return token.token
+    with ctx.world.lock:
+        return page_token_from(ctx.world, token, page.id).token
+
+
+def page_token_from(world: World, user_token: Any, page_id: str) -> Any:
+    """A Page token derived from a user token (§2): reused for the same parent; expires with
+    a short-lived parent, never with a long-lived one."""
+    for token in world.tokens.values():
+        if token.parent_id == user_token.id and token.page_id == page_id and token.revoked_subcode is None:
+            return token
+    lifetime = 0 if user_token.long_lived else max(int(user_token.expires_at - world.now()), 1)
+    return world.new_token(
+        "page",
+        user_token.app_id,
+        user_id=user_token.user_id,
+        page_id=page_id,
+        scopes=user_token.scopes,
+        page_targets=user_token.page_targets,
+        lifetime=lifetime or None,
+        parent_id=user_token.id,
+        data_access_expires_at=user_token.data_access_expires_at,
+    )
+
+
+def _tasks(ctx: Ctx, page: Page) -> Any:
+    token = ctx.token
+    user = ctx.world.users.get(token.user_id or "") if token else None
+    return ctx.world.tasks_of(user, page.id) if user else MISSING
+
+
+def _ig_of(ctx: Ctx, page: Page) -> Any:
+    ig = ctx.world.ig_accounts.get(page.ig_id or "")
+    return Nested(IG_USER, ig) if ig else MISSING
+
+
+def _comments_on(world: World, object_id: str, parent: str | None = None) -> list[Comment]:
+    found = [c for c in world.comments.values() if c.object_id == object_id and c.parent_id == parent]
+    return sorted(found, key=lambda c: (c.created_time, c.id))
+
+
+def _replies(world: World, comment_id: str) -> list[Comment]:
+    found = [c for c in world.comments.values() if c.parent_id == comment_id]
+    return sorted(found, key=lambda c: (c.created_time, c.id))
+
+
+def _by_id(item: Any) -> str:
+    return str(item.id)
+
+
+PAGE: Schema
+POST: Schema
+IG_USER: Schema
+
+USER = Schema(
+    "User",
+    ["id", "name"],
+    {
+        "id": lambda ctx, u: u.id,
+        "name": lambda ctx, u: u.name,
+        "first_name": lambda ctx, u: u.name.split()[0],
+        "last_name": lambda ctx, u: u.name.split()[-1],
+        "short_name": lambda ctx, u: u.name.split()[0],
+        "email": lambda ctx, u: u.email if ctx.token and "email" in ctx.token.scopes else MISSING,
+        "picture": lambda ctx, u: picture(ctx, u.id),
+        "accounts": lambda ctx, u: EdgeList(PAGE, [ctx.world.pages[p] for p in granted_pages(ctx, u)], _by_id),
+    },
+)
+
+PAGE = Schema(
+    "Page",
+    ["name", "id"],
+    {
+        "id": lambda ctx, p: p.id,
+        "name": lambda ctx, p: p.name,
+        "category": lambda ctx, p: p.category,
+        "category_list": lambda ctx, p: [{"id": "2" + p.id[-14:], "name": p.category}],
+        "about": lambda ctx, p: p.about,
+        "followers_count": lambda ctx, p: p.followers_count,
+        "fan_count": lambda ctx, p: p.followers_count,
+        "link": lambda ctx, p: f"https://www.facebook.com/{p.id}",
+        "picture": lambda ctx, p: picture(ctx, p.id),
+        "access_token": _page_access_token,
+        "tasks": _tasks,
+        "instagram_business_account": _ig_of,
+        "connected_instagram_account": _ig_of,
+        "feed": lambda ctx, p: EdgeList(POST, visible_posts(ctx.world, p.id), _by_id),
+        "posts": lambda ctx, p: EdgeList(POST, visible_posts(ctx.world, p.id), _by_id),
+        "published_posts": lambda ctx, p: EdgeList(POST, visible_posts(ctx.world, p.id), _by_id),
+    },
+)
+
+PHOTO = Schema(
+    "Photo",
+    ["id", "created_time", "name"],
+    {
+        "id": lambda ctx, ph: ph.id,
+        "created_time": lambda ctx, ph: iso(ph.created_time),
+        "name": lambda ctx, ph: ph.caption or MISSING,
+        "width": lambda ctx, ph: ph.width,
+        "height": lambda ctx, ph: ph.height,
+        "picture": lambda ctx, ph: photo_url(ctx, ph.id),
+        "link": lambda ctx, ph: f"https://www.facebook.com/photo/?fbid={ph.id}",
+        "images": lambda ctx, ph: [{"height": ph.height, "width": ph.width, "source": photo_url(ctx, ph.id)}],
+        "page_story_id": lambda ctx, ph: ph.post_id or MISSING,
+    },
+)
+
+COMMENT = Schema(
+    "Comment",
+    ["created_time", "from", "message", "id"],
+    {
+        "id": lambda ctx, c: c.id,
+        "message": lambda ctx, c: c.message,
+        "created_time": lambda ctx, c: iso(c.created_time),
+        "from": lambda ctx, c: {"name": c.author_name, "id": c.author_id},
+        "parent": lambda ctx, c: {"id": c.parent_id} if c.parent_id else MISSING,
+        "can_reply_privately": lambda ctx, c: not c.private_replied and ctx.world.now() - c.created_time <= 7 * 86400,
+        "is_hidden": lambda ctx, c: c.hidden,
+        "comments": lambda ctx, c: EdgeList(COMMENT, _replies(ctx.world, c.id), _by_id),
+    },
+)
+
+POST = Schema(
+    "Post",
+    ["created_time", "message", "id"],
+    {
+        "id": lambda ctx, p: p.id,
+        "message": lambda ctx, p: p.message or MISSING,
+        "created_time": lambda ctx, p: iso(p.created_time),
+        "updated_time": lambda ctx, p: iso(p.created_time),
+        "is_published": lambda ctx, p: p.published,
+        "scheduled_publish_time": lambda ctx, p: p.scheduled_publish_time or MISSING,
+        "status_type": lambda ctx, p: "added_photos" if p.kind == "photo" else "mobile_status_update",
+        "permalink_url": lambda ctx, p: f"https://www.facebook.com/{p.page_id}/posts/{p.id.split('_')[-1]}",
+        "full_picture": lambda ctx, p: photo_url(ctx, p.photo_ids[0]) if p.photo_ids else MISSING,
+        "link": lambda ctx, p: p.link or MISSING,
+        "from": lambda ctx, p: {"name": ctx.world.pages[p.page_id].name, "id": p.page_id},
+        "attachments": lambda ctx, p: EdgeList(PHOTO, [ctx.world.photos[i] for i in p.photo_ids if i in ctx.world.photos], _by_id),
+        "comments": lambda ctx, p: EdgeList(COMMENT, _comments_on(ctx.world, p.id), _by_id),
+    },
+)
+
+IG_COMMENT = Schema(
+    "IGComment",
+    ["id", "text", "timestamp"],
+    {
+        "id": lambda ctx, c: c.id,
+        "text": lambda ctx, c: c.message,
+        "timestamp": lambda ctx, c: iso(c.created_time),
+        "username": lambda ctx, c: c.author_name,
+        "from": lambda ctx, c: {"id": c.author_id, "username": c.author_name},
+        "hidden": lambda ctx, c: c.hidden,
+        "like_count": lambda ctx, c: 0,
+        "media": lambda ctx, c: {"id": c.object_id},
+        "parent_id": lambda ctx, c: c.parent_id or MISSING,
+        "replies": lambda ctx, c: EdgeList(IG_COMMENT, _replies(ctx.world, c.id), _by_id),
+    },
+)
+
+IG_MEDIA = Schema(
+    "IGMedia",
+    ["id"],
+    {
+        "id": lambda ctx, m: m.id,
+        "caption": lambda ctx, m: m.caption or MISSING,
+        "media_type": lambda ctx, m: "CAROUSEL_ALBUM" if m.media_type == "CAROUSEL" else m.media_type,
+        "media_product_type": lambda ctx, m: "STORY" if m.media_type == "STORIES" else "FEED",
+        "media_url": lambda ctx, m: f"{ctx.base_url}/_sandbox/media/{m.id}.jpg",
+        "permalink": lambda ctx, m: f"https://www.instagram.com/p/SbX{m.id[-8:]}/",
+        "timestamp": lambda ctx, m: iso(m.timestamp),
+        "username": lambda ctx, m: ctx.world.ig_accounts[m.ig_id].username,
+        "owner": lambda ctx, m: {"id": m.ig_id},
+        "like_count": lambda ctx, m: 0,
+        "comments_count": lambda ctx, m: len(_comments_on(ctx.world, m.id)),
+        "children": lambda ctx, m: EdgeList(IG_MEDIA, [ctx.world.ig_media[c] for c in m.children if c in ctx.world.ig_media], _by_id),
+        "comments": lambda ctx, m: EdgeList(IG_COMMENT, _comments_on(ctx.world, m.id), _by_id),
+    },
+)
+
+IG_USER = Schema(
+    "IGUser",
+    ["id"],
+    {
+        "id": lambda ctx, ig: ig.id,
+        "ig_id": lambda ctx, ig: int(ig.id[-10:]),
+        "username": lambda ctx, ig: ig.username,
+        "name": lambda ctx, ig: ig.name,
+        "biography": lambda ctx, ig: ig.biography,
+        "website": lambda ctx, ig: ig.website,
+        "followers_count": lambda ctx, ig: ig.followers_count,
+        "follows_count": lambda ctx, ig: ig.follows_count,
+        "media_count": lambda ctx, ig: len(ig_media_of(ctx.world, ig.id)),
+        "profile_picture_url": lambda ctx, ig: f"{ctx.base_url}/_sandbox/pictures/{ig.id}.png",
+        "media": lambda ctx, ig: EdgeList(IG_MEDIA, ig_media_of(ctx.world, ig.id), _by_id),
+    },
+)
+
+CONTAINER = Schema(
+    "IGContainer",
+    ["id"],
+    {
+        "id": lambda ctx, c: c.id,
+        "status_code": lambda ctx, c: container_status(ctx.world, c)[0],
+        "status": lambda ctx, c: container_status(ctx.world, c)[1],
+        "media_type": lambda ctx, c: c.media_type,
+    },
+)
+
+
+def ig_media_of(world: World, ig_id: str) -> list[IGMedia]:
+    """Top-level (non-carousel-child) media, newest first."""
+    children = {c for m in world.ig_media.values() for c in m.children}
+    media = [m for m in world.ig_media.values() if m.ig_id == ig_id and m.id not in children]
+    return sorted(media, key=lambda m: (m.timestamp, m.id), reverse=True)
+
+
+def granted_pages(ctx: Ctx, user: User) -> list[str]:
+    """/me/accounts: Pages the user manages AND granted; Business-portfolio Pages only with
+    business_management; nothing without pages_show_list (§2, §3)."""
+    token = ctx.token
+    if token is None or "pages_show_list" not in token.scopes:
+        return []
+    manageable = ctx.world.pages_of(user, with_business="business_management" in token.scopes)
+    return [p for p in manageable if p in token.page_targets]
+
+
+SCHEMA_FOR: dict[type, Schema] = {
+    User: USER,
+    Page: PAGE,
+    IGAccount: IG_USER,
+    Post: POST,
+    Photo: PHOTO,
+    IGMedia: IG_MEDIA,
+    Container: CONTAINER,
+}
+
+
+def schema_for(obj: Any) -> Schema:
+    if isinstance(obj, Comment):
+        return IG_COMMENT if obj.platform == "instagram" else COMMENT
+    return SCHEMA_FOR[type(obj)]
