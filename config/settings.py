@@ -327,4 +327,13 @@ LOGGING = {
 }
 
 # Callables adding banners to portal pages (e.g. "reconnect Facebook"); see tenants.context_processors.
-TENANT_BANNER_PROVIDERS: list[str] = []
+TENANT_BANNER_PROVIDERS: list[str] = ["social.banners.reconnect_banner"]
+
+# Facebook connections (social app). PKCE (RFC 7636, S256) is sent only when on: Meta's support
+# for it in the web login flow is unconfirmed (RELIABILITY O5), so it is off by default.
+FACEBOOK_USE_PKCE = env.bool("FACEBOOK_USE_PKCE", default=False)
+# The daily token check spreads its per-account checks over this window; keep it shorter than
+# the Redis visibility timeout (3600 s) so delayed tasks are not redelivered.
+SOCIAL_TOKEN_CHECK_WINDOW_SECONDS = env.int("SOCIAL_TOKEN_CHECK_WINDOW_SECONDS", default=2700)
+# Long-lived user tokens are renewed when they end within this many days.
+SOCIAL_USER_TOKEN_REFRESH_DAYS = env.int("SOCIAL_USER_TOKEN_REFRESH_DAYS", default=10)
