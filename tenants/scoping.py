@@ -1,8 +1,9 @@
 """Tenant scoping that fails closed (design invariant 1), on top of django-scopes.
 
 django-scopes raises `ScopeError` for most queries on a scoped manager when no scope is active,
-but it lets `.exists()`, `.contains()`, `.in_bulk()` and `.explain()` through unscoped, and it
-silently skips the filter when the scope's value is ``None``. `TenantScopedManager` closes both.
+but it lets `.exists()`, `.contains()`, `.in_bulk()`, `.explain()`, `.aiterator()` and
+`async for` (which fetch through `_fetch_all`) through unscoped, and it silently skips the filter
+when the scope's value is ``None``. `TenantScopedManager` closes both.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ class StrictDisabledQuerySet(DisabledQuerySet):
     prefetch_related = DisabledQuerySet.error
     alias = DisabledQuerySet.error
     defer = DisabledQuerySet.error
+    aiterator = DisabledQuerySet.error
+    # Every evaluation path ends here (``async for`` calls it directly, skipping ``__iter__``).
+    _fetch_all = DisabledQuerySet.error
 
 
 _LibraryManager = type(ScopedManager(tenant="tenant"))
