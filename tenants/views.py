@@ -1,27 +1,281 @@
+"""Portal pages of the tenants app: sign-up, the dashboard, the profile, members, invitations.
+
+Pages under /t/<tenant_slug>/ run inside the tenant's scope (the middleware checks membership);
+they still filter by ``request.tenant`` explicitly. Owner-only actions use `owner_required`."""
+
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tenants.models import Membership
+from tenants import services
+from tenants.access import owner_required
+from tenants.forms import AcceptInvitationForm, InviteForm, ProfileForm, RoleForm, SignupForm
+from tenants.models import Invitation, Membership
 from tenants.scoping import scopes_disabled
+from tenants.selectors import profile_completeness
+
+LAST_TENANT_SESSION_KEY = "tenants:last"
+# Where an invitation token waits between the emailed link and the accept form, so the token
+# is in the address bar (and logs) for one redirect only (Django's password-reset pattern).
+INVITATION_SESSION_KEY = "tenants:invitation"
+INVITATION_URL_TOKEN = "accept"  # noqa: S105 (a placeholder in the address, not a secret)
+
+AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form (field errors by name, others on top)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Send the user to their (first) restaurant."""
+    """Send the user to the restaurant they used last (or their first one)."""
     with scopes_disabled():
-        membership = Membership.objects.filter(user=request.user).select_related("tenant").first()
-    if membership is None:
+        memberships = list(
+            Membership.objects.filter(user=request.user)
+            .select_related("tenant")
+            .order_by("tenant__name")
+        )
+    if not memberships:
         return TemplateResponse(request, "tenants/no_tenant.html")
-    return redirect("tenants:dashboard", tenant_slug=membership.tenant.slug)
+    last = request.session.get(LAST_TENANT_SESSION_KEY)
+    chosen = next((m for m in memberships if m.tenant.slug == last), memberships[0])
+    return redirect("tenants:dashboard", tenant_slug=chosen.tenant.slug)
 
 
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    """A new restaurant: with a new account for visitors, under the current user otherwise."""
+    with_account = not request.user.is_authenticated
+    form = SignupForm(request.POST or None, with_account=with_account)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if with_account:
+                user, tenant = services.tenant_signup(
+                    name=data["name"],
+                    slug=data["slug"],
+                    timezone=data["timezone"],
+                    email=data["email"],
+                    password=data["password1"],
+                )
+                login(request, user, backend=AUTH_BACKEND)
+            else:
+                tenant = services.tenant_create(
+                    owner=request.user,
+                    name=data["name"],
+                    slug=data["slug"],
+                    timezone=data["timezone"],
+                )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, f"Welcome to Tablecast, {tenant.name}!")
+            return redirect("tenants:dashboard", tenant_slug=tenant.slug)
+    return TemplateResponse(
+        request, "tenants/signup.html", {"form": form, "with_account": with_account}
+    )
+
+
+@require_GET
 def dashboard(request: HttpRequest, tenant_slug: str) -> HttpResponse:
-    return TemplateResponse(request, "tenants/dashboard.html")
+    if request.session.get(LAST_TENANT_SESSION_KEY) != request.tenant.slug:
+        request.session[LAST_TENANT_SESSION_KEY] = request.tenant.slug
+    context = {
+        "completeness": profile_completeness(request.tenant),
+        "member_count": Membership.objects.filter(tenant=request.tenant).count(),
+    }
+    return TemplateResponse(request, "tenants/dashboard.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    """Any member may edit the profile (the role matrix test documents this)."""
+    form = ProfileForm(request.POST or None, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.tenant_profile_update(tenant=request.tenant, fields=form.profile_values())
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, "Profile saved.")
+            return redirect("tenants:profile", tenant_slug=request.tenant.slug)
+    return TemplateResponse(request, "tenants/profile.html", {"form": form})
+
+
+def _members_page(
+    request: HttpRequest, *, invite_form: InviteForm | None = None, status: int = 200
+) -> TemplateResponse:
+    tenant = request.tenant
+    memberships = list(
+        Membership.objects.filter(tenant=tenant)
+        .select_related("user")
+        .order_by("role", "user__email")
+    )
+    invitations = list(
+        Invitation.objects.filter(tenant=tenant, accepted_at__isnull=True).order_by("email")
+    )
+    return TemplateResponse(
+        request,
+        "tenants/members.html",
+        {
+            "memberships": memberships,
+            "invitations": invitations,
+            "invite_form": invite_form or InviteForm(tenant=tenant),
+            "roles": Membership.Role.choices,
+            "owner_count": sum(1 for m in memberships if m.is_owner),
+        },
+        status=status,
+    )
+
+
+@require_GET
+def members(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    """Everyone sees who is in the restaurant; only owners get the forms."""
+    return _members_page(request)
+
+
+@owner_required
+@require_POST
+def member_invite(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    form = InviteForm(request.POST, tenant=request.tenant)
+    if form.is_valid():
+        try:
+            result = services.member_invite(
+                tenant=request.tenant,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                invited_by=request.user,
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            email = form.cleaned_data["email"]
+            if result.membership is not None:
+                messages.success(request, f"{email} already had an account and is now a member.")
+            else:
+                messages.success(request, f"Invitation sent to {email}; the link works for 7 days.")
+            if not result.email_sent:
+                messages.warning(
+                    request, f"The email to {email} could not be sent; try again in a while."
+                )
+            return redirect("tenants:members", tenant_slug=request.tenant.slug)
+    return _members_page(request, invite_form=form, status=400)
+
+
+def _membership(request: HttpRequest, membership_id: int) -> Membership:
+    return get_object_or_404(
+        Membership.objects.select_related("user", "tenant"), pk=membership_id, tenant=request.tenant
+    )
+
+
+@owner_required
+@require_POST
+def member_role(request: HttpRequest, tenant_slug: str, membership_id: int) -> HttpResponse:
+    membership = _membership(request, membership_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Pick owner or staff.")
+    else:
+        try:
+            services.membership_role_change(membership=membership, role=form.cleaned_data["role"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, f"{membership.user.email} is now {membership.get_role_display().lower()}."
+            )
+    return redirect("tenants:members", tenant_slug=request.tenant.slug)
+
+
+@owner_required
+@require_POST
+def member_remove(request: HttpRequest, tenant_slug: str, membership_id: int) -> HttpResponse:
+    membership = _membership(request, membership_id)
+    try:
+        services.membership_remove(membership=membership)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("tenants:members", tenant_slug=request.tenant.slug)
+    if membership.user_id == request.user.pk:
+        messages.success(request, f"You left {request.tenant.name}.")
+        return redirect("home")
+    messages.success(request, f"{membership.user.email} was removed.")
+    return redirect("tenants:members", tenant_slug=request.tenant.slug)
+
+
+@owner_required
+@require_POST
+def invitation_revoke(request: HttpRequest, tenant_slug: str, invitation_id: int) -> HttpResponse:
+    invitation = get_object_or_404(
+        Invitation, pk=invitation_id, tenant=request.tenant, accepted_at__isnull=True
+    )
+    services.invitation_revoke(invitation=invitation)
+    messages.success(request, f"The invitation for {invitation.email} was withdrawn.")
+    return redirect("tenants:members", tenant_slug=request.tenant.slug)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link. The token moves into the session and the browser is sent on to a
+    token-free address; there the invited person sets a password, or just accepts if logged in
+    with the invited email."""
+    if token != INVITATION_URL_TOKEN:
+        request.session[INVITATION_SESSION_KEY] = token
+        return redirect("invitation_accept", token=INVITATION_URL_TOKEN)
+    invitation = services.invitation_for_token(request.session.get(INVITATION_SESSION_KEY, ""))
+    if invitation is None:
+        return TemplateResponse(request, "tenants/invitation_invalid.html", status=404)
+
+    user = request.user if request.user.is_authenticated else None
+    account_exists = user is None and services.email_is_taken(invitation.email)
+    wrong_user = user is not None and services.normalize_email(user.email) != invitation.email
+    form = AcceptInvitationForm(request.POST or None) if user is None else None
+    can_accept = not wrong_user and not account_exists
+    if request.method == "POST" and can_accept and (form is None or form.is_valid()):
+        try:
+            user, membership = services.invitation_accept(
+                invitation=invitation,
+                user=user,
+                password=form.cleaned_data["password1"] if form is not None else None,
+            )
+        except ValidationError as error:
+            if form is None:
+                messages.error(request, " ".join(error.messages))
+                return redirect("home")
+            _form_errors(form, error)
+        else:
+            request.session.pop(INVITATION_SESSION_KEY, None)
+            if not request.user.is_authenticated:
+                login(request, user, backend=AUTH_BACKEND)
+            messages.success(request, f"Welcome to {membership.tenant.name}!")
+            return redirect("tenants:dashboard", tenant_slug=membership.tenant.slug)
+    return TemplateResponse(
+        request,
+        "tenants/invitation_accept.html",
+        {
+            "invitation": invitation,
+            "form": form,
+            "wrong_user": wrong_user,
+            "account_exists": account_exists,
+            "login_url": f"{reverse('login')}?next={reverse('invitation_accept', args=[INVITATION_URL_TOKEN])}",
+        },
+    )
 
 
 def placeholder(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    """A page still being built (used by other apps' URL files until their views land)."""
     return TemplateResponse(request, "tenants/placeholder.html")

@@ -1,0 +1,282 @@
+"""Forms for sign-up, log-in, the restaurant profile and members."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.exceptions import ValidationError
+from django.forms.models import fields_for_model
+from django.utils.text import slugify
+
+from tenants.models import WEEKDAY_NAMES, WEEKDAYS, Membership, Tenant, validate_opening_hours
+from tenants.services import EMAIL_TAKEN, SLUG_TAKEN, email_is_taken, normalize_email
+
+DEFAULT_TIMEZONE = "Europe/London"
+SLOTS_PER_DAY = 2
+_LEGACY_PREFIXES = ("Etc/", "SystemV/", "US/", "Canada/", "Brazil/", "Mexico/", "Chile/")
+
+
+@cache
+def timezone_choices() -> list[tuple[str, str]]:
+    """IANA zones a restaurant can be in (Area/City), plus UTC; legacy aliases left out."""
+    names = sorted(
+        name
+        for name in zoneinfo.available_timezones()
+        if "/" in name and not name.startswith(_LEGACY_PREFIXES)
+    )
+    return [("UTC", "UTC"), *((name, name.replace("_", " ")) for name in names)]
+
+
+class TimezoneField(forms.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", "Time zone")
+        kwargs.setdefault(
+            "help_text", "Posts are scheduled and shown in the restaurant's local time."
+        )
+        super().__init__(
+            choices=timezone_choices,
+            error_messages={
+                "invalid_choice": "%(value)s is not a time zone we know: pick one from the list."
+            },
+            **kwargs,
+        )
+
+
+class PasswordPairMixin(forms.Form):
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters, not a common password, not all numbers.",
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_password2(self) -> str:
+        first, second = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
+        if first and second and first != second:
+            raise ValidationError("The two passwords differ.")
+        return second
+
+
+class SignupForm(PasswordPairMixin):
+    """A restaurant and, for a visitor, the owner's account. A logged-in user adding another
+    restaurant only gets the restaurant fields (``with_account=False``)."""
+
+    name = forms.CharField(label="Restaurant name", max_length=120)
+    slug = forms.SlugField(
+        label="Web address",
+        max_length=60,
+        required=False,
+        help_text="Lower-case letters, numbers and dashes; your pages live at /t/<address>/.",
+    )
+    timezone = TimezoneField(initial=DEFAULT_TIMEZONE)
+    email = forms.EmailField(
+        label="Your email", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    field_order = ["name", "slug", "timezone", "email", "password1", "password2"]
+
+    def __init__(self, *args: Any, with_account: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].widget.attrs.update(
+            {"data-slug-from": "id_name", "autocapitalize": "none"}
+        )
+        if not with_account:
+            for name in ("email", "password1", "password2"):
+                del self.fields[name]
+
+    def clean_slug(self) -> str:
+        slug = (self.cleaned_data.get("slug") or "").lower()
+        if not slug:
+            slug = slugify(self.cleaned_data.get("name", ""))[:60].strip("-")
+        if not slug:
+            raise ValidationError("Choose a web address for your restaurant.")
+        if Tenant.objects.filter(slug=slug).exists():
+            raise ValidationError(SLUG_TAKEN)
+        return slug
+
+    def clean_email(self) -> str:
+        email = normalize_email(self.cleaned_data["email"])
+        if email_is_taken(email):
+            raise ValidationError(EMAIL_TAKEN)
+        return email
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Log in with the email in any letter case (usernames are the emails)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Email"
+        self.fields["username"].widget.attrs.update({"autocomplete": "email", "type": "email"})
+
+    def clean_username(self) -> str:
+        typed = self.cleaned_data["username"].strip()
+        user = get_user_model().objects.filter(username__iexact=typed).only("username").first()
+        return user.username if user is not None else typed
+
+
+class SiteURLPasswordResetForm(PasswordResetForm):
+    """Reset links are built from ``settings.SITE_URL``, never from the request's Host header
+    (a forged Host must not put an attacker's domain into the email)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        context = {**context, "site_url": settings.SITE_URL}
+        super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+
+
+PROFILE_FIELDS = [
+    "name",
+    "timezone",
+    "language",
+    "cuisine",
+    "address",
+    "phone",
+    "website",
+    "description",
+    "menu_highlights",
+    "tone_of_voice",
+]
+
+
+def _hour_field(label: str) -> forms.TimeField:
+    return forms.TimeField(
+        label=label,
+        required=False,
+        input_formats=["%H:%M", "%H:%M:%S"],
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
+        error_messages={"invalid": "Enter a time as HH:MM, e.g. 19:30."},
+    )
+
+
+class ProfileForm(forms.Form):
+    """The restaurant's profile, with opening hours as time inputs per weekday (up to
+    `SLOTS_PER_DAY` openings a day, or closed). The slug is not editable here."""
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", self.initial_for(tenant))
+        super().__init__(*args, **kwargs)
+        self.fields.update(fields_for_model(Tenant, fields=PROFILE_FIELDS))
+        self.fields["timezone"] = TimezoneField()
+        for field in ("description", "menu_highlights"):
+            self.fields[field].widget.attrs["rows"] = 4
+        for day in WEEKDAYS:
+            self.fields[f"{day}_closed"] = forms.BooleanField(label="Closed", required=False)
+            for n in range(1, SLOTS_PER_DAY + 1):
+                self.fields[f"{day}_open_{n}"] = _hour_field("Opens")
+                self.fields[f"{day}_close_{n}"] = _hour_field("Closes")
+
+    @staticmethod
+    def initial_for(tenant: Tenant) -> dict[str, Any]:
+        initial: dict[str, Any] = {name: getattr(tenant, name) for name in PROFILE_FIELDS}
+        hours = tenant.opening_hours if isinstance(tenant.opening_hours, dict) else {}
+        for day in WEEKDAYS:
+            slots = hours.get(day) or []
+            initial[f"{day}_closed"] = not slots
+            for n, slot in enumerate(slots[:SLOTS_PER_DAY], start=1):
+                initial[f"{day}_open_{n}"] = slot.get("open")
+                initial[f"{day}_close_{n}"] = slot.get("close")
+        return initial
+
+    def days(self) -> list[dict[str, Any]]:
+        """Rows for the template: the weekday, its Closed box and its slots."""
+        return [
+            {
+                "name": WEEKDAY_NAMES[day],
+                "closed": self[f"{day}_closed"],
+                "slots": [
+                    (self[f"{day}_open_{n}"], self[f"{day}_close_{n}"])
+                    for n in range(1, SLOTS_PER_DAY + 1)
+                ],
+            }
+            for day in WEEKDAYS
+        ]
+
+    def profile_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in PROFILE_FIELDS]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        hours: dict[str, list[dict[str, str]]] = {}
+        for day in WEEKDAYS:
+            if data.get(f"{day}_closed"):
+                hours[day] = []  # times typed on a closed day are ignored
+                continue
+            if any(f"{day}_{kind}" in self.errors for kind in self._slot_keys()):
+                continue  # a bad time format already has its own message
+            try:
+                slots = self._slots(day, data)
+                if not slots:
+                    raise ValidationError(
+                        f"{WEEKDAY_NAMES[day]}: give the opening times or tick Closed."
+                    )
+                validate_opening_hours({**{d: [] for d in WEEKDAYS}, day: slots})
+            except ValidationError as error:
+                self.add_error(f"{day}_closed", error)
+                continue
+            hours[day] = slots
+        if len(hours) == len(WEEKDAYS):
+            data["opening_hours"] = {day: hours[day] for day in WEEKDAYS}
+        return data
+
+    @staticmethod
+    def _slot_keys() -> list[str]:
+        return [f"{kind}_{n}" for n in range(1, SLOTS_PER_DAY + 1) for kind in ("open", "close")]
+
+    @staticmethod
+    def _slots(day: str, data: dict[str, Any]) -> list[dict[str, str]]:
+        slots = []
+        for n in range(1, SLOTS_PER_DAY + 1):
+            start, end = data.get(f"{day}_open_{n}"), data.get(f"{day}_close_{n}")
+            if start is None and end is None:
+                continue
+            if start is None or end is None:
+                raise ValidationError(
+                    f"{WEEKDAY_NAMES[day]}: give both the opening and the closing time."
+                )
+            slots.append({"open": start.strftime("%H:%M"), "close": end.strftime("%H:%M")})
+        return slots
+
+    def profile_values(self) -> dict[str, Any]:
+        """The cleaned values as Tenant fields, for `tenant_profile_update`."""
+        return {
+            **{name: self.cleaned_data[name] for name in PROFILE_FIELDS},
+            "opening_hours": self.cleaned_data["opening_hours"],
+        }
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Email")
+    role = forms.ChoiceField(
+        choices=Membership.Role.choices,
+        initial=Membership.Role.STAFF,
+        help_text="Owners also manage members and connected accounts.",
+    )
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+
+    def clean_email(self) -> str:
+        email = normalize_email(self.cleaned_data["email"])
+        if Membership.objects.filter(tenant=self.tenant, user__username__iexact=email).exists():
+            raise ValidationError(f"{email} is already a member of {self.tenant.name}.")
+        return email
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices)
+
+
+class AcceptInvitationForm(PasswordPairMixin):
+    """A new account for an invited email: only the password is asked."""
