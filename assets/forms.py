@@ -1,0 +1,228 @@
+"""Forms of the library. Every folder/asset/tag choice only offers the current tenant's rows:
+another tenant's id is a validation error (RELIABILITY T5)."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from assets.models import Asset, Folder, Tag
+from assets.selectors import SORTS, AssetFilters, FolderNode
+from tenants.models import Tenant
+
+OWN_FOLDER = "Choose one of your own folders."
+
+
+class FolderField(forms.ChoiceField):
+    """A folder of the tenant, shown as an indented tree; cleans to a `Folder` or None."""
+
+    def __init__(self, *, nodes: list[FolderNode], empty_label: str = "No folder", **kwargs):
+        self._folders = {str(n.folder.pk): n.folder for n in nodes}
+        choices = [("", empty_label)] + [
+            (str(n.folder.pk), "\u2003" * n.depth + n.folder.name) for n in nodes
+        ]
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("error_messages", {"invalid_choice": OWN_FOLDER})
+        super().__init__(choices=choices, **kwargs)
+
+    def clean(self, value) -> Folder | None:
+        value = super().clean(value)
+        return self._folders.get(value) if value else None
+
+
+class LibraryFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    folder = forms.CharField(required=False)
+    tag = forms.CharField(required=False)
+    orientation = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Any shape"),
+            ("portrait", "Portrait"),
+            ("landscape", "Landscape"),
+            ("square", "Square"),
+        ],
+    )
+    used = forms.ChoiceField(
+        required=False, choices=[("", "Used or not"), ("used", "Used"), ("unused", "Never used")]
+    )
+    sort = forms.ChoiceField(
+        required=False, choices=[(key, label) for key, (label, _) in SORTS.items()]
+    )
+
+    def __init__(self, *args, tenant: Tenant, nodes: list[FolderNode], tags: list[Tag], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+        self._folders = {str(n.folder.pk): n.folder for n in nodes}
+        self._tags = {str(t.pk): t for t in tags}
+
+    def clean_folder(self):
+        value = self.cleaned_data["folder"]
+        if value in ("", "none"):
+            return value
+        if value not in self._folders:
+            raise ValidationError(OWN_FOLDER)
+        return self._folders[value]
+
+    def clean_tag(self):
+        value = self.cleaned_data["tag"]
+        if not value:
+            return None
+        if value not in self._tags:
+            raise ValidationError("Choose one of your own tags.")
+        return self._tags[value]
+
+    def filters(self) -> AssetFilters:
+        data = self.cleaned_data
+        folder = data.get("folder")
+        return AssetFilters(
+            q=data.get("q") or "",
+            folder=folder if isinstance(folder, Folder) else None,
+            unfiled=folder == "none",
+            tag=data.get("tag"),
+            orientation=data.get("orientation") or "",
+            used=data.get("used") or "",
+            sort=data.get("sort") or "newest",
+        )
+
+
+class UploadForm(forms.Form):
+    def __init__(self, *args, nodes: list[FolderNode], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["folder"] = FolderField(nodes=nodes, label="Put in folder")
+
+
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class AssetForm(forms.Form):
+    title = forms.CharField(required=False, max_length=200)
+    description = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)
+    remove_tags = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Remove tags"
+    )
+    add_tags = forms.CharField(
+        required=False,
+        max_length=400,
+        label="Add tags",
+        help_text="Separate tags with commas.",
+        widget=forms.TextInput(attrs={"list": "tenant-tags", "autocomplete": "off"}),
+    )
+    focal_x = forms.FloatField(min_value=0, max_value=1, widget=forms.NumberInput({"step": "0.01"}))
+    focal_y = forms.FloatField(min_value=0, max_value=1, widget=forms.NumberInput({"step": "0.01"}))
+    instagram_mode = forms.ChoiceField(choices=Asset.PadMode.choices, label="Fit for Instagram")
+    pad_color = forms.CharField(
+        max_length=7, label="Padding colour", widget=forms.TextInput({"type": "color"})
+    )
+
+    def __init__(self, *args, asset: Asset, nodes: list[FolderNode], **kwargs):
+        self.asset = asset
+        self.current_tags = [t.name for t in asset.tags.all()]
+        kwargs.setdefault(
+            "initial",
+            {
+                "title": asset.title,
+                "description": asset.description,
+                "folder": str(asset.folder_id or ""),
+                "focal_x": asset.focal_x,
+                "focal_y": asset.focal_y,
+                "instagram_mode": asset.instagram_mode,
+                "pad_color": asset.pad_color,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["folder"] = FolderField(nodes=nodes, label="Folder")
+        self.fields["remove_tags"].choices = [(n, n) for n in self.current_tags]
+
+    def clean_pad_color(self):
+        value = self.cleaned_data["pad_color"]
+        if not HEX_COLOUR.match(value):
+            raise ValidationError("Pick a colour like #ffffff.")
+        return value.lower()
+
+    def tag_names(self) -> list[str]:
+        removed = {n.lower() for n in self.cleaned_data.get("remove_tags") or []}
+        added = [t for t in (self.cleaned_data.get("add_tags") or "").split(",") if t.strip()]
+        return [n for n in self.current_tags if n.lower() not in removed] + added
+
+
+class BulkForm(forms.Form):
+    ACTIONS = [
+        ("move", "Move to folder"),
+        ("tag", "Add tag"),
+        ("untag", "Remove tag"),
+        ("delete", "Delete"),
+    ]
+    action = forms.ChoiceField(choices=ACTIONS)
+    assets = forms.ModelMultipleChoiceField(
+        queryset=Asset.objects.none(),
+        error_messages={
+            "required": "Select at least one photo.",
+            "invalid_choice": "Choose your own photos.",
+            "invalid_pk_value": "Choose your own photos.",
+        },
+    )
+    tag = forms.CharField(required=False, max_length=40)
+    confirm = forms.BooleanField(required=False)
+
+    def __init__(self, *args, tenant: Tenant, nodes: list[FolderNode], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assets"].queryset = Asset.objects.filter(tenant=tenant)
+        self.fields["folder"] = FolderField(nodes=nodes, label="Folder", empty_label="No folder")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") in {"tag", "untag"} and not (data.get("tag") or "").strip():
+            self.add_error("tag", "Type the tag.")
+        return data
+
+
+class FolderCreateForm(forms.Form):
+    name = forms.CharField(max_length=80, label="New folder")
+
+    def __init__(self, *args, nodes: list[FolderNode], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"] = FolderField(nodes=nodes, label="Inside", empty_label="Top level")
+
+
+class FolderRenameForm(forms.Form):
+    name = forms.CharField(max_length=80)
+
+
+class FolderMoveForm(forms.Form):
+    def __init__(self, *args, nodes: list[FolderNode], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"] = FolderField(nodes=nodes, label="Move into", empty_label="Top level")
+
+
+class FolderDeleteForm(forms.Form):
+    contents = forms.ChoiceField(
+        choices=[("move", "Move its contents up"), ("delete", "Delete its contents too")],
+        widget=forms.RadioSelect,
+        initial="move",
+    )
+
+
+class AssetIdsField(forms.Field):
+    """For other apps' forms (the composer): comma-separated asset ids from the picker, cleaned
+    to the tenant's ready assets in the given order; another tenant's id is an error."""
+
+    def __init__(self, *, tenant: Tenant, **kwargs):
+        self.tenant = tenant
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return []
+        try:
+            ids = [int(part) for part in str(value).split(",") if part.strip()]
+        except ValueError:
+            raise ValidationError("Choose photos from your library.") from None
+        found = {a.pk: a for a in Asset.objects.filter(tenant=self.tenant, pk__in=ids)}
+        if set(ids) - set(found):
+            raise ValidationError("Choose photos from your library.")
+        return [found[i] for i in dict.fromkeys(ids)]
+

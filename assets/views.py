@@ -1,0 +1,437 @@
+"""Library pages under /t/<tenant_slug>/library/. The middleware has already checked membership
+and activated the tenant scope; every query here still filters by ``request.tenant``."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
+from django.core.paginator import Paginator
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+)
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
+
+from assets import images, selectors, services, uploads
+from assets.forms import (
+    AssetForm,
+    BulkForm,
+    FolderCreateForm,
+    FolderDeleteForm,
+    FolderMoveForm,
+    FolderRenameForm,
+    LibraryFilterForm,
+    UploadForm,
+)
+from assets.models import Asset, Folder, Rendition, Tag
+from tenants.scoping import scopes_disabled
+
+PAGE_SIZE = 48
+PICKER_PAGE_SIZE = 24
+FILE_KINDS = {"original", *Rendition.Kind.values}
+
+
+def _asset(request: HttpRequest, asset_id: int) -> Asset:
+    return get_object_or_404(Asset.objects.filter(tenant=request.tenant), pk=asset_id)
+
+
+def _folder(request: HttpRequest, folder_id: int) -> Folder:
+    return get_object_or_404(Folder.objects.filter(tenant=request.tenant), pk=folder_id)
+
+
+def _library_url(request: HttpRequest, **params) -> str:
+    url = reverse("assets:library", kwargs={"tenant_slug": request.tenant.slug})
+    query = "&".join(f"{k}={v}" for k, v in params.items() if v not in (None, ""))
+    return f"{url}?{query}" if query else url
+
+
+def _next_or_library(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return _library_url(request)
+
+
+def _errors(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+@require_GET
+def library(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    tenant = request.tenant
+    nodes = selectors.folder_tree(tenant=tenant)
+    tags = list(Tag.objects.filter(tenant=tenant).order_by("name"))
+    filter_form = LibraryFilterForm(request.GET, tenant=tenant, nodes=nodes, tags=tags)
+    status = 200
+    if filter_form.is_valid():
+        assets = selectors.asset_list(tenant=tenant, filters=filter_form.filters())
+    else:
+        assets, status = Asset.objects.none(), 400
+    page = Paginator(assets, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "nodes": nodes,
+        "tags": tags,
+        "filter_form": filter_form,
+        "upload_form": UploadForm(
+            nodes=nodes,
+            initial={"folder": request.GET.get("folder", "") if filter_form.is_valid() else ""},
+        ),
+        "bulk_form": BulkForm(tenant=tenant, nodes=nodes),
+        "folder_form": FolderCreateForm(nodes=nodes),
+        "current_folder": filter_form.cleaned_data.get("folder")
+        if filter_form.is_valid()
+        else None,
+        "query": query.urlencode(),
+        "storage_used": selectors.tenant_storage_used(tenant=tenant),
+    }
+    template = "assets/library.html"
+    if request.headers.get("HX-Target") == "asset-results":
+        template = "assets/_results.html"
+    return TemplateResponse(request, template, context, status=status)
+
+
+@csrf_exempt
+def upload(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    """Upload one or more photos. The size limit is installed before the body is parsed, which
+    is why CSRF is checked inside (`_upload`) rather than by the middleware."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    handler = uploads.install(request)
+    return _upload(request, tenant_slug, handler=handler)
+
+
+@csrf_protect
+def _upload(
+    request: HttpRequest, tenant_slug: str, *, handler: uploads.SizeLimitUploadHandler
+) -> HttpResponse:
+    tenant = request.tenant
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    form = UploadForm(request.POST, nodes=selectors.folder_tree(tenant=tenant))
+    results: list[dict] = []
+    limit_mb = handler.limit // (1024 * 1024)
+    for name in handler.too_large:
+        results.append(
+            {
+                "name": services.clean_title(name),
+                "ok": False,
+                "code": "size",
+                "message": f"This file is larger than {limit_mb} MB.",
+            }
+        )
+    if not form.is_valid():
+        results.append({"name": "", "ok": False, "code": "folder", "message": _errors(form)})
+    else:
+        files = request.FILES.getlist("file")
+        if not files and not handler.too_large:
+            results.append(
+                {"name": "", "ok": False, "code": "none", "message": "Choose at least one photo."}
+            )
+        for upload_file in files:
+            results.append(
+                _upload_one(request, upload_file, folder=form.cleaned_data["folder"])
+            )
+    accepted = [r for r in results if r["ok"]]
+    if wants_json:
+        status = 200 if accepted else (413 if any(r["code"] == "size" for r in results) else 400)
+        return JsonResponse({"results": results}, status=status)
+    for r in results:
+        level = messages.SUCCESS if r["ok"] else messages.ERROR
+        messages.add_message(request, level, f"{r['name'] or 'Upload'}: {r['message']}")
+    return redirect(_next_or_library(request))
+
+
+def _upload_one(request: HttpRequest, upload_file, *, folder: Folder | None) -> dict:
+    name = services.clean_title(upload_file.name)
+    try:
+        result = services.asset_create_from_upload(
+            tenant=request.tenant,
+            upload=upload_file,
+            file_name=upload_file.name,
+            folder=folder,
+            user=request.user,
+        )
+    except images.ImageRejected as exc:
+        return {"name": name, "ok": False, "code": exc.code, "message": exc.message}
+    except ValidationError as exc:
+        return {"name": name, "ok": False, "code": "invalid", "message": " ".join(exc.messages)}
+    finally:
+        upload_file.close()
+    asset = result.asset
+    return {
+        "name": name,
+        "ok": True,
+        "code": "duplicate" if result.duplicate else "created",
+        "message": "Already in your library." if result.duplicate else "Uploaded.",
+        "asset_id": asset.pk,
+        "duplicate": result.duplicate,
+        "tile": render_to_string("assets/_tile.html", {"asset": asset}, request=request),
+    }
+
+
+@require_GET
+def asset_tile(request: HttpRequest, tenant_slug: str, asset_id: int) -> HttpResponse:
+    """One grid tile; a tile still being prepared polls this until it is ready."""
+    asset = _asset(request, asset_id)
+    return TemplateResponse(request, "assets/_tile.html", {"asset": asset})
+
+
+@require_GET
+def asset_file(request: HttpRequest, tenant_slug: str, asset_id: int, kind: str) -> HttpResponse:
+    """A stored file of the tenant's asset, with the content type sniffed at upload + nosniff."""
+    if kind not in FILE_KINDS:
+        raise Http404("No such file.")
+    asset = _asset(request, asset_id)
+    if kind == "original":
+        key, content_type = asset.key, asset.content_type
+    else:
+        rendition = selectors.rendition_for(asset=asset, kind=kind)
+        if rendition is None:
+            raise Http404("Not ready yet.")
+        key, content_type = rendition.key, rendition.content_type
+    return _stream(key, content_type, private=True, download=request.GET.get("download") == "1")
+
+
+def _stream(key: str, content_type: str, *, private: bool, download: bool = False) -> HttpResponse:
+    try:
+        fh = storages["default"].open(key, "rb")
+    except (FileNotFoundError, OSError):
+        raise Http404("The file is missing.") from None
+    ext = images.FORMATS.get(content_type.split("/")[-1].upper(), ("", "", "jpg"))[2]
+    response = FileResponse(
+        fh, content_type=content_type, as_attachment=download, filename=f"photo.{ext}"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600" if private else "public, max-age=86400"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def public_instagram(request: HttpRequest, token: str) -> HttpResponse:
+    """The Instagram rendition, public by an unguessable token because Meta fetches it."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    with scopes_disabled():
+        rendition = (
+            Rendition.objects.filter(kind=Rendition.Kind.INSTAGRAM, public_token=token)
+            .only("key", "content_type")
+            .first()
+        )
+    if rendition is None or len(token) < 40:
+        raise Http404("No such image.")
+    return _stream(rendition.key, rendition.content_type, private=False)
+
+
+def asset_detail(request: HttpRequest, tenant_slug: str, asset_id: int) -> HttpResponse:
+    asset = _asset(request, asset_id)
+    tenant = request.tenant
+    nodes = selectors.folder_tree(tenant=tenant)
+    if request.method == "POST":
+        form = AssetForm(request.POST, asset=asset, nodes=nodes)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.asset_update(
+                    asset=asset,
+                    title=data["title"],
+                    description=data["description"],
+                    tag_names=form.tag_names(),
+                    folder=data["folder"],
+                    focal_x=data["focal_x"],
+                    focal_y=data["focal_y"],
+                    instagram_mode=data["instagram_mode"],
+                    pad_color=data["pad_color"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "Saved.")
+                return redirect("assets:asset_detail", tenant_slug=tenant.slug, asset_id=asset.pk)
+        status = 400
+    else:
+        form, status = AssetForm(asset=asset, nodes=nodes), 200
+    renditions = {r.kind: r for r in Rendition.objects.filter(tenant=tenant, asset=asset)}
+    instagram_url = ""
+    if "instagram" in renditions:
+        instagram_url = selectors.asset_instagram_url(asset=asset)
+    return TemplateResponse(
+        request,
+        "assets/detail.html",
+        {
+            "asset": asset,
+            "form": form,
+            "renditions": renditions,
+            "instagram_url": instagram_url,
+            "tag_names": selectors.tag_suggestions(tenant=tenant, limit=500),
+        },
+        status=status,
+    )
+
+
+@require_GET
+def tag_autocomplete(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    names = selectors.tag_suggestions(tenant=request.tenant, prefix=request.GET.get("q", ""))
+    return TemplateResponse(request, "assets/_tag_options.html", {"names": names})
+
+
+@require_POST
+def bulk(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    tenant = request.tenant
+    nodes = selectors.folder_tree(tenant=tenant)
+    form = BulkForm(request.POST, tenant=tenant, nodes=nodes)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect(_next_or_library(request))
+    data = form.cleaned_data
+    assets, action = list(data["assets"]), data["action"]
+    count = len(assets)
+    noun = "photo" if count == 1 else "photos"
+    if action == "move":
+        services.assets_move(tenant=tenant, assets=assets, folder=data["folder"])
+        where = data["folder"].name if data["folder"] else "no folder"
+        messages.success(request, f"Moved {count} {noun} to {where}.")
+    elif action == "tag":
+        services.assets_tag(tenant=tenant, assets=assets, tag_names=[data["tag"]])
+        messages.success(request, f"Tagged {count} {noun} “{data['tag'].strip()}”.")
+    elif action == "untag":
+        services.assets_untag(tenant=tenant, assets=assets, tag_names=[data["tag"]])
+        messages.success(request, f"Removed “{data['tag'].strip()}” from {count} {noun}.")
+    elif not data["confirm"]:
+        return TemplateResponse(
+            request,
+            "assets/bulk_confirm.html",
+            {"assets": assets, "count": count, "next": _next_or_library(request)},
+        )
+    else:
+        services.assets_delete(tenant=tenant, assets=assets)
+        messages.success(request, f"Deleted {count} {noun}.")
+    return redirect(_next_or_library(request))
+
+
+@require_POST
+def folder_create(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    form = FolderCreateForm(request.POST, nodes=selectors.folder_tree(tenant=request.tenant))
+    if form.is_valid():
+        try:
+            folder = services.folder_create(
+                tenant=request.tenant, name=form.cleaned_data["name"], parent=form.cleaned_data["parent"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Folder “{folder.name}” created.")
+            return redirect(_library_url(request, folder=folder.pk))
+    else:
+        messages.error(request, _errors(form))
+    return redirect(_library_url(request))
+
+
+def folder_edit(request: HttpRequest, tenant_slug: str, folder_id: int) -> HttpResponse:
+    folder = _folder(request, folder_id)
+    nodes = selectors.folder_tree(tenant=request.tenant)
+    rename_form = FolderRenameForm(initial={"name": folder.name})
+    move_form = FolderMoveForm(nodes=nodes, initial={"parent": str(folder.parent_id or "")})
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        form = (
+            FolderRenameForm(request.POST)
+            if action == "rename"
+            else FolderMoveForm(request.POST, nodes=nodes)
+        )
+        if form.is_valid():
+            try:
+                if action == "rename":
+                    services.folder_rename(folder=folder, name=form.cleaned_data["name"])
+                else:
+                    services.folder_move(folder=folder, parent=form.cleaned_data["parent"])
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "Folder saved.")
+                return redirect(_library_url(request, folder=folder.pk))
+        status = 400
+        if action == "rename":
+            rename_form = form
+        else:
+            move_form = form
+    return TemplateResponse(
+        request,
+        "assets/folder_edit.html",
+        {"folder": folder, "rename_form": rename_form, "move_form": move_form},
+        status=status,
+    )
+
+
+def folder_delete(request: HttpRequest, tenant_slug: str, folder_id: int) -> HttpResponse:
+    folder = _folder(request, folder_id)
+    asset_count = Asset.objects.filter(tenant=request.tenant, folder=folder).count()
+    child_count = Folder.objects.filter(tenant=request.tenant, parent=folder).count()
+    form = FolderDeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.folder_delete(
+                folder=folder, move_contents_to_parent=form.cleaned_data["contents"] == "move"
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(_library_url(request, folder=folder.pk))
+        messages.success(request, f"Folder “{folder.name}” deleted.")
+        return redirect(_library_url(request, folder=folder.parent_id or ""))
+    return TemplateResponse(
+        request,
+        "assets/folder_delete.html",
+        {
+            "folder": folder,
+            "form": form,
+            "asset_count": asset_count,
+            "child_count": child_count,
+            "empty": not asset_count and not child_count,
+        },
+    )
+
+
+@require_GET
+def picker(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    """The asset picker (a modal partial), see templates/assets/_picker.html for how to use it."""
+    tenant = request.tenant
+    nodes = selectors.folder_tree(tenant=tenant)
+    tags = list(Tag.objects.filter(tenant=tenant))
+    form = LibraryFilterForm(request.GET, tenant=tenant, nodes=nodes, tags=tags)
+    if form.is_valid():
+        assets = selectors.asset_list(tenant=tenant, filters=form.filters()).filter(
+            status=Asset.Status.READY
+        )
+    else:
+        assets = Asset.objects.none()
+    page = Paginator(assets, PICKER_PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "assets/_picker.html"
+    if request.headers.get("HX-Target") == "picker-results":
+        template = "assets/_picker_results.html"
+    return TemplateResponse(
+        request,
+        template,
+        {
+            "page": page,
+            "nodes": nodes,
+            "form": form,
+            "multiple": request.GET.get("multiple", "1") != "0",
+            "current_folder": form.cleaned_data.get("folder") if form.is_valid() else None,
+        },
+        status=200 if form.is_valid() else 400,
+    )
