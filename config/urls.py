@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("tenants.urls_public")),
     path("", include("social.urls_public")),
     path("", include("webhooks.urls_public")),
+    path("", include("assets.urls_public")),
     path("t/<slug:tenant_slug>/", include("tenants.urls")),
     path("t/<slug:tenant_slug>/accounts/", include("social.urls")),
     path("t/<slug:tenant_slug>/library/", include("assets.urls")),
