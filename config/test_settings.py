@@ -8,7 +8,10 @@ os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("CACHE_URL", "rediscache://127.0.0.1:6379/1")
 
 from config.settings import *  # noqa: F403
-from config.settings import BASE_DIR
+from config.settings import BASE_DIR, INSTALLED_APPS
+
+# Test-only models for the encrypted-field tests (lib/tests/test_crypto.py).
+INSTALLED_APPS = [*INSTALLED_APPS, "lib.tests.encryption_app"]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -9,4 +9,9 @@ class LibConfig(AppConfig):
     label = "lib"
 
     def ready(self) -> None:
-        from lib import checks  # noqa: F401  (registers deploy checks)
+        from lib import checks  # noqa: F401  (registers the system and deploy checks)
+        from lib.crypto import keyring
+
+        # Missing or malformed field-encryption keys stop every process (web, worker, beat,
+        # manage.py) at start with ImproperlyConfigured naming the problem.
+        keyring()
