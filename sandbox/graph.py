@@ -189,10 +189,8 @@ class GraphAPI:
                     if usage.percent("page:" + page_id, "page", now) > 100:
                         raise GraphError(32, headers=header)
                 return header
-            head = world.ig_accounts.get(segments[0]) if segments else None
-            obj = resolve(world, segments[0]) if segments else None
-            ig_id = head.id if head else getattr(obj, "ig_id", None)
-            if ig_id and not isinstance(obj, Comment):
+            ig_id = instagram_account_of(world, resolve(world, segments[0]) if segments else None)
+            if ig_id:
                 buc_type, object_id, code = "instagram", ig_id, 80002
             elif segments and segments[-1] == "messages":
                 buc_type, object_id, code = "messenger", token.page_id or "", 80006
@@ -266,6 +264,18 @@ def resolve(world: World, object_id: str) -> Any:
     ):
         if object_id in table:
             return table[object_id]
+    return None
+
+
+def instagram_account_of(world: World, obj: Any) -> str | None:
+    """The IG account an Instagram object belongs to (None for Facebook objects)."""
+    kind = type(obj).__name__
+    if kind == "IGAccount":
+        return str(obj.id)
+    if kind in ("Container", "IGMedia"):
+        return str(obj.ig_id)
+    if isinstance(obj, Comment) and obj.platform == "instagram":
+        return world.pages[obj.page_id].ig_id
     return None
 
 

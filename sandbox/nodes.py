@@ -53,7 +53,9 @@ def visible_posts(world: World, page_id: str, *, published: bool | None = True) 
         for p in world.posts.values()
         if p.page_id == page_id and not p.deleted and (published is None or p.published == published)
     ]
-    return sorted(posts, key=lambda p: (p.created_time, p.id), reverse=True)
+    # Newest first; among equal timestamps the later-created first (stable sort on reversed
+    # insertion order), so paging is deterministic.
+    return sorted(reversed(posts), key=lambda p: p.created_time, reverse=True)
 
 
 def _page_access_token(ctx: Ctx, page: Page) -> Any:
@@ -275,7 +277,7 @@ def ig_media_of(world: World, ig_id: str) -> list[IGMedia]:
     """Top-level (non-carousel-child) media, newest first."""
     children = {c for m in world.ig_media.values() for c in m.children}
     media = [m for m in world.ig_media.values() if m.ig_id == ig_id and m.id not in children]
-    return sorted(media, key=lambda m: (m.timestamp, m.id), reverse=True)
+    return sorted(reversed(media), key=lambda m: m.timestamp, reverse=True)
 
 
 def granted_pages(ctx: Ctx, user: User) -> list[str]:
