@@ -1,0 +1,195 @@
+"""Operators' view of every tenant's connections: status filters, history inline, "check tokens
+now" and "move to tenant". Encrypted token fields are never listed, shown or editable."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import IntegrityError, transaction
+from django.shortcuts import render
+
+from social import tasks
+from social.models import DataDeletionRequest, OAuthState, SocialAccount, TokenCheck
+from tenants.models import Tenant
+
+TOKEN_FIELDS = ("page_token", "user_token", "code_verifier")
+
+
+class TokenCheckInline(admin.TabularInline):
+    model = TokenCheck
+    extra = 0
+    can_delete = False
+    fields = (
+        "checked_at",
+        "trigger",
+        "result",
+        "status_before",
+        "status_after",
+        "detail",
+        "error_code",
+    )
+    readonly_fields = fields
+    ordering = ("-checked_at",)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class MoveToTenantForm(forms.Form):
+    tenant = forms.ModelChoiceField(queryset=Tenant.objects.all(), label="Move to restaurant")
+
+
+@admin.register(SocialAccount)
+class SocialAccountAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "kind",
+        "tenant",
+        "status",
+        "last_checked_at",
+        "last_error",
+        "token_expires_at",
+    )
+    list_filter = ("status", "kind", "webhooks_subscribed", "tenant")
+    search_fields = ("name", "external_id", "username", "tenant__name")
+    exclude = TOKEN_FIELDS
+    readonly_fields = (
+        "id",
+        "kind",
+        "external_id",
+        "facebook_user_id",
+        "granted_scopes",
+        "declined_scopes",
+        "tasks",
+        "token_expires_at",
+        "user_token_expires_at",
+        "data_access_expires_at",
+        "last_checked_at",
+        "last_error",
+        "last_error_code",
+        "last_webhook_at",
+        "broken_notified_at",
+        "expiring_notified_at",
+        "connected_by",
+        "connected_at",
+        "disconnected_at",
+        "updated_at",
+        "linked_page",
+        "tenant",
+    )
+    inlines = [TokenCheckInline]
+    actions = ["check_tokens_now", "move_to_tenant"]
+
+    @admin.action(description="Check tokens now")
+    def check_tokens_now(self, request, queryset) -> None:
+        count = 0
+        for tenant_id, pk in queryset.values_list("tenant_id", "id"):
+            tasks.check_account_token.apply_async(
+                kwargs={"tenant_id": tenant_id, "account_id": str(pk), "trigger": "admin"}
+            )
+            count += 1
+        self.message_user(request, f"Queued {count} token check(s).", messages.SUCCESS)
+
+    @admin.action(description="Move to another restaurant")
+    def move_to_tenant(self, request, queryset):
+        """Agency operators move a page (with its Instagram accounts) between restaurants.
+        Tokens are bound to their tenant, so moved accounts are cleared and need reconnecting."""
+        if "apply" in request.POST:
+            form = MoveToTenantForm(request.POST)
+            if form.is_valid():
+                target = form.cleaned_data["tenant"]
+                try:
+                    moved = _move(queryset, target)
+                except IntegrityError:
+                    self.message_user(
+                        request, f"{target} already has one of these accounts.", messages.ERROR
+                    )
+                    return None
+                self.message_user(
+                    request,
+                    f"Moved {moved} account(s) to {target}; their owners must reconnect.",
+                    messages.SUCCESS,
+                )
+                return None
+        else:
+            form = MoveToTenantForm()
+        return render(
+            request,
+            "social/admin_move.html",
+            {
+                "form": form,
+                "accounts": queryset,
+                "action": "move_to_tenant",
+                "opts": self.model._meta,
+                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            },
+        )
+
+
+def _move(queryset, target: Tenant) -> int:
+    moved = 0
+    with transaction.atomic():
+        accounts = list(queryset)
+        for page in [a for a in accounts if a.is_page]:
+            accounts += [ig for ig in page.instagram_accounts.all() if ig not in accounts]
+        for account in accounts:
+            TokenCheck.objects.create(
+                tenant_id=account.tenant_id,
+                account=account,
+                result=TokenCheck.Result.DISCONNECTED,
+                status_before=account.status,
+                status_after=SocialAccount.Status.NEEDS_RECONNECT,
+                trigger="admin",
+                detail=f"Moved to {target} by an operator.",
+            )
+            account.tenant = target
+            account.page_token = ""
+            account.user_token = ""
+            account.status = SocialAccount.Status.NEEDS_RECONNECT
+            account.last_error = "Moved here by Tablecast support: reconnect to start posting."
+            account.broken_notified_at = None
+            account.save()
+            TokenCheck.objects.filter(account=account).update(tenant=target)
+            moved += 1
+    return moved
+
+
+@admin.register(TokenCheck)
+class TokenCheckAdmin(admin.ModelAdmin):
+    list_display = ("checked_at", "account", "tenant", "trigger", "result", "detail")
+    list_filter = ("result", "trigger")
+    readonly_fields = [f.name for f in TokenCheck._meta.fields]
+
+
+@admin.register(OAuthState)
+class OAuthStateAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "tenant", "user", "purpose", "used_at")
+    exclude = ("code_verifier", "state_hash", "session_binding")
+    readonly_fields = (
+        "tenant",
+        "user",
+        "purpose",
+        "reconnect_account",
+        "next_path",
+        "created_at",
+        "used_at",
+    )
+
+
+@admin.register(DataDeletionRequest)
+class DataDeletionRequestAdmin(admin.ModelAdmin):
+    list_display = (
+        "confirmation_code",
+        "status",
+        "accounts_affected",
+        "created_at",
+        "completed_at",
+    )
+    readonly_fields = (
+        "confirmation_code",
+        "facebook_user_hash",
+        "status",
+        "accounts_affected",
+        "created_at",
+        "completed_at",
+    )

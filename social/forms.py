@@ -1,0 +1,33 @@
+"""The page picker: the owner ticks which of their Facebook Pages belong to this restaurant."""
+
+from __future__ import annotations
+
+from django import forms
+
+from social.models import PendingConnection
+from social.services import _held_message, pages_held_elsewhere
+
+
+class PagePickerForm(forms.Form):
+    page_ids = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple,
+        label="Pages of this restaurant",
+        error_messages={"required": "Tick at least one of your pages."},
+    )
+
+    def __init__(
+        self, *args, pending: PendingConnection, initial_ids: list[str] | None = None, **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.pending = pending
+        self.pages = {p["id"]: p for p in pending.pages}
+        self.fields["page_ids"].choices = [(p["id"], p["name"]) for p in pending.pages]
+        if initial_ids:
+            self.fields["page_ids"].initial = initial_ids
+
+    def clean_page_ids(self) -> list[str]:
+        chosen = self.cleaned_data["page_ids"]
+        held = pages_held_elsewhere(tenant=self.pending.tenant, page_ids=chosen)
+        if held:
+            raise forms.ValidationError(_held_message(held.values()))
+        return chosen

@@ -1,0 +1,230 @@
+"""Accounts page, Connect / callback / page picker, check, reconnect, disconnect, and
+Facebook's deauthorize and data-deletion callbacks. Views parse, call one service, render."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from social import selectors, services
+from social.forms import PagePickerForm
+from social.graph_api import GraphError, SignedRequestInvalid, parse_signed_request
+from social.models import DataDeletionRequest, OAuthState, SocialAccount
+from tenants.access import owner_required
+from tenants.models import Tenant
+from tenants.scoping import tenant_scope
+
+logger = logging.getLogger(__name__)
+
+
+def _accounts_url(tenant: Tenant) -> str:
+    return reverse("social:accounts", kwargs={"tenant_slug": tenant.slug})
+
+
+def _account(request: HttpRequest, account_id) -> SocialAccount:
+    return get_object_or_404(SocialAccount, tenant=request.tenant, pk=account_id)
+
+
+@require_GET
+def accounts(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    rows = list(selectors.accounts_for_tenant(tenant=request.tenant))
+    return render(
+        request,
+        "social/accounts.html",
+        {
+            "accounts": rows,
+            "holding": [a for a in rows if a.is_holding],
+            "history": [a for a in rows if not a.is_holding],
+            "checks": selectors.recent_checks(tenant=request.tenant),
+            "required_scopes": settings.FACEBOOK_SCOPES,
+            "missing_scopes": sorted({s for a in rows if a.is_holding for s in a.missing_scopes}),
+            "tz": request.tenant.tzinfo,
+        },
+    )
+
+
+def _start(
+    request: HttpRequest, purpose: str, account: SocialAccount | None = None
+) -> HttpResponse:
+    url = services.oauth_start(
+        tenant=request.tenant,
+        user=request.user,
+        session=request.session,
+        purpose=purpose,
+        reconnect_account=account,
+        next_path=request.POST.get("next") or request.GET.get("next") or "",
+    )
+    return redirect(url)
+
+
+@require_POST
+@owner_required
+def connect(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    return _start(request, OAuthState.Purpose.CONNECT)
+
+
+@require_POST
+@owner_required
+def rerequest(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    return _start(request, OAuthState.Purpose.REREQUEST)
+
+
+@require_http_methods(["GET", "POST"])
+@owner_required
+def reconnect(request: HttpRequest, tenant_slug: str, account_id) -> HttpResponse:
+    """GET too: the one-click link in the "needs reconnecting" email starts the flow."""
+    return _start(request, OAuthState.Purpose.RECONNECT, _account(request, account_id))
+
+
+@require_GET
+def oauth_callback(request: HttpRequest) -> HttpResponse:
+    """Facebook's redirect. Public URL; the tenant comes from the server-side state."""
+    if not request.user.is_authenticated:
+        return _connect_error(
+            request,
+            "You were logged out before Facebook sent you back. Nothing was saved; log in and "
+            "connect again.",
+        )
+    try:
+        pending = services.oauth_callback(
+            params=request.GET.dict(), user=request.user, session=request.session
+        )
+    except services.ConnectError as exc:
+        if exc.tenant is None:
+            return _connect_error(request, exc.message, retry=exc.retry)
+        level = messages.INFO if isinstance(exc, services.ConnectCancelled) else messages.ERROR
+        messages.add_message(request, level, exc.message)
+        return redirect(_accounts_url(exc.tenant))
+    tenant = pending.tenant
+    with tenant_scope(tenant):
+        target = services.reconnect_target_page(pending=pending)
+        if target is not None:
+            return _complete(request, pending, [target])
+        if pending.reconnect_account is not None:
+            messages.warning(
+                request,
+                f"The Facebook account you used does not manage {pending.reconnect_account.name}. "
+                "Pick the pages it does manage, or go back and log in to Facebook as the page's admin.",
+            )
+    return redirect("social:pick", tenant_slug=tenant.slug, pending_id=pending.pk)
+
+
+def _connect_error(request: HttpRequest, message: str, *, retry: bool = False) -> HttpResponse:
+    return render(
+        request,
+        "social/connect_error.html",
+        {"message": message, "retry": retry},
+        status=400,
+    )
+
+
+def _complete(request: HttpRequest, pending, page_ids: list[str]) -> HttpResponse:
+    tenant = pending.tenant
+    try:
+        result = services.connection_complete(pending=pending, page_ids=page_ids, user=request.user)
+    except services.ConnectError as exc:
+        messages.error(request, exc.message)
+        return redirect("social:pick", tenant_slug=tenant.slug, pending_id=pending.pk)
+    names = ", ".join(a.name for a in result.accounts)
+    messages.success(request, f"Connected: {names}.")
+    if result.missing_scopes:
+        messages.warning(
+            request,
+            "Some permissions were not granted, so some features will not work: "
+            + ", ".join(result.missing_scopes)
+            + '. Use "Grant missing permissions" to fix this.',
+        )
+    return redirect(result.next_path or _accounts_url(tenant))
+
+
+@require_http_methods(["GET", "POST"])
+@owner_required
+def pick_pages(request: HttpRequest, tenant_slug: str, pending_id) -> HttpResponse:
+    pending = services.pending_for(
+        tenant=request.tenant, pending_id=pending_id, user=request.user, session=request.session
+    )
+    if pending is None:
+        raise Http404("This page choice has expired; connect again.")
+    initial = (
+        [services.reconnect_target_page(pending=pending)] if pending.reconnect_account else None
+    )
+    form = PagePickerForm(
+        request.POST or None, pending=pending, initial_ids=[i for i in initial or [] if i]
+    )
+    if request.method == "POST" and form.is_valid():
+        return _complete(request, pending, form.cleaned_data["page_ids"])
+    return render(request, "social/pick.html", {"form": form, "pending": pending})
+
+
+@require_POST
+@owner_required
+def check_now(request: HttpRequest, tenant_slug: str, account_id) -> HttpResponse:
+    account = _account(request, account_id)
+    try:
+        check = services.account_check(account=account, trigger="manual")
+    except GraphError as exc:
+        messages.error(request, f"{exc.user_message}")
+    else:
+        level = messages.SUCCESS if check.result == check.Result.OK else messages.WARNING
+        messages.add_message(
+            request, level, f"{account.name}: {check.get_result_display()}. {check.detail}"
+        )
+    return redirect(_accounts_url(request.tenant))
+
+
+@require_POST
+@owner_required
+def disconnect(request: HttpRequest, tenant_slug: str, account_id) -> HttpResponse:
+    account = _account(request, account_id)
+    services.account_disconnect(account=account, user=request.user)
+    messages.success(request, f"Disconnected {account.name}. Its history is kept below.")
+    return redirect(_accounts_url(request.tenant))
+
+
+# -- Facebook's server-to-server callbacks (graph-api.md §10) --------------------------------
+def _signed_user_id(request: HttpRequest) -> str | None:
+    try:
+        payload = parse_signed_request(request.POST.get("signed_request", ""))
+    except SignedRequestInvalid as exc:
+        logger.warning("facebook callback refused: %s", exc)
+        return None
+    return str(payload["user_id"])
+
+
+@csrf_exempt
+@require_POST
+def deauthorize(request: HttpRequest) -> HttpResponse:
+    user_id = _signed_user_id(request)
+    if user_id is None:
+        return JsonResponse({"error": "invalid signed_request"}, status=400)
+    count = services.facebook_user_deauthorize(facebook_user_id=user_id)
+    logger.info("deauthorize: %s account(s) revoked", count)
+    return JsonResponse({"success": True})
+
+
+@csrf_exempt
+@require_POST
+def data_deletion(request: HttpRequest) -> HttpResponse:
+    user_id = _signed_user_id(request)
+    if user_id is None:
+        return JsonResponse({"error": "invalid signed_request"}, status=400)
+    deletion = services.facebook_user_data_delete(facebook_user_id=user_id)
+    status_path = reverse(
+        "social_data_deletion_status", kwargs={"code": deletion.confirmation_code}
+    )
+    return JsonResponse(
+        {"url": settings.SITE_URL + status_path, "confirmation_code": deletion.confirmation_code}
+    )
+
+
+@require_GET
+def data_deletion_status(request: HttpRequest, code: str) -> HttpResponse:
+    deletion = get_object_or_404(DataDeletionRequest, confirmation_code=code)
+    return render(request, "social/data_deletion_status.html", {"deletion": deletion})
