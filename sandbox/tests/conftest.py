@@ -73,11 +73,14 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             pass
 
         def _send(self, status: int, body: bytes, content_type: str = "text/plain") -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (the fetch-timeout test does that on purpose)
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
