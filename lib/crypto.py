@@ -82,7 +82,7 @@ class DecryptionError(Exception):
 class Key:
     id: str
     aead: AESGCM = field(repr=False)
-    fingerprint: bytes = field(repr=False)  # the raw key, kept only for the deploy checks
+    material: bytes = field(repr=False)  # the raw key (the deploy checks compare it)
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def parse_keys(entries: Any) -> Keyring:
                 f"{where}: the key decodes to {len(raw)} bytes; AES-256 needs exactly 32 "
                 f"({GENERATE_HINT})."
             )
-        keys.append(Key(id=key_id, aead=AESGCM(raw), fingerprint=raw))
+        keys.append(Key(id=key_id, aead=AESGCM(raw), material=raw))
     return Keyring(tuple(keys))
 
 
