@@ -225,4 +225,3 @@ class AssetIdsField(forms.Field):
         if set(ids) - set(found):
             raise ValidationError("Choose photos from your library.")
         return [found[i] for i in dict.fromkeys(ids)]
-

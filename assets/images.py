@@ -150,9 +150,7 @@ def _header_size(fileobj: IO[bytes]) -> tuple[int, int]:
 
 
 def _to_srgb(img: Image.Image) -> Image.Image:
-    has_alpha = img.mode in {"RGBA", "LA", "PA"} or (
-        img.mode == "P" and "transparency" in img.info
-    )
+    has_alpha = img.mode in {"RGBA", "LA", "PA"} or (img.mode == "P" and "transparency" in img.info)
     out_mode = "RGBA" if has_alpha else ("L" if img.mode in {"L", "1"} else "RGB")
     icc = img.info.get("icc_profile")
     if icc:
@@ -202,9 +200,7 @@ def normalise(fileobj: IO[bytes]) -> Normalised:
     ImageOps.exif_transpose(img, in_place=True)
     img = _to_srgb(img)
     stored_format = FORMATS[source_format][0]
-    return Normalised(
-        encoded=_encode(img, stored_format), source_format=source_format, image=img
-    )
+    return Normalised(encoded=_encode(img, stored_format), source_format=source_format, image=img)
 
 
 def _fit(width: int, height: int, max_side: int) -> tuple[int, int]:
@@ -300,7 +296,9 @@ def make_renditions(
         if "web" in kinds:
             out["web"] = _encode(web, "JPEG")
         if "thumb" in kinds:
-            thumb = web.resize(_fit(web.width, web.height, THUMB_MAX_SIDE), Image.Resampling.LANCZOS)
+            thumb = web.resize(
+                _fit(web.width, web.height, THUMB_MAX_SIDE), Image.Resampling.LANCZOS
+            )
             out["thumb"] = _encode(thumb, "JPEG", quality=80)
     if "instagram" in kinds:
         out["instagram"] = _instagram(

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from tenants.models import TenantOwned
+from tenants.models import Tenant, TenantOwned
 
 DEFAULT_FOLDERS = ["Brand Assets", "Dishes", "Exterior", "Interior", "Events"]
 
@@ -120,7 +120,9 @@ class Asset(TenantOwned):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "sha256"], name="asset_unique_hash_per_tenant")
+            models.UniqueConstraint(
+                fields=["tenant", "sha256"], name="asset_unique_hash_per_tenant"
+            )
         ]
         indexes = [
             models.Index(fields=["tenant", "-created_at"], name="asset_tenant_newest"),
@@ -177,3 +179,12 @@ class Rendition(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.kind} of asset {self.asset_id}"
+
+
+class TenantStorage(Tenant):
+    """Admin-only view of a tenant's storage use (a proxy: no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "storage usage"
+        verbose_name_plural = "storage usage per tenant"

@@ -329,7 +329,9 @@ def asset_render(*, asset: Asset, kinds: Iterable[str] = ("thumb", "web", "insta
     kinds = tuple(kinds)
     asset = Asset.objects.select_for_update().get(tenant=asset.tenant_id, pk=asset.pk)
     with _storage().open(asset.key, "rb") as fh:
-        img = images.open_checked(fh, draft_size=images.rendition_draft_size(asset.width, asset.height))
+        img = images.open_checked(
+            fh, draft_size=images.rendition_draft_size(asset.width, asset.height)
+        )
         encoded = images.make_renditions(
             img,
             focal_x=asset.focal_x,
@@ -472,7 +474,9 @@ def _ids(assets) -> list[int]:
 
 @transaction.atomic
 def assets_tag(*, tenant: Tenant, assets, tag_names: Iterable[str]) -> int:
-    ids = list(Asset.objects.filter(tenant=tenant, pk__in=_ids(assets)).values_list("pk", flat=True))
+    ids = list(
+        Asset.objects.filter(tenant=tenant, pk__in=_ids(assets)).values_list("pk", flat=True)
+    )
     tags = tags_get_or_create(tenant=tenant, names=tag_names)
     existing = set(
         AssetTag.objects.filter(tenant=tenant, asset_id__in=ids, tag__in=tags).values_list(
@@ -493,7 +497,9 @@ def assets_tag(*, tenant: Tenant, assets, tag_names: Iterable[str]) -> int:
 
 @transaction.atomic
 def assets_untag(*, tenant: Tenant, assets, tag_names: Iterable[str]) -> int:
-    ids = list(Asset.objects.filter(tenant=tenant, pk__in=_ids(assets)).values_list("pk", flat=True))
+    ids = list(
+        Asset.objects.filter(tenant=tenant, pk__in=_ids(assets)).values_list("pk", flat=True)
+    )
     query = Q(pk__in=[])
     for name in tag_names:
         if clean_tag_name(name):

@@ -143,9 +143,7 @@ def _upload(
                 {"name": "", "ok": False, "code": "none", "message": "Choose at least one photo."}
             )
         for upload_file in files:
-            results.append(
-                _upload_one(request, upload_file, folder=form.cleaned_data["folder"])
-            )
+            results.append(_upload_one(request, upload_file, folder=form.cleaned_data["folder"]))
     accepted = [r for r in results if r["ok"]]
     if wants_json:
         status = 200 if accepted else (413 if any(r["code"] == "size" for r in results) else 400)
@@ -329,7 +327,9 @@ def folder_create(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     if form.is_valid():
         try:
             folder = services.folder_create(
-                tenant=request.tenant, name=form.cleaned_data["name"], parent=form.cleaned_data["parent"]
+                tenant=request.tenant,
+                name=form.cleaned_data["name"],
+                parent=form.cleaned_data["parent"],
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))

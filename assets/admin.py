@@ -1,0 +1,157 @@
+"""Operators' view of every tenant's library: assets with thumbnails, folders, storage per tenant.
+
+Admin runs unscoped for staff (tenants.middleware); the thumbnail view lives under /admin/ so it
+gets the same staff-only treatment."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.defaultfilters import filesizeformat
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from assets.models import Asset, Folder, Rendition, Tag, TenantStorage
+from assets.views import _stream
+
+
+@admin.register(Asset)
+class AssetAdmin(admin.ModelAdmin):
+    list_display = [
+        "thumbnail",
+        "title",
+        "tenant",
+        "folder",
+        "status",
+        "size",
+        "times_used",
+        "created_at",
+    ]
+    list_filter = ["status", "tenant"]
+    list_select_related = ["tenant", "folder"]
+    search_fields = ["title", "description", "tenant__name", "tenant__slug"]
+    readonly_fields = [
+        "thumbnail",
+        "key",
+        "content_type",
+        "source_format",
+        "width",
+        "height",
+        "bytes",
+        "upload_bytes",
+        "sha256",
+        "search_text",
+    ]
+    raw_id_fields = ["folder", "uploaded_by"]
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:asset_id>/thumbnail/",
+                self.admin_site.admin_view(self.thumbnail_view),
+                name="assets_asset_thumbnail",
+            ),
+            *super().get_urls(),
+        ]
+
+    def thumbnail_view(self, request: HttpRequest, asset_id: int) -> HttpResponse:
+        rendition = Rendition.objects.filter(asset_id=asset_id, kind="thumb").first()
+        if rendition is None:
+            raise Http404("No thumbnail yet.")
+        return _stream(rendition.key, rendition.content_type, private=True)
+
+    @admin.display(description="Photo")
+    def thumbnail(self, obj: Asset) -> str:
+        if not obj.pk or obj.status != Asset.Status.READY:
+            return "—"
+        url = reverse("admin:assets_asset_thumbnail", args=[obj.pk])
+        return format_html('<img src="{}" alt="" width="64" height="64" class="admin-thumb">', url)
+
+    @admin.display(description="Size", ordering="bytes")
+    def size(self, obj: Asset) -> str:
+        return filesizeformat(obj.bytes)
+
+
+@admin.register(Folder)
+class FolderAdmin(admin.ModelAdmin):
+    list_display = ["name", "tenant", "parent", "is_protected", "created_at"]
+    list_filter = ["is_protected", "tenant"]
+    list_select_related = ["tenant", "parent"]
+    search_fields = ["name", "tenant__name"]
+    raw_id_fields = ["parent"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "tenant"]
+    list_select_related = ["tenant"]
+    search_fields = ["name", "tenant__name"]
+
+
+def _sum(model, field: str = "bytes"):
+    return Coalesce(
+        Subquery(
+            model.objects.filter(tenant=OuterRef("pk"))
+            .order_by()
+            .values("tenant")
+            .annotate(n=Sum(field))
+            .values("n")
+        ),
+        Value(0),
+    )
+
+
+@admin.register(TenantStorage)
+class TenantStorageAdmin(admin.ModelAdmin):
+    """Storage used per tenant (originals + renditions), biggest first."""
+
+    list_display = ["name", "slug", "asset_count", "originals", "renditions", "total"]
+    search_fields = ["name", "slug"]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        asset_count = Subquery(
+            Asset.objects.filter(tenant=OuterRef("pk"))
+            .order_by()
+            .values("tenant")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _assets=Coalesce(asset_count, Value(0)),
+                _originals=_sum(Asset),
+                _renditions=_sum(Rendition),
+            )
+            .order_by("-_originals")
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Assets", ordering="_assets")
+    def asset_count(self, obj) -> int:
+        return obj._assets
+
+    @admin.display(description="Originals", ordering="_originals")
+    def originals(self, obj) -> str:
+        return filesizeformat(obj._originals)
+
+    @admin.display(description="Renditions", ordering="_renditions")
+    def renditions(self, obj) -> str:
+        return filesizeformat(obj._renditions)
+
+    @admin.display(description="Total")
+    def total(self, obj) -> str:
+        return filesizeformat(obj._originals + obj._renditions)
