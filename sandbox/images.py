@@ -11,6 +11,8 @@ from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 import requests
+
+from sandbox.http import outbound
 from PIL import Image, ImageDraw
 
 from sandbox.errors import GraphError
@@ -95,7 +97,7 @@ def fetch_url(url: str, *, allow: list[str], timeout: float, max_bytes: int = MA
         if not _host_allowed(parts.hostname, allow):
             raise FetchError(f"{parts.hostname} is not reachable from the internet")
         try:
-            response = requests.get(url, timeout=timeout, stream=True, allow_redirects=False)
+            response = outbound().get(url, timeout=timeout, stream=True, allow_redirects=False)
         except requests.Timeout as exc:
             raise FetchError("download timed out", timeout=True) from exc
         except requests.RequestException as exc:

@@ -22,6 +22,8 @@ from typing import Any
 
 import requests
 
+from sandbox.http import outbound
+
 from sandbox.state import App, World
 
 # Nominal seconds after the first attempt: retried immediately, then less and less often,
@@ -59,7 +61,7 @@ def handshake(url: str, verify_token: str, timeout: float = 5.0) -> dict[str, An
     challenge = str(secrets.randbelow(10**9) + 10**9)
     params = {"hub.mode": "subscribe", "hub.challenge": challenge, "hub.verify_token": verify_token}
     try:
-        response = requests.get(url, params=params, timeout=timeout)
+        response = outbound().get(url, params=params, timeout=timeout)
     except requests.RequestException as exc:
         return {"ok": False, "url": url, "error": str(exc), "challenge": challenge}
     ok = response.status_code == 200 and response.text == challenge
@@ -161,7 +163,7 @@ def _attempt(world: World, app: App, delivery: dict[str, Any]) -> None:
     started = time.monotonic()
     attempt: dict[str, Any] = {"at": world.now(), "url": app.callback_url}
     try:
-        response = requests.post(app.callback_url or "", data=body, headers=headers, timeout=world.config.webhook_timeout)
+        response = outbound().post(app.callback_url or "", data=body, headers=headers, timeout=world.config.webhook_timeout)
         attempt.update(status=response.status_code, body=response.text[:300])
         ok = response.status_code == 200  # §8: non-200 is a failure
     except requests.RequestException as exc:
@@ -251,7 +253,7 @@ def send_callback(world: World, record: dict[str, Any]) -> dict[str, Any]:
         record.update(status="failed", ok=False, error="no callback URL configured")
         return record
     try:
-        response = requests.post(record["url"], data={"signed_request": record["signed_request"]}, timeout=world.config.webhook_timeout)
+        response = outbound().post(record["url"], data={"signed_request": record["signed_request"]}, timeout=world.config.webhook_timeout)
     except requests.RequestException as exc:
         record.update(status="failed", ok=False, error=str(exc)[:300])
         return record

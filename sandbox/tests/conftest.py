@@ -50,6 +50,7 @@ class Receiver:
     posts: list[dict[str, Any]] = field(default_factory=list)
     images: dict[str, bytes] = field(default_factory=dict)
     slow_seconds: float = 0.0
+    webhook_delay: float = 0.0
     deletion_answer: Any = None
     url: str = ""
 
@@ -107,6 +108,7 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             }
             receiver.posts.append(record)
             if self.path == "/webhooks":
+                time.sleep(receiver.webhook_delay)
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self._send(status, b"ok")
             elif self.path == "/data-deletion":
