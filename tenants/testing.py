@@ -34,3 +34,28 @@ def make_member(tenant: Tenant, user=None, role: str = Membership.Role.OWNER):
     with scopes_disabled():
         Membership.objects.create(tenant=tenant, user=user, role=role)
     return user
+
+
+def make_invitation(tenant: Tenant, email: str | None = None, role: str = Membership.Role.STAFF):
+    """An open invitation and its token (the token is what the email link carries)."""
+    import secrets
+
+    from django.utils import timezone
+
+    from tenants.models import Invitation
+
+    token = secrets.token_urlsafe(32)
+    with scopes_disabled():
+        invitation = Invitation.objects.create(
+            tenant=tenant,
+            email=email or f"invited{next(_counter)}@example.com",
+            role=role,
+            token_hash=Invitation.hash_token(token),
+            expires_at=timezone.now() + Invitation.TTL,
+        )
+    return invitation, token
+
+
+def membership_of(tenant: Tenant, user) -> Membership:
+    with scopes_disabled():
+        return Membership.objects.get(tenant=tenant, user=user)
