@@ -1,43 +1,101 @@
 """Log filters. `SecretMaskingFilter` is the last line of defence: code never logs tokens on
-purpose, and anything that still looks like one is masked before a handler writes it."""
+purpose, and anything that still looks like one is masked before a handler writes it.
+
+settings.LOGGING attaches it to the console handler, so it sees every record that reaches the
+output (JSON lines in production, readable lines in development). It masks the formatted message
+(``%``-args included), exception tracebacks, stack info, ``extra=`` fields and dict messages.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
-# Meta tokens start with EAA; app tokens are "<digits>|<secret>"; generic key=value secrets.
-_PATTERNS = [
-    re.compile(r"\bEAA[A-Za-z0-9]{20,}"),
-    re.compile(r"\b\d{6,}\|[A-Za-z0-9_\-]{16,}"),
-    re.compile(
-        r"(?i)((?:access_token|client_secret|appsecret_proof|fb_exchange_token|input_token|"
-        r"password|secret|api_key|authorization|code|key)[\"']?\s*[:=]\s*[\"']?(?:Bearer\s+)?)"
-        r"([^\s&\"',;}]+)"
-    ),
-    re.compile(r"(?i)(Bearer\s+)([A-Za-z0-9._\-]{12,})"),
-]
 MASK = "[masked]"
+
+# Names whose value is a secret, in query strings, headers, JSON, reprs and key=value text.
+_SECRET_NAMES = "|".join(  # names of secrets, not a secret
+    [
+        r"[\w.\-]*token",
+        r"[\w.\-]*secret",
+        "appsecret_proof",
+        "password",
+        "passwd",
+        "api_?key",
+        "secret_?key",
+        "private_?key",
+        "authorization",
+        "signed_request",
+        "x-api-key",
+    ]
+)
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    # Meta user/page tokens start with EAA.
+    (re.compile(r"\bEAA[A-Za-z0-9]{20,}"), MASK),
+    # App access tokens "<app id>|<app secret>" (also URL-encoded).
+    (re.compile(r"\b\d{6,}(?:\||%7[Cc])[A-Za-z0-9_\-]{16,}"), MASK),
+    # Bearer/Basic credentials in headers or reprs.
+    (re.compile(r"(?i)\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/\-]{8,}=*"), rf"\1\2{MASK}"),
+    # name=value, name: value, "name": "value", 'name': 'value'.
+    (
+        re.compile(
+            rf"(?i)((?<![\w-])(?:{_SECRET_NAMES})[\"']?\s*[:=]\s*[\"']?)"
+            r"(?!\[masked\])(?:Bearer\s+|Basic\s+)?([^\s&\"',;})\]]+)"
+        ),
+        rf"\1{MASK}",
+    ),
+    # The OAuth code only in URLs (a bare "code: 190" is a Graph error code, not a secret).
+    (re.compile(r"([?&]code=)([^\s&#\"']+)"), rf"\1{MASK}"),
+]
+_SECRET_KEY_RE = re.compile(rf"(?i)^(?:{_SECRET_NAMES}|code)$")
+# Attributes every LogRecord has; anything else came in through `extra=`.
+_STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+}
 
 
 def mask_secrets(text: str) -> str:
-    """Replace anything that looks like a token or secret with a mask."""
-    for pattern in _PATTERNS:
-        if pattern.groups >= 2:
-            text = pattern.sub(lambda m: m.group(1) + MASK, text)
-        else:
-            text = pattern.sub(MASK, text)
+    """Replace anything that looks like a token or secret with ``[masked]``."""
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
     return text
+
+
+def mask_value(value: Any, key: str = "") -> Any:
+    """Mask strings, and the whole value of secret-named keys, inside dicts/lists."""
+    if key and _SECRET_KEY_RE.match(key) and value not in (None, ""):
+        return MASK
+    if isinstance(value, str):
+        return mask_secrets(value)
+    if isinstance(value, dict):
+        return {k: mask_value(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(mask_value(v) for v in value)
+    return value
 
 
 class SecretMaskingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = mask_secrets(message)
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if isinstance(record.msg, dict):  # python-json-logger accepts dict messages
+            record.msg = mask_value(record.msg)
+        else:
+            message = record.getMessage()
+            masked = mask_secrets(message)
+            if masked != message:
+                record.msg, record.args = masked, None
+        if record.exc_info:
+            if not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            # Formatters re-render exc_info (python-json-logger always does); keep only the
+            # masked text so the traceback cannot be written unmasked.
+            record.exc_info = None
         if record.exc_text:
             record.exc_text = mask_secrets(record.exc_text)
-        if masked != message:
-            record.msg, record.args = masked, None
+        if record.stack_info:
+            record.stack_info = mask_secrets(record.stack_info)
+        for name, value in list(vars(record).items()):
+            if name not in _STANDARD_ATTRS:
+                setattr(record, name, mask_value(value, name))
         return True
