@@ -90,8 +90,9 @@ def sniff(head: bytes) -> str:
 
 def _too_many_pixels(width: int, height: int) -> ImageRejected:
     limit_mp = settings.ASSET_MAX_PIXELS / 1_000_000
+    size = f"{width:,} × {height:,} pixels" if width and height else "too many pixels"
     return ImageRejected(
-        f"This image is {width:,} × {height:,} pixels; the limit is {limit_mp:g} megapixels. "
+        f"This image is {size}; the limit is {limit_mp:g} megapixels. "
         "Export it smaller and try again.",
         "pixels",
     )
@@ -141,11 +142,21 @@ def open_checked(fileobj: IO[bytes], *, draft_size: tuple[int, int] | None = Non
 
 
 def _header_size(fileobj: IO[bytes]) -> tuple[int, int]:
-    """Width and height for the error message when Pillow refused at open (PNG IHDR only)."""
+    """Width and height from a PNG IHDR or JPEG SOF header, for the message when Pillow refused
+    at open; reads at most 64 KB and never decodes."""
     fileobj.seek(0)
-    head = fileobj.read(24)
+    head = fileobj.read(65536)
     if head[12:16] == b"IHDR":
         return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    pos = 2
+    while head.startswith(b"\xff\xd8") and pos + 9 < len(head):
+        if head[pos] != 0xFF:
+            break
+        marker = head[pos + 1]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height = int.from_bytes(head[pos + 5 : pos + 7], "big")
+            return int.from_bytes(head[pos + 7 : pos + 9], "big"), height
+        pos += 2 + int.from_bytes(head[pos + 2 : pos + 4], "big")
     return 0, 0
 
 
