@@ -548,14 +548,24 @@ def account_check(*, account: SocialAccount, trigger: str = "scheduled") -> Toke
             page.token_expires_at,
             page.data_access_expires_at,
         )
+        # One breakage, one email: the page's email names its Instagram accounts.
         checks.append(
-            _apply_check(ig, result=result, status=status, words=words, trigger=trigger, code=code)
+            _apply_check(
+                ig, result=result, status=status, words=words, trigger=trigger, code=code, notify=False
+            )
         )
     return next(c for c in checks if c.account_id == account.pk)
 
 
 def _apply_check(
-    account: SocialAccount, *, result: str, status: str, words: str, trigger: str, code: str = ""
+    account: SocialAccount,
+    *,
+    result: str,
+    status: str,
+    words: str,
+    trigger: str,
+    code: str = "",
+    notify: bool = True,
 ) -> TokenCheck:
     before = account.status
     if before == Status.REVOKED:
@@ -570,7 +580,7 @@ def _apply_check(
     account.save()
     changed = f"Status {before} → {status}. " if before != status else ""
     check = _record(account, result, before, trigger, changed + words, code)
-    if status in (Status.NEEDS_RECONNECT, Status.EXPIRING):
+    if notify and status in (Status.NEEDS_RECONNECT, Status.EXPIRING):
         transaction.on_commit(lambda: account_notify(account=account))
     return check
 
@@ -591,6 +601,9 @@ def account_notify(*, account: SocialAccount) -> bool:
             return False
         setattr(locked, field, timezone.now())
         locked.save(update_fields=[field])
+        instagram = (
+            list(locked.instagram_accounts.filter(status=locked.status)) if locked.is_page else []
+        )
     with scopes_disabled():
         owners = list(
             Membership.objects.filter(tenant=tenant, role=Membership.Role.OWNER)
@@ -606,6 +619,7 @@ def account_notify(*, account: SocialAccount) -> bool:
         "status_words": STATUS_WORDS[locked.status],
         "reconnect_url": settings.SITE_URL
         + reverse("social:reconnect", kwargs={"tenant_slug": tenant.slug, "account_id": locked.pk}),
+        "instagram": instagram,
         "accounts_url": settings.SITE_URL
         + reverse("social:accounts", kwargs={"tenant_slug": tenant.slug}),
     }
