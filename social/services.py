@@ -551,7 +551,13 @@ def account_check(*, account: SocialAccount, trigger: str = "scheduled") -> Toke
         # One breakage, one email: the page's email names its Instagram accounts.
         checks.append(
             _apply_check(
-                ig, result=result, status=status, words=words, trigger=trigger, code=code, notify=False
+                ig,
+                result=result,
+                status=status,
+                words=words,
+                trigger=trigger,
+                code=code,
+                notify=False,
             )
         )
     return next(c for c in checks if c.account_id == account.pk)

@@ -15,13 +15,22 @@ from django.urls import reverse
 from django.utils import timezone
 
 from social import services, tasks
-from social.models import DataDeletionRequest, OAuthState, PendingConnection, SocialAccount, TokenCheck
+from social.models import (
+    DataDeletionRequest,
+    OAuthState,
+    PendingConnection,
+    SocialAccount,
+    TokenCheck,
+)
 from tenants.scoping import scopes_disabled
 
 
 @pytest.fixture
 def connected(flow, tenant):
-    flow.connect(pages=["Trattoria da Maria", "Pizzeria Bella Napoli"], pick=["Trattoria da Maria", "Pizzeria Bella Napoli"])
+    flow.connect(
+        pages=["Trattoria da Maria", "Pizzeria Bella Napoli"],
+        pick=["Trattoria da Maria", "Pizzeria Bella Napoli"],
+    )
     with scopes_disabled():
         return {a.name + ":" + a.kind: a for a in SocialAccount.objects.filter(tenant=tenant)}
 
@@ -40,10 +49,18 @@ def _on_commit(django_capture_on_commit_callbacks):
 
 def run_check(account, trigger="scheduled"):
     with _capture(execute=True):
-        return tasks.check_account_token.apply(kwargs={"tenant_id": account.tenant_id, "account_id": str(account.pk), "trigger": trigger}).get()
+        return tasks.check_account_token.apply(
+            kwargs={
+                "tenant_id": account.tenant_id,
+                "account_id": str(account.pk),
+                "trigger": trigger,
+            }
+        ).get()
 
 
-def test_a_token_revoked_at_facebook_is_detected_by_the_next_check(connected, sb, tenant, owner, flow):
+def test_a_token_revoked_at_facebook_is_detected_by_the_next_check(
+    connected, sb, tenant, owner, flow
+):
     page = connected["Trattoria da Maria:facebook_page"]
     sb.revoke_token(page.page_token, subcode=460)
     assert run_check(page) == "broken"
@@ -79,13 +96,17 @@ def test_the_one_click_reconnect_link_restores_a_broken_account(connected, sb, t
     assert run_check(page) == "ok"
 
 
-def test_a_reconnect_with_a_facebook_user_who_lacks_the_page_falls_back_to_the_picker(connected, sb, tenant, flow):
+def test_a_reconnect_with_a_facebook_user_who_lacks_the_page_falls_back_to_the_picker(
+    connected, sb, tenant, flow
+):
     page = connected["Trattoria da Maria:facebook_page"]
     response = flow.client.post(reverse("social:reconnect", args=[tenant.slug, page.pk]))
     location = sb.approve_login(response["Location"], user="Tom Baker")
     done = flow.callback(location)
     assert "/pick/" in done["Location"]
-    assert "does not manage Trattoria da Maria" in flow.client.get(done["Location"]).content.decode()
+    assert (
+        "does not manage Trattoria da Maria" in flow.client.get(done["Location"]).content.decode()
+    )
 
 
 def test_an_expiring_data_access_warns_once_ahead_of_time(connected, sb):
@@ -102,30 +123,58 @@ def test_an_expiring_data_access_warns_once_ahead_of_time(connected, sb):
 def test_a_transient_error_during_a_check_is_retried_not_marked_broken(connected, sb):
     page = connected["Pizzeria Bella Napoli:facebook_page"]
     sb.add_fault(route="/debug_token", code=2, http_status=500, count=1)
-    with mock.patch.object(tasks.check_account_token, "retry", side_effect=RuntimeError("retried")) as retry:
-        with pytest.raises(RuntimeError, match="retried"):
-            run_check(page)
+    with (
+        mock.patch.object(
+            tasks.check_account_token, "retry", side_effect=RuntimeError("retried")
+        ) as retry,
+        pytest.raises(RuntimeError, match="retried"),
+    ):
+        run_check(page)
     assert retry.call_args.kwargs["countdown"] > 0
     assert reload(page).status == "active"
 
 
 def test_a_rate_limit_during_a_check_retries_after_facebooks_estimate(connected, sb):
     page = connected["Pizzeria Bella Napoli:facebook_page"]
-    buc = {"x": [{"type": "pages", "call_count": 101, "total_cputime": 1, "total_time": 1, "estimated_time_to_regain_access": 9}]}
-    sb.add_fault(route="/debug_token", code=80001, count=1, headers={"X-Business-Use-Case-Usage": json.dumps(buc)})
-    with mock.patch.object(tasks.check_account_token, "retry", side_effect=RuntimeError("retried")) as retry:
-        with pytest.raises(RuntimeError):
-            run_check(page)
+    buc = {
+        "x": [
+            {
+                "type": "pages",
+                "call_count": 101,
+                "total_cputime": 1,
+                "total_time": 1,
+                "estimated_time_to_regain_access": 9,
+            }
+        ]
+    }
+    sb.add_fault(
+        route="/debug_token",
+        code=80001,
+        count=1,
+        headers={"X-Business-Use-Case-Usage": json.dumps(buc)},
+    )
+    with (
+        mock.patch.object(
+            tasks.check_account_token, "retry", side_effect=RuntimeError("retried")
+        ) as retry,
+        pytest.raises(RuntimeError),
+    ):
+        run_check(page)
     assert retry.call_args.kwargs["countdown"] == 9 * 60
 
 
 def test_the_daily_check_spreads_checks_within_the_window_and_passes_only_ids(connected, settings):
     sent = []
-    with mock.patch.object(tasks.check_account_token, "apply_async", side_effect=lambda **kw: sent.append(kw)):
+    with mock.patch.object(
+        tasks.check_account_token, "apply_async", side_effect=lambda **kw: sent.append(kw)
+    ):
         count = tasks.check_all_tokens()
     assert count == 2  # the two pages; the Instagram account is checked with its page
     countdowns = [s["countdown"] for s in sent]
-    assert countdowns == sorted(countdowns) and max(countdowns) < settings.SOCIAL_TOKEN_CHECK_WINDOW_SECONDS < 3600
+    assert (
+        countdowns == sorted(countdowns)
+        and max(countdowns) < settings.SOCIAL_TOKEN_CHECK_WINDOW_SECONDS < 3600
+    )
     assert all(set(s["kwargs"]) == {"tenant_id", "account_id"} for s in sent)
 
 
@@ -133,7 +182,11 @@ def test_the_beat_schedule_exists_in_the_database(db):
     from django_celery_beat.models import PeriodicTask
 
     names = set(PeriodicTask.objects.values_list("task", flat=True))
-    assert {"social.check_all_tokens", "social.refresh_user_tokens", "social.purge_oauth_states"} <= names
+    assert {
+        "social.check_all_tokens",
+        "social.refresh_user_tokens",
+        "social.purge_oauth_states",
+    } <= names
 
 
 def test_a_long_lived_user_token_near_its_end_is_renewed(connected, sb):
@@ -142,14 +195,26 @@ def test_a_long_lived_user_token_near_its_end_is_renewed(connected, sb):
     with scopes_disabled():
         page.user_token_expires_at = timezone.now() + timedelta(days=3)
         page.save()
-    assert tasks.refresh_user_token.apply(kwargs={"tenant_id": page.tenant_id, "account_id": str(page.pk)}).get() is True
+    assert (
+        tasks.refresh_user_token.apply(
+            kwargs={"tenant_id": page.tenant_id, "account_id": str(page.pk)}
+        ).get()
+        is True
+    )
     page = reload(page)
-    assert page.user_token != old and page.user_token_expires_at > timezone.now() + timedelta(days=50)
+    assert page.user_token != old and page.user_token_expires_at > timezone.now() + timedelta(
+        days=50
+    )
 
 
 def test_a_user_token_far_from_its_end_is_left_alone(connected, sb):
     page = connected["Pizzeria Bella Napoli:facebook_page"]
-    assert tasks.refresh_user_token.apply(kwargs={"tenant_id": page.tenant_id, "account_id": str(page.pk)}).get() is False
+    assert (
+        tasks.refresh_user_token.apply(
+            kwargs={"tenant_id": page.tenant_id, "account_id": str(page.pk)}
+        ).get()
+        is False
+    )
 
 
 def test_expired_oauth_states_are_purged(owner, tenant):
@@ -158,13 +223,17 @@ def test_expired_oauth_states_are_purged(owner, tenant):
     services.oauth_start(tenant=tenant, user=owner, session=SessionStore())
     services.oauth_start(tenant=tenant, user=owner, session=SessionStore())
     with scopes_disabled():
-        OAuthState.objects.filter(pk=OAuthState.objects.first().pk).update(created_at=timezone.now() - timedelta(minutes=11))
+        OAuthState.objects.filter(pk=OAuthState.objects.first().pk).update(
+            created_at=timezone.now() - timedelta(minutes=11)
+        )
     assert tasks.purge_oauth_states() == 1
     with scopes_disabled():
         assert OAuthState.objects.count() == 1
 
 
-def test_disconnect_unsubscribes_revokes_at_facebook_deletes_tokens_and_keeps_history(connected, sb, tenant, flow):
+def test_disconnect_unsubscribes_revokes_at_facebook_deletes_tokens_and_keeps_history(
+    connected, sb, tenant, flow
+):
     trattoria = connected["Trattoria da Maria:facebook_page"]
     flow.client.post(reverse("social:disconnect", args=[tenant.slug, trattoria.pk]))
     page, ig = reload(trattoria), reload(connected["Trattoria da Maria:instagram"])
@@ -184,13 +253,20 @@ def test_disconnect_unsubscribes_revokes_at_facebook_deletes_tokens_and_keeps_hi
 
 def _signed(payload, secret):
     body = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
-    sig = base64.urlsafe_b64encode(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest()).rstrip(b"=").decode()
+    sig = (
+        base64.urlsafe_b64encode(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest())
+        .rstrip(b"=")
+        .decode()
+    )
     return f"{sig}.{body}"
 
 
 def test_the_deauthorize_callback_revokes_that_persons_connections(connected, sb, client):
     page = connected["Trattoria da Maria:facebook_page"]
-    signed = _signed({"algorithm": "HMAC-SHA256", "issued_at": 1, "user_id": page.facebook_user_id}, sb.app_secret)
+    signed = _signed(
+        {"algorithm": "HMAC-SHA256", "issued_at": 1, "user_id": page.facebook_user_id},
+        sb.app_secret,
+    )
     response = client.post("/facebook/deauthorize", {"signed_request": signed})
     assert response.status_code == 200
     assert {reload(a).status for a in connected.values()} == {"revoked"}
@@ -199,15 +275,21 @@ def test_the_deauthorize_callback_revokes_that_persons_connections(connected, sb
 
 def test_a_forged_deauthorize_callback_changes_nothing(connected, client):
     page = connected["Trattoria da Maria:facebook_page"]
-    signed = _signed({"algorithm": "HMAC-SHA256", "user_id": page.facebook_user_id}, "not-the-secret")
+    signed = _signed(
+        {"algorithm": "HMAC-SHA256", "user_id": page.facebook_user_id}, "not-the-secret"
+    )
     assert client.post("/facebook/deauthorize", {"signed_request": signed}).status_code == 400
     assert reload(page).status == "active"
 
 
-def test_the_data_deletion_callback_forgets_the_person_and_returns_a_status_url(connected, sb, client):
+def test_the_data_deletion_callback_forgets_the_person_and_returns_a_status_url(
+    connected, sb, client
+):
     page = connected["Trattoria da Maria:facebook_page"]
     fb_user = page.facebook_user_id
-    signed = _signed({"algorithm": "HMAC-SHA256", "issued_at": 1, "user_id": fb_user}, sb.app_secret)
+    signed = _signed(
+        {"algorithm": "HMAC-SHA256", "issued_at": 1, "user_id": fb_user}, sb.app_secret
+    )
     response = client.post("/facebook/data-deletion", {"signed_request": signed})
     body = response.json()
     assert set(body) == {"url", "confirmation_code"}
@@ -222,13 +304,25 @@ def test_the_data_deletion_callback_forgets_the_person_and_returns_a_status_url(
     assert client.post("/facebook/data-deletion", {"signed_request": "x.y"}).status_code == 400
 
 
-def test_the_sandbox_deauthorize_trigger_reaches_our_endpoint(live_server, graph_sandbox_factory, owner, tenant, settings):
+def test_the_sandbox_deauthorize_trigger_reaches_our_endpoint(
+    live_server, graph_sandbox_factory, owner, tenant, settings
+):
     """Over real HTTP: the sandbox signs and POSTs the callback itself."""
-    sb = graph_sandbox_factory(deauthorize_url=f"{live_server.url}/facebook/deauthorize", redirect_uris=[f"{live_server.url}/social/facebook/callback/"])
+    sb = graph_sandbox_factory(
+        deauthorize_url=f"{live_server.url}/facebook/deauthorize",
+        redirect_uris=[f"{live_server.url}/social/facebook/callback/"],
+    )
     settings.FACEBOOK_APP_SECRET = sb.app_secret
     maria = sb.user_by_name("Maria Rossi")["id"]
     with scopes_disabled():
-        account = SocialAccount.objects.create(tenant=tenant, kind="facebook_page", external_id="1", name="P", facebook_user_id=maria, page_token="t")
+        account = SocialAccount.objects.create(
+            tenant=tenant,
+            kind="facebook_page",
+            external_id="1",
+            name="P",
+            facebook_user_id=maria,
+            page_token="t",
+        )
     sb.trigger_deauthorize(maria)
     sb.flush_webhooks()
     assert reload(account).status == "revoked"
