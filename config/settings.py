@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -286,7 +287,8 @@ if PRODUCTION:
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
+        # NONCE is django-csp's sentinel object (the string "'nonce'" would be sent literally).
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'"],
         # Pictures come from Facebook's CDN (or the sandbox) and from blob: previews while uploading.
         "img-src": ["'self'", "data:", "blob:", "https:", FACEBOOK_GRAPH_URL],
