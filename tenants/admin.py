@@ -5,7 +5,7 @@ of queries whatever its length."""
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, URLField
 from django.http import HttpRequest
 
 from tenants.models import Invitation, Membership, Tenant
@@ -26,6 +26,7 @@ class TenantAdmin(admin.ModelAdmin):
     list_filter = ["timezone", "language", "created_at"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [MembershipInline]
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["name", "slug", "timezone", "language"]}),
         (

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.db.models import URLField
 from django.forms.models import fields_for_model
 from django.utils.text import slugify
 
@@ -149,6 +150,12 @@ PROFILE_FIELDS = [
 ]
 
 
+def _formfield(model_field: Any, **kwargs: Any) -> forms.Field | None:
+    if isinstance(model_field, URLField):
+        kwargs["assume_scheme"] = "https"  # "alba.example" means https://alba.example
+    return model_field.formfield(**kwargs)
+
+
 def _hour_field(label: str) -> forms.TimeField:
     return forms.TimeField(
         label=label,
@@ -166,7 +173,9 @@ class ProfileForm(forms.Form):
     def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
         kwargs.setdefault("initial", self.initial_for(tenant))
         super().__init__(*args, **kwargs)
-        self.fields.update(fields_for_model(Tenant, fields=PROFILE_FIELDS))
+        self.fields.update(
+            fields_for_model(Tenant, fields=PROFILE_FIELDS, formfield_callback=_formfield)
+        )
         self.fields["timezone"] = TimezoneField()
         for field in ("description", "menu_highlights"):
             self.fields[field].widget.attrs["rows"] = 4

@@ -1,0 +1,127 @@
+"""The admin for agency operators: every tenants page renders, unscoped, in a fixed number of queries."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tenants.models import Tenant
+from tenants.testing import make_invitation, make_member, make_tenant, membership_of
+
+
+@pytest.fixture
+def data(tenant, owner, staff_member, other_tenant, outsider):
+    invitation, _token = make_invitation(tenant)
+    return {
+        "tenant": tenant,
+        "membership": membership_of(tenant, owner),
+        "invitation": invitation,
+    }
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "admin:tenants_tenant_changelist",
+        "admin:tenants_tenant_add",
+        "admin:tenants_membership_changelist",
+        "admin:tenants_membership_add",
+        "admin:tenants_invitation_changelist",
+    ],
+)
+def test_the_admin_lists_and_forms_render(admin_client, data, url):
+    assert admin_client.get(reverse(url)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("admin:tenants_tenant_change", "tenant"),
+        ("admin:tenants_membership_change", "membership"),
+        ("admin:tenants_invitation_change", "invitation"),
+    ],
+)
+def test_the_admin_change_pages_render(admin_client, data, url, key):
+    response = admin_client.get(reverse(url, args=[data[key].pk]))
+    assert response.status_code == 200
+
+
+def test_the_tenant_list_shows_member_counts(admin_client, data):
+    response = admin_client.get(reverse("admin:tenants_tenant_changelist"))
+    rows = {t.slug: t._members_count for t in response.context["cl"].result_list}
+    assert rows == {"alba": 2, "bruno": 1}
+
+
+def test_the_tenant_list_costs_the_same_with_more_tenants(admin_client, data):
+    url = reverse("admin:tenants_tenant_changelist")
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(url)
+    for n in range(5):
+        make_member(make_tenant(f"More {n}"))
+    with CaptureQueriesContext(connection) as many:
+        admin_client.get(url)
+    assert len(many) == len(few)
+
+
+@pytest.mark.parametrize(
+    ("url", "query", "expected"),
+    [
+        ("admin:tenants_tenant_changelist", "q=bruno", {"Bistro Bruno"}),
+        ("admin:tenants_tenant_changelist", "timezone=America/New_York", {"Bistro Bruno"}),
+        (
+            "admin:tenants_tenant_changelist",
+            "language__exact=en",
+            {"Trattoria Alba", "Bistro Bruno"},
+        ),
+    ],
+)
+def test_the_tenant_list_searches_and_filters(admin_client, data, url, query, expected):
+    response = admin_client.get(f"{reverse(url)}?{query}")
+    assert {t.name for t in response.context["cl"].result_list} == expected
+
+
+def test_the_membership_list_searches_by_email_and_filters_by_role(admin_client, data, outsider):
+    url = reverse("admin:tenants_membership_changelist")
+    found = admin_client.get(f"{url}?q={outsider.email}").context["cl"].result_list
+    assert [m.user for m in found] == [outsider]
+    staff = admin_client.get(f"{url}?role__exact=staff").context["cl"].result_list
+    assert {m.role for m in staff} == {"staff"}
+
+
+def test_the_membership_list_costs_the_same_with_more_rows(admin_client, data):
+    url = reverse("admin:tenants_membership_changelist")
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(url)
+    for _ in range(5):
+        make_member(data["tenant"], role="staff")
+    with CaptureQueriesContext(connection) as many:
+        admin_client.get(url)
+    assert len(many) == len(few)
+
+
+def test_an_operator_edits_a_tenant_in_the_admin(admin_client, data):
+    tenant = data["tenant"]
+    url = reverse("admin:tenants_tenant_change", args=[tenant.pk])
+    form = admin_client.get(url).context["adminform"].form
+    post = {k: v for k, v in form.initial.items() if v is not None}
+    post.update(
+        {
+            "name": "Renamed",
+            "opening_hours": '{"mon": [], "tue": [], "wed": [], "thu": [], "fri": [], "sat": [], "sun": []}',
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        }
+    )
+    response = admin_client.post(url, post)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Tenant.objects.get(pk=tenant.pk).name == "Renamed"
+
+
+def test_invitation_tokens_do_not_appear_in_the_admin(admin_client, data):
+    html = admin_client.get(
+        reverse("admin:tenants_invitation_change", args=[data["invitation"].pk])
+    ).content.decode()
+    assert data["invitation"].token_hash not in html
+    assert admin_client.get(reverse("admin:tenants_invitation_add")).status_code == 403
