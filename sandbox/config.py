@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 DEFAULT_APP_ID = "1234567890123456"
 DEFAULT_APP_SECRET = "sandbox-app-secret-change-me"
@@ -47,29 +49,9 @@ class SandboxConfig:
     def from_env(cls, **overrides: object) -> SandboxConfig:
         """Defaults, overridden by env vars, overridden by explicit (non-None) options."""
         config = cls()
-        env = os.environ
-        if env.get("FACEBOOK_APP_ID"):
-            config.app_id = env["FACEBOOK_APP_ID"]
-        if env.get("FACEBOOK_APP_SECRET"):
-            config.app_secret = env["FACEBOOK_APP_SECRET"]
-        if env.get("SANDBOX_REDIRECT_URIS"):
-            config.redirect_uris = _split(env["SANDBOX_REDIRECT_URIS"])
-        if env.get("SANDBOX_WEBHOOK_URL"):
-            config.webhook_url = env["SANDBOX_WEBHOOK_URL"]
-        if env.get("FACEBOOK_WEBHOOK_VERIFY_TOKEN"):
-            config.verify_token = env["FACEBOOK_WEBHOOK_VERIFY_TOKEN"]
-        if env.get("SANDBOX_DEAUTHORIZE_URL"):
-            config.deauthorize_url = env["SANDBOX_DEAUTHORIZE_URL"]
-        if env.get("SANDBOX_DATA_DELETION_URL"):
-            config.data_deletion_url = env["SANDBOX_DATA_DELETION_URL"]
-        if env.get("SANDBOX_FETCH_ALLOW_HOSTS"):
-            config.fetch_allow_hosts = _split(env["SANDBOX_FETCH_ALLOW_HOSTS"])
-        if env.get("SANDBOX_REQUIRE_APPSECRET_PROOF"):
-            config.require_appsecret_proof = env["SANDBOX_REQUIRE_APPSECRET_PROOF"].lower() in (
-                "1",
-                "true",
-                "on",
-            )
+        for env_name, (name, convert) in ENV_OPTIONS.items():
+            if os.environ.get(env_name):
+                setattr(config, name, convert(os.environ[env_name]))
         for name, value in overrides.items():
             if value is None:
                 continue
@@ -81,3 +63,25 @@ class SandboxConfig:
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _same(value: str) -> str:
+    return value
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "on", "yes")
+
+
+# Env var -> (option, converter): the fallbacks for CLI flags that were not given.
+ENV_OPTIONS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "FACEBOOK_APP_ID": ("app_id", _same),
+    "FACEBOOK_APP_SECRET": ("app_secret", _same),
+    "SANDBOX_REDIRECT_URIS": ("redirect_uris", _split),
+    "SANDBOX_WEBHOOK_URL": ("webhook_url", _same),
+    "FACEBOOK_WEBHOOK_VERIFY_TOKEN": ("verify_token", _same),
+    "SANDBOX_DEAUTHORIZE_URL": ("deauthorize_url", _same),
+    "SANDBOX_DATA_DELETION_URL": ("data_deletion_url", _same),
+    "SANDBOX_FETCH_ALLOW_HOSTS": ("fetch_allow_hosts", _split),
+    "SANDBOX_REQUIRE_APPSECRET_PROOF": ("require_appsecret_proof", _bool),
+}

@@ -43,7 +43,12 @@ def _schedule(ctx: Ctx, published: bool) -> int | None:
 
 
 def _new_post(ctx: Ctx, page: Page, **fields: Any) -> Post:
-    post = Post(id=f"{page.id}_{random_digits(16, '12')}", page_id=page.id, created_time=int(ctx.world.now()), **fields)
+    post = Post(
+        id=f"{page.id}_{random_digits(16, '12')}",
+        page_id=page.id,
+        created_time=int(ctx.world.now()),
+        **fields,
+    )
     ctx.world.posts[post.id] = post
     if post.published:
         ctx.world.emit_feed(page.id, ctx.world.feed_value(post, "add"))
@@ -63,14 +68,18 @@ def post_feed(ctx: Ctx, page: Page) -> dict[str, Any]:
         raise invalid_param("(#100) Missing message or attachment")
     world = ctx.world
     with world.lock:
-        previous = [p for p in world.posts.values() if p.page_id == page.id and not p.deleted and p.from_app]
+        previous = [
+            p for p in world.posts.values() if p.page_id == page.id and not p.deleted and p.from_app
+        ]
         if message and previous and previous[-1].message == message:
             raise GraphError(506)
         photo_ids = []
         for item in attached if isinstance(attached, list) else [attached]:
             photo = world.photos.get(str(item.get("media_fbid")) if isinstance(item, dict) else "")
             if photo is None or photo.page_id != page.id or photo.published or photo.post_id:
-                raise invalid_param("(#100) attached_media must name unpublished photos of this Page")
+                raise invalid_param(
+                    "(#100) attached_media must name unpublished photos of this Page"
+                )
             photo_ids.append(photo.id)
         post = _new_post(
             ctx,
@@ -97,7 +106,11 @@ def post_photos(ctx: Ctx, page: Page) -> dict[str, Any]:
         data = upload.read()
     elif url:
         try:
-            data = fetch_url(url, allow=ctx.world.config.fetch_allow_hosts, timeout=ctx.world.config.fetch_timeout)
+            data = fetch_url(
+                url,
+                allow=ctx.world.config.fetch_allow_hosts,
+                timeout=ctx.world.config.fetch_timeout,
+            )
         except FetchError as exc:
             raise GraphError(324, f"(#324) Missing or invalid image file: {exc}") from exc
     else:
@@ -126,8 +139,13 @@ def post_photos(ctx: Ctx, page: Page) -> dict[str, Any]:
         result: dict[str, Any] = {"id": photo.id}
         if published or scheduled:
             post = _new_post(
-                ctx, page, message=caption, kind="photo", published=published,
-                scheduled_publish_time=scheduled, photo_ids=[photo.id],
+                ctx,
+                page,
+                message=caption,
+                kind="photo",
+                published=published,
+                scheduled_publish_time=scheduled,
+                photo_ids=[photo.id],
             )
             photo.post_id = post.id
             result["post_id"] = post.id
@@ -138,7 +156,9 @@ def scheduled_posts(ctx: Ctx, page: Page) -> dict[str, Any]:
     from sandbox.graph import edge_list
 
     ctx.page_for(page.id)
-    posts = [p for p in visible_posts(ctx.world, page.id, published=False) if p.scheduled_publish_time]
+    posts = [
+        p for p in visible_posts(ctx.world, page.id, published=False) if p.scheduled_publish_time
+    ]
     return edge_list(ctx, EdgeList(POST, posts, lambda p: p.id))
 
 
@@ -217,10 +237,16 @@ def ig_media_create(ctx: Ctx, ig: IGAccount) -> dict[str, Any]:
     check_caption(caption)
     now = world.now()
     with world.lock:
-        recent = [c for c in world.containers.values() if c.ig_id == ig.id and c.created_at > now - 86400]
+        recent = [
+            c for c in world.containers.values() if c.ig_id == ig.id and c.created_at > now - 86400
+        ]
         if len(recent) >= world.container_limit:
             # §5: 400 containers per rolling 24 h; Meta's exact error code is [U].
-            raise GraphError(9, subcode=2207042, message="You have reached the maximum of 400 containers in 24 hours.")
+            raise GraphError(
+                9,
+                subcode=2207042,
+                message="You have reached the maximum of 400 containers in 24 hours.",
+            )
     data, width, height = b"", 0, 0
     children: list[str] = []
     ready_at = now + world.container_processing_seconds
@@ -231,7 +257,11 @@ def ig_media_create(ctx: Ctx, ig: IGAccount) -> dict[str, Any]:
         for child_id in children:
             child = world.containers.get(child_id)
             if child is None or child.ig_id != ig.id or not child.is_carousel_item:
-                raise GraphError(100, subcode=2207028, message=f"Carousel child {child_id} is not a carousel item of this account.")
+                raise GraphError(
+                    100,
+                    subcode=2207028,
+                    message=f"Carousel child {child_id} is not a carousel item of this account.",
+                )
             ready_at = max(ready_at, child.ready_at)
     elif media_type == "REELS":
         ctx.required("video_url")  # videos are accepted without transcoding checks
@@ -271,11 +301,17 @@ def ig_media_publish(ctx: Ctx, ig: IGAccount) -> dict[str, Any]:
             raise GraphError(24, subcode=2207006)
         status, _text = container_status(world, container)
         if status == "PUBLISHED":
-            raise GraphError(24, subcode=2207006, message="The media with this creation_id has already been published.")
+            raise GraphError(
+                24,
+                subcode=2207006,
+                message="The media with this creation_id has already been published.",
+            )
         if status == "EXPIRED":
             raise GraphError(-2, subcode=2207020)
         if status == "ERROR":
-            raise GraphError(-1, subcode=2207032, message="Create media failed, please try to re-create media.")
+            raise GraphError(
+                -1, subcode=2207032, message="Create media failed, please try to re-create media."
+            )
         if status == "IN_PROGRESS":
             raise GraphError(9007, subcode=2207027)
         if quota_usage(ctx, ig, world.now() - 86400) >= world.publish_limit:
@@ -298,7 +334,8 @@ def _publish_container(ctx: Ctx, container: Container) -> IGMedia:
         timestamp=int(world.now()),
         container_id=container.id,
         children=child_ids,
-        data=container.data or (world.containers[container.children[0]].data if container.children else b""),
+        data=container.data
+        or (world.containers[container.children[0]].data if container.children else b""),
     )
     world.ig_media[media.id] = media
     container.published_media_id = media.id
@@ -329,7 +366,10 @@ def content_publishing_limit(ctx: Ctx, ig: IGAccount) -> dict[str, Any]:
         elif name == "config":
             entry["config"] = {"quota_total": ctx.world.publish_limit, "quota_duration": 86400}
         else:
-            raise GraphError(100, f"(#100) Tried accessing nonexisting field ({name}) on node type (ContentPublishingLimit)")
+            raise GraphError(
+                100,
+                f"(#100) Tried accessing nonexisting field ({name}) on node type (ContentPublishingLimit)",
+            )
     return {"data": [entry]}
 
 

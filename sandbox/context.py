@@ -61,7 +61,11 @@ class Ctx:
 
     @property
     def url(self) -> str:
-        return f"{self.base_url}/{self.version}/{self.graph_path.lstrip('/')}" if self.version else self.base_url + self.graph_path
+        return (
+            f"{self.base_url}/{self.version}/{self.graph_path.lstrip('/')}"
+            if self.version
+            else self.base_url + self.graph_path
+        )
 
     # -- tokens -----------------------------------------------------------------------------
     @property
@@ -76,12 +80,19 @@ class Ctx:
         if self.token is not None:
             return self.token
         if not self.token_str:
-            raise GraphError(2500, "An active access token must be used to query information about the current user.")
+            raise GraphError(
+                2500,
+                "An active access token must be used to query information about the current user.",
+            )
         world = self.world
         with world.lock:
             token = world.tokens.get(self.token_str)
             if token is None:
-                app = world.apps.get(self.token_str.split("|", 1)[0]) if "|" in self.token_str else None
+                app = (
+                    world.apps.get(self.token_str.split("|", 1)[0])
+                    if "|" in self.token_str
+                    else None
+                )
                 if app is not None and self.token_str == app.app_token:
                     token = world.app_token_record(app)
         if token is None:
@@ -114,13 +125,18 @@ class Ctx:
     def user_token(self) -> tuple[Token, User]:
         token = self.authenticate()
         if token.kind != "user" or token.user_id not in self.world.users:
-            raise GraphError(2500, "An active access token must be used to query information about the current user.")
+            raise GraphError(
+                2500,
+                "An active access token must be used to query information about the current user.",
+            )
         return token, self.world.users[token.user_id]
 
     def require_scopes(self, token: Token, *scopes: str, code: int = 200) -> None:
         missing = [s for s in scopes if s not in token.scopes]
         if missing:
-            raise GraphError(code, f"(#{code}) Requires {' and '.join(missing)} permission to manage the object")
+            raise GraphError(
+                code, f"(#{code}) Requires {' and '.join(missing)} permission to manage the object"
+            )
 
     def can_access_page(self, token: Token, page: Page) -> bool:
         """A Page token of that Page, or a user token that was granted the Page and whose
@@ -132,7 +148,9 @@ class Ctx:
         user = self.world.users.get(token.user_id or "")
         if user is None:
             return False
-        return page.id in self.world.pages_of(user, with_business="business_management" in token.scopes)
+        return page.id in self.world.pages_of(
+            user, with_business="business_management" in token.scopes
+        )
 
     def page_for(self, page_id: str) -> Page:
         """The Page if the caller's token may act on it, else Meta's "does not exist" error."""
@@ -142,7 +160,9 @@ class Ctx:
             raise not_found(page_id)
         return page
 
-    def page_token_for(self, page_id: str, *scopes: str, task: str = "CREATE_CONTENT") -> tuple[Token, Page]:
+    def page_token_for(
+        self, page_id: str, *scopes: str, task: str = "CREATE_CONTENT"
+    ) -> tuple[Token, Page]:
         """Writes on a Page need a Page token with the scopes and task (§5, §9)."""
         page = self.page_for(page_id)
         token = self.authenticate()

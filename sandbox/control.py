@@ -44,7 +44,7 @@ def _json(data: Any, status: int = 200) -> Response:
 
 def _body(request: Request) -> dict[str, Any]:
     if not request.data:
-        return {k: v for k, v in request.values.items(multi=False)}
+        return dict(request.values.items(multi=False))
     try:
         data = json.loads(request.data)
     except json.JSONDecodeError as exc:
@@ -110,7 +110,10 @@ class Control:
             ("/_sandbox/trigger/deauthorize", "trigger_deauthorize", ["POST"]),
             ("/_sandbox/trigger/data-deletion", "trigger_data_deletion", ["POST"]),
         ]
-        self.map = Map([Rule(path, endpoint=name, methods=methods) for path, name, methods in rules], strict_slashes=False)
+        self.map = Map(
+            [Rule(path, endpoint=name, methods=methods) for path, name, methods in rules],
+            strict_slashes=False,
+        )
 
     def __call__(self, request: Request, base_url: str) -> Response:
         adapter = self.map.bind_to_environ(request.environ)
@@ -128,7 +131,9 @@ class Control:
 
     # -- world ----------------------------------------------------------------------------
     def do_overview(self, request: Request) -> Response:
-        return Response(overview.render(self.world, request.host_url.rstrip("/")), mimetype="text/html")
+        return Response(
+            overview.render(self.world, request.host_url.rstrip("/")), mimetype="text/html"
+        )
 
     def do_world(self, request: Request) -> dict[str, Any]:
         world = self.world
@@ -220,7 +225,11 @@ class Control:
             user.business_pages.pop(page_id, None)
             revoked = 0
             for token in world.tokens.values():
-                if token.user_id == user_id and token.page_id == page_id and token.revoked_subcode is None:
+                if (
+                    token.user_id == user_id
+                    and token.page_id == page_id
+                    and token.revoked_subcode is None
+                ):
                     token.revoked_subcode = 492
                     revoked += 1
         return {"success": True, "revoked_tokens": revoked}
@@ -289,7 +298,10 @@ class Control:
                 user_id=user.id,
                 scopes=sorted(set(scopes) | {"public_profile"}),
                 page_targets=pages,
-                lifetime=int(body.get("lifetime") or (USER_LONG_LIFETIME if long_lived else USER_SHORT_LIFETIME)),
+                lifetime=int(
+                    body.get("lifetime")
+                    or (USER_LONG_LIFETIME if long_lived else USER_SHORT_LIFETIME)
+                ),
                 long_lived=long_lived,
                 data_access_expires_at=grant.data_access_expires_at,
             )
@@ -320,7 +332,9 @@ class Control:
     # -- content --------------------------------------------------------------------------
     def do_posts(self, request: Request) -> list[dict[str, Any]]:
         page_id = request.args.get("page_id")
-        return [to_dict(p) for p in self.world.posts.values() if not page_id or p.page_id == page_id]
+        return [
+            to_dict(p) for p in self.world.posts.values() if not page_id or p.page_id == page_id
+        ]
 
     def do_photos(self, request: Request) -> list[dict[str, Any]]:
         page_id = request.args.get("page_id")
@@ -346,14 +360,21 @@ class Control:
 
     def do_picture(self, request: Request, object_id: str) -> Response:
         world = self.world
-        obj = world.users.get(object_id) or world.pages.get(object_id) or world.ig_accounts.get(object_id)
+        obj = (
+            world.users.get(object_id)
+            or world.pages.get(object_id)
+            or world.ig_accounts.get(object_id)
+        )
         label = getattr(obj, "name", "") if obj else ""
         return Response(picture_png(object_id, label), mimetype="image/png")
 
     def do_containers(self, request: Request) -> list[dict[str, Any]]:
         from sandbox.nodes import container_status
 
-        return [dict(to_dict(c), status_code=container_status(self.world, c)[0]) for c in self.world.containers.values()]
+        return [
+            dict(to_dict(c), status_code=container_status(self.world, c)[0])
+            for c in self.world.containers.values()
+        ]
 
     def do_container_set(self, request: Request, container_id: str) -> dict[str, Any]:
         """{"status": "ERROR", "subcode": 2207026} or {"ready": true} (skip processing)."""
@@ -384,7 +405,9 @@ class Control:
                     "account_id": message.account_id,
                     "customer_id": message.customer_id,
                     "platform": message.platform,
-                    "customer_name": world.customers[message.customer_id].name if message.customer_id in world.customers else None,
+                    "customer_name": world.customers[message.customer_id].name
+                    if message.customer_id in world.customers
+                    else None,
                     "messages": [],
                 },
             )
@@ -453,7 +476,9 @@ class Control:
             "budgets": dict(usage.budgets),
             "calls": {k: len(v) for k, v in usage.calls.items()},
             "percent": {
-                k: usage.percent(k, k.split(":")[0] if k.split(":")[0] in usage.budgets else "buc", now)
+                k: usage.percent(
+                    k, k.split(":")[0] if k.split(":")[0] in usage.budgets else "buc", now
+                )
                 for k in list(usage.calls)
             },
         }
@@ -498,7 +523,13 @@ class Control:
         assert app is not None
         with world.lock:
             for name, value in body.items():
-                if name in ("callback_url", "verify_token", "deauthorize_url", "data_deletion_url", "subscriptions"):
+                if name in (
+                    "callback_url",
+                    "verify_token",
+                    "deauthorize_url",
+                    "data_deletion_url",
+                    "subscriptions",
+                ):
                     setattr(app, name, value)
                 elif name == "app_secret":
                     app.secret = value
@@ -522,7 +553,9 @@ class Control:
         url = body.get("callback_url") or app.callback_url
         if not url:
             raise ControlError("no callback URL configured")
-        return webhooks.handshake(url, body.get("verify_token") or app.verify_token, self.world.config.webhook_timeout)
+        return webhooks.handshake(
+            url, body.get("verify_token") or app.verify_token, self.world.config.webhook_timeout
+        )
 
     def do_webhook_flush(self, request: Request) -> list[dict[str, Any]]:
         """Deliver everything pending now, synchronously, and return what was attempted."""

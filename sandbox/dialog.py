@@ -13,7 +13,15 @@ from werkzeug.wrappers import Request, Response
 
 from sandbox.state import DATA_ACCESS_LIFETIME, App, Code, Grant, World
 
-PASSTHROUGH = ("client_id", "redirect_uri", "state", "scope", "config_id", "auth_type", "response_type")
+PASSTHROUGH = (
+    "client_id",
+    "redirect_uri",
+    "state",
+    "scope",
+    "config_id",
+    "auth_type",
+    "response_type",
+)
 
 STYLE = """
 body{font-family:Helvetica,Arial,sans-serif;background:#f0f2f5;margin:0;color:#1c1e21}
@@ -36,7 +44,9 @@ def _page(title: str, body: str, status: int = 200) -> Response:
 
 def _error(title: str, message: str) -> Response:
     """Invalid client_id or redirect_uri: an error page, never a redirect (§1)."""
-    return _page(title, f"<h1 class='error'>{html.escape(title)}</h1><p>{html.escape(message)}</p>", 400)
+    return _page(
+        title, f"<h1 class='error'>{html.escape(title)}</h1><p>{html.escape(message)}</p>", 400
+    )
 
 
 def _requested_scopes(app: App, params: dict[str, str]) -> tuple[list[str], bool] | None:
@@ -52,12 +62,14 @@ def _requested_scopes(app: App, params: dict[str, str]) -> tuple[list[str], bool
 
 def _redirect(uri: str, params: dict[str, str], fragment: str = "") -> Response:
     separator = "&" if "?" in uri else "?"
-    return Response(status=302, headers={"Location": uri + separator + urlencode(params) + fragment})
+    return Response(
+        status=302, headers={"Location": uri + separator + urlencode(params) + fragment}
+    )
 
 
 def handle_dialog(world: World, request: Request) -> Response:
     """GET renders the dialog; POST (the form) approves or cancels."""
-    params = {k: v for k, v in request.values.items(multi=False)}
+    params = dict(request.values.items(multi=False))
     app = world.apps.get(params.get("client_id", ""))
     if app is None:
         return _error("Invalid App ID", "The provided app ID does not look like a valid app ID.")
@@ -91,7 +103,9 @@ def handle_dialog(world: World, request: Request) -> Response:
     return _render(world, app, params, scopes, all_or_nothing)
 
 
-def _shown_scopes(world: World, app: App, user_id: str | None, scopes: list[str], params: dict[str, str]) -> list[str]:
+def _shown_scopes(
+    world: World, app: App, user_id: str | None, scopes: list[str], params: dict[str, str]
+) -> list[str]:
     """Without auth_type=rerequest, previously declined permissions are not asked again."""
     grant = world.grants.get((app.id, user_id or ""))
     if grant is None or params.get("auth_type") == "rerequest":
@@ -99,7 +113,9 @@ def _shown_scopes(world: World, app: App, user_id: str | None, scopes: list[str]
     return [s for s in scopes if s not in grant.declined]
 
 
-def _render(world: World, app: App, params: dict[str, str], scopes: list[str], all_or_nothing: bool) -> Response:
+def _render(
+    world: World, app: App, params: dict[str, str], scopes: list[str], all_or_nothing: bool
+) -> Response:
     hidden = "".join(
         f"<input type='hidden' name='{name}' value='{html.escape(params[name], quote=True)}'>"
         for name in PASSTHROUGH
@@ -130,7 +146,11 @@ def _render(world: World, app: App, params: dict[str, str], scopes: list[str], a
     disabled = " disabled" if all_or_nothing else ""
     scope_rows = "".join(
         f"<label><input type='checkbox' name='scopes' value='{html.escape(s)}' checked{disabled}> {html.escape(s)}</label>"
-        + (f"<input type='hidden' name='scopes' value='{html.escape(s)}'>" if all_or_nothing else "")
+        + (
+            f"<input type='hidden' name='scopes' value='{html.escape(s)}'>"
+            if all_or_nothing
+            else ""
+        )
         for s in shown
     )
     note = " (this configuration is granted as a whole)" if all_or_nothing else ""
@@ -147,7 +167,12 @@ def _render(world: World, app: App, params: dict[str, str], scopes: list[str], a
 
 
 def _approve(
-    world: World, app: App, request: Request, params: dict[str, str], scopes: list[str], all_or_nothing: bool
+    world: World,
+    app: App,
+    request: Request,
+    params: dict[str, str],
+    scopes: list[str],
+    all_or_nothing: bool,
 ) -> Response:
     user = world.users.get(request.form.get("user_id", ""))
     if user is None:
@@ -167,7 +192,9 @@ def _approve(
         grant.declined = (grant.declined | declined_now) - granted_now
         grant.page_ids = ticked_pages & allowed_pages
         grant.data_access_expires_at = int(world.now()) + DATA_ACCESS_LIFETIME
-        code = Code("AQ" + secrets.token_urlsafe(60), app.id, user.id, params["redirect_uri"], world.now())
+        code = Code(
+            "AQ" + secrets.token_urlsafe(60), app.id, user.id, params["redirect_uri"], world.now()
+        )
         world.codes[code.code] = code
     query: dict[str, Any] = {"code": code.code}
     if params.get("state") is not None:

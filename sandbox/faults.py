@@ -58,7 +58,9 @@ def add_fault(world: World, spec: dict[str, Any]) -> dict[str, Any]:
 def _route_matches(pattern: str, path: str) -> bool:
     if pattern.startswith("re:"):
         return re.search(pattern[3:], path) is not None
-    return fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, pattern.rstrip("/") + "/*")
+    return fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(
+        path, pattern.rstrip("/") + "/*"
+    )
 
 
 def take_fault(
@@ -91,7 +93,9 @@ def fault_error(fault: dict[str, Any], object_id: str | None) -> GraphError:
     code = fault["code"]
     headers = dict(fault["headers"])
     if code in (4, 17, 32, 613) and "X-App-Usage" not in headers:
-        headers["X-App-Usage"] = json.dumps({"call_count": 100, "total_cputime": 20, "total_time": 20})
+        headers["X-App-Usage"] = json.dumps(
+            {"call_count": 100, "total_cputime": 20, "total_time": 20}
+        )
     buc_type = {80001: "pages", 80002: "instagram", 80006: "messenger"}.get(code)
     if buc_type and "X-Business-Use-Case-Usage" not in headers:
         headers["X-Business-Use-Case-Usage"] = json.dumps(

@@ -33,7 +33,9 @@ def parse_fields(text: str | None) -> dict[str, FieldSpec] | None:
         return None
     result, pos = _parse_list(text, 0)
     if pos != len(text):
-        raise invalid_param(f"(#100) Syntax error \"Expected end of string instead of \"{text[pos]}\".\" at character {pos}: {text}")
+        raise invalid_param(
+            f'(#100) Syntax error "Expected end of string instead of "{text[pos]}"." at character {pos}: {text}'
+        )
     return result
 
 
@@ -121,9 +123,17 @@ def paginate(
         if url is not None:
             base = {k: v for k, v in (params or {}).items() if k not in ("after", "before")}
             if start > 0:
-                paging["previous"] = url + "?" + urlencode({**base, "limit": limit, "before": paging["cursors"]["before"]})
+                paging["previous"] = (
+                    url
+                    + "?"
+                    + urlencode({**base, "limit": limit, "before": paging["cursors"]["before"]})
+                )
             if start + len(chunk) < len(items):
-                paging["next"] = url + "?" + urlencode({**base, "limit": limit, "after": paging["cursors"]["after"]})
+                paging["next"] = (
+                    url
+                    + "?"
+                    + urlencode({**base, "limit": limit, "after": paging["cursors"]["after"]})
+                )
     return chunk, paging
 
 
@@ -185,7 +195,9 @@ def materialize(value: Any, spec: FieldSpec, ctx: Any = None) -> Any:
     if isinstance(value, EdgeList):
         limit = parse_limit(spec.modifiers.get("limit"))
         chunk, paging = paginate(value.items, value.key, limit=limit)
-        body: dict[str, Any] = {"data": [project(value.schema, item, spec.sub, ctx) for item in chunk]}
+        body: dict[str, Any] = {
+            "data": [project(value.schema, item, spec.sub, ctx) for item in chunk]
+        }
         if paging:
             body["paging"] = paging
         return body

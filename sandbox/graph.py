@@ -17,18 +17,25 @@ from sandbox import content, messaging
 from sandbox.context import Ctx
 from sandbox.errors import GraphError, invalid_param, not_found
 from sandbox.faults import ConnectionReset, fault_error, take_fault
-from sandbox.fields import EdgeList, materialize, parse_limit, paginate, project
-from sandbox.nodes import (
-    PAGE,
-    USER,
-    granted_pages,
-    page_token_from,
-    schema_for,
+from sandbox.fields import EdgeList, FieldSpec, paginate, parse_limit, project
+from sandbox.nodes import PAGE, granted_pages, schema_for
+from sandbox.state import (
+    USER_LONG_LIFETIME,
+    USER_SHORT_LIFETIME,
+    Comment,
+    Token,
+    World,
+    appsecret_proof,
 )
-from sandbox.state import USER_LONG_LIFETIME, USER_SHORT_LIFETIME, Comment, Token, World
 from sandbox.webhooks import queue_signed_callback
 
-REDACTED_PARAMS = {"access_token", "client_secret", "fb_exchange_token", "input_token", "appsecret_proof"}
+REDACTED_PARAMS = {
+    "access_token",
+    "client_secret",
+    "fb_exchange_token",
+    "input_token",
+    "appsecret_proof",
+}
 
 EdgeHandler = Callable[[Ctx, Any], dict[str, Any]]
 
@@ -60,7 +67,7 @@ class GraphAPI:
     def __call__(self, request: Request, base_url: str) -> Response:
         world = self.world
         version, graph_path = split_version(request.path)
-        params = {k: v for k, v in request.values.items(multi=False)}
+        params = dict(request.values.items(multi=False))
         files = dict(request.files.items(multi=False))
         token_str = params.get("access_token") or bearer_token(request)
         ctx = Ctx(world, request.method, graph_path, params, files, base_url, version, token_str)
@@ -79,7 +86,13 @@ class GraphAPI:
         try:
             world.tick()
             page_ids = self._page_ids(segments, token_str)
-            fault = take_fault(world, method=request.method, path=graph_path, token_str=token_str, page_ids=page_ids)
+            fault = take_fault(
+                world,
+                method=request.method,
+                path=graph_path,
+                token_str=token_str,
+                page_ids=page_ids,
+            )
             if fault is not None:
                 record["fault"] = fault["id"]
                 special = self._apply_fault(fault, segments)
@@ -124,9 +137,9 @@ class GraphAPI:
         if proof is None:
             return "missing"
         app = self.world.apps.get(token.app_id) if token else self.world.default_app()
-        from sandbox.state import appsecret_proof
-
-        ok = app is not None and hmac.compare_digest(proof, appsecret_proof(app.secret, ctx.token_str))
+        ok = app is not None and hmac.compare_digest(
+            proof, appsecret_proof(app.secret, ctx.token_str)
+        )
         return "valid" if ok else "invalid"
 
     def _page_ids(self, segments: list[str], token_str: str | None) -> set[str]:
@@ -176,7 +189,15 @@ class GraphAPI:
             if token.kind in ("user", "app"):
                 usage.record("app:" + token.app_id, now)
                 app_pct = usage.percent("app:" + token.app_id, "app", now)
-                header = {"X-App-Usage": json.dumps({"call_count": app_pct, "total_cputime": app_pct // 4, "total_time": app_pct // 3})}
+                header = {
+                    "X-App-Usage": json.dumps(
+                        {
+                            "call_count": app_pct,
+                            "total_cputime": app_pct // 4,
+                            "total_time": app_pct // 3,
+                        }
+                    )
+                }
                 if app_pct > 100:
                     raise GraphError(4, headers=header)
                 if token.user_id:
@@ -216,7 +237,11 @@ class GraphAPI:
     # -- dispatch -------------------------------------------------------------------------
     def dispatch(self, ctx: Ctx, segments: list[str]) -> dict[str, Any]:
         if not segments:
-            raise GraphError(100, "(#100) Unsupported get request: missing object id", type="GraphMethodException")
+            raise GraphError(
+                100,
+                "(#100) Unsupported get request: missing object id",
+                type="GraphMethodException",
+            )
         head = segments[0]
         if segments == ["oauth", "access_token"]:
             return oauth_access_token(ctx)
@@ -228,7 +253,10 @@ class GraphAPI:
                 return permissions(ctx, segments[2:])
             me = token.user_id if token.kind == "user" else token.page_id
             if not me:
-                raise GraphError(2500, "An active access token must be used to query information about the current user.")
+                raise GraphError(
+                    2500,
+                    "An active access token must be used to query information about the current user.",
+                )
             segments = [me, *segments[1:]]
             head = me
         obj = resolve(self.world, head)
@@ -310,7 +338,9 @@ def check_read(ctx: Ctx, obj: Any) -> None:
     if page_id is None:
         raise not_found(obj.id)
     ctx.page_for(page_id)
-    if kind in ("IGAccount", "IGMedia", "Container") or (kind == "Comment" and obj.platform == "instagram"):
+    if kind in ("IGAccount", "IGMedia", "Container") or (
+        kind == "Comment" and obj.platform == "instagram"
+    ):
         ctx.require_scopes(token, "instagram_basic", code=10)
 
 
@@ -323,7 +353,11 @@ def node(ctx: Ctx, obj: Any) -> dict[str, Any]:
     if ctx.method != "GET":
         raise GraphError(100, "(#100) Unsupported post request.", type="GraphMethodException")
     if kind == "App":
-        return {"id": obj.id, "name": obj.name, "link": f"https://www.facebook.com/games/?app_id={obj.id}"}
+        return {
+            "id": obj.id,
+            "name": obj.name,
+            "link": f"https://www.facebook.com/games/?app_id={obj.id}",
+        }
     return project(schema_for(obj), obj, ctx.fields(), ctx)
 
 
@@ -362,7 +396,11 @@ def oauth_access_token(ctx: Ctx) -> dict[str, Any]:
                 long_lived=True,
                 data_access_expires_at=short.data_access_expires_at,
             )
-        return {"access_token": token.token, "token_type": "bearer", "expires_in": USER_LONG_LIFETIME}
+        return {
+            "access_token": token.token,
+            "token_type": "bearer",
+            "expires_in": USER_LONG_LIFETIME,
+        }
     if grant_type not in (None, "authorization_code"):
         raise invalid_param(f"(#100) Unsupported grant_type {grant_type}")
     code_str = ctx.required("code")
@@ -411,7 +449,10 @@ def debug_token(ctx: Ctx) -> dict[str, Any]:
     if token is None:
         return {
             "data": {
-                "error": {"code": 190, "message": "Invalid OAuth access token - Cannot parse access token"},
+                "error": {
+                    "code": 190,
+                    "message": "Invalid OAuth access token - Cannot parse access token",
+                },
                 "is_valid": False,
                 "scopes": [],
             }
@@ -438,7 +479,11 @@ def debug_token(ctx: Ctx) -> dict[str, Any]:
     if token.kind == "page":
         data["profile_id"] = token.page_id
     if problem is not None:
-        data["error"] = {"code": problem.code, "message": problem.message, "subcode": problem.subcode}
+        data["error"] = {
+            "code": problem.code,
+            "message": problem.message,
+            "subcode": problem.subcode,
+        }
         data["scopes"] = []
         data["granular_scopes"] = []
     return {"data": data}
@@ -472,35 +517,19 @@ def permissions(ctx: Ctx, rest: list[str]) -> dict[str, Any]:
     return {"success": True}
 
 
+ACCOUNT_FIELDS = ["access_token", "category", "category_list", "name", "id", "tasks"]
+
+
 def accounts(ctx: Ctx, user: Any) -> dict[str, Any]:
     """GET /me/accounts: paged; default fields include access_token, category, tasks (§2)."""
     check_read(ctx, user)
-    world = ctx.world
-    pages = [world.pages[p] for p in granted_pages(ctx, user)]
-    chunk, paging = paginate(
-        pages,
-        lambda p: p.id,
-        limit=parse_limit(ctx.param("limit")),
-        after=ctx.param("after"),
-        before=ctx.param("before"),
-        url=ctx.url,
-        params=ctx.params,
-    )
-    spec = ctx.fields()
-    default = ["access_token", "category", "category_list", "name", "id", "tasks"]
-    if spec is None:
-        spec = {name: materialize_spec() for name in default}
-    return {"data": [project(PAGE, page, spec, ctx) for page in chunk], "paging": paging}
+    pages = [ctx.world.pages[p] for p in granted_pages(ctx, user)]
+    return edge_list(ctx, EdgeList(PAGE, pages, lambda p: p.id), default=ACCOUNT_FIELDS)
 
 
-def materialize_spec() -> Any:
-    from sandbox.fields import FieldSpec
-
-    return FieldSpec()
-
-
-def edge_list(ctx: Ctx, value: EdgeList) -> dict[str, Any]:
-    """Render a top-level edge GET with full paging URLs."""
+def edge_list(ctx: Ctx, value: EdgeList, default: list[str] | None = None) -> dict[str, Any]:
+    """Render a top-level edge GET with full paging URLs; `default` overrides the node's
+    default fields when no `fields=` is given."""
     chunk, paging = paginate(
         value.items,
         value.key,
@@ -511,9 +540,9 @@ def edge_list(ctx: Ctx, value: EdgeList) -> dict[str, Any]:
         params=ctx.params,
     )
     spec = ctx.fields()
-    body: dict[str, Any] = {"data": [project(value.schema, item, spec, ctx) for item in chunk]}
-    body["paging"] = paging
-    return body
+    if spec is None and default is not None:
+        spec = {name: FieldSpec() for name in default}
+    return {"data": [project(value.schema, item, spec, ctx) for item in chunk], "paging": paging}
 
 
 def schema_edge(name: str) -> EdgeHandler:
@@ -527,8 +556,6 @@ def schema_edge(name: str) -> EdgeHandler:
 
     return handler
 
-
-_ = (USER, materialize)  # re-exported for modules that extend the schemas
 
 EDGES: dict[tuple[str, str, str], EdgeHandler] = {
     ("User", "accounts", "GET"): accounts,

@@ -11,11 +11,10 @@ from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 import requests
-
-from sandbox.http import outbound
 from PIL import Image, ImageDraw
 
 from sandbox.errors import GraphError
+from sandbox.http import outbound
 
 MAX_IG_BYTES = 8 * 1024 * 1024  # §5: ≤ 8 MiB
 
@@ -28,7 +27,9 @@ def picture_png(object_id: str, label: str = "", size: int = 200) -> bytes:
     image = Image.new("RGB", (size, size), colour)
     draw = ImageDraw.Draw(image)
     initials = "".join(word[0] for word in label.split()[:2]).upper() or "?"
-    draw.text((size // 2, size // 2), initials, fill=(255, 255, 255), anchor="mm", font_size=size // 3)
+    draw.text(
+        (size // 2, size // 2), initials, fill=(255, 255, 255), anchor="mm", font_size=size // 3
+    )
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
@@ -82,12 +83,20 @@ def _host_allowed(host: str, allow: list[str]) -> bool:
         if address in allow:
             continue
         ip = ipaddress.ip_address(address.split("%")[0])
-        if ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_unspecified:
+        if (
+            ip.is_loopback
+            or ip.is_private
+            or ip.is_link_local
+            or ip.is_reserved
+            or ip.is_unspecified
+        ):
             return False
     return True
 
 
-def fetch_url(url: str, *, allow: list[str], timeout: float, max_bytes: int = MAX_IG_BYTES + 1) -> bytes:
+def fetch_url(
+    url: str, *, allow: list[str], timeout: float, max_bytes: int = MAX_IG_BYTES + 1
+) -> bytes:
     """GET `url` over HTTP like Meta's media fetcher (following ≤ 3 redirects, re-checking
     each hop against the address policy). Reads at most `max_bytes`."""
     for _hop in range(4):
@@ -124,4 +133,6 @@ def fetch_error(exc: FetchError) -> GraphError:
     """Map a fetch failure to Instagram's codes (§6: -2/2207003 timeout, 9004/2207052)."""
     if exc.timeout:
         return GraphError(-2, subcode=2207003)
-    return GraphError(9004, subcode=2207052, message=f"The media could not be fetched from this URI: {exc}")
+    return GraphError(
+        9004, subcode=2207052, message=f"The media could not be fetched from this URI: {exc}"
+    )

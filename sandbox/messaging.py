@@ -8,7 +8,18 @@ from typing import Any
 
 from sandbox.context import Ctx
 from sandbox.errors import GraphError, invalid_param
-from sandbox.state import App, Comment, Customer, IGAccount, IGMedia, Message, Page, Post, World, random_digits
+from sandbox.state import (
+    App,
+    Comment,
+    Customer,
+    IGAccount,
+    IGMedia,
+    Message,
+    Page,
+    Post,
+    World,
+    random_digits,
+)
 from sandbox.webhooks import handshake
 
 WINDOW = 24 * 3600  # §9 24-hour rule
@@ -25,19 +36,32 @@ def _ms(world: World) -> int:
 
 
 # -- customers (triggers) ------------------------------------------------------------------
-def customer_for(world: World, platform: str, account_id: str, name: str, customer_id: str | None = None) -> Customer:
+def customer_for(
+    world: World, platform: str, account_id: str, name: str, customer_id: str | None = None
+) -> Customer:
     """Find or create a page-scoped (PSID) or Instagram-scoped (IGSID) id for a person."""
     for customer in world.customers.values():
-        if customer.account_id == account_id and (customer.id == customer_id or (not customer_id and customer.name == name)):
+        if customer.account_id == account_id and (
+            customer.id == customer_id or (not customer_id and customer.name == name)
+        ):
             return customer
-    new_id = customer_id or (random_digits(16, "2") if platform == "messenger" else random_digits(16, "1"))
+    new_id = customer_id or (
+        random_digits(16, "2") if platform == "messenger" else random_digits(16, "1")
+    )
     customer = Customer(new_id, name, platform, account_id)
     world.customers[customer.id] = customer
     return customer
 
 
-def trigger_message(world: World, *, page_id: str, text: str, platform: str = "messenger",
-                    sender_name: str = "Giulia Bianchi", sender_id: str | None = None) -> dict[str, Any]:
+def trigger_message(
+    world: World,
+    *,
+    page_id: str,
+    text: str,
+    platform: str = "messenger",
+    sender_name: str = "Giulia Bianchi",
+    sender_id: str | None = None,
+) -> dict[str, Any]:
     """A customer writes to the Page (Messenger) or its IG account (IG DM): stores the
     message, opens the 24 h window and emits the `messages` webhook (§8)."""
     with world.lock:
@@ -58,11 +82,23 @@ def trigger_message(world: World, *, page_id: str, text: str, platform: str = "m
             "message": {"mid": message.mid, "text": text},
         }
         queued = world.emit(object_type, account_id, page.id, "messages", event, messaging=True)
-    return {"mid": message.mid, "sender_id": customer.id, "recipient_id": account_id, "webhook_queued": queued}
+    return {
+        "mid": message.mid,
+        "sender_id": customer.id,
+        "recipient_id": account_id,
+        "webhook_queued": queued,
+    }
 
 
-def trigger_comment(world: World, *, object_id: str, text: str, author_name: str = "Luca Verdi",
-                    author_id: str | None = None, parent_id: str | None = None) -> dict[str, Any]:
+def trigger_comment(
+    world: World,
+    *,
+    object_id: str,
+    text: str,
+    author_name: str = "Luca Verdi",
+    author_id: str | None = None,
+    parent_id: str | None = None,
+) -> dict[str, Any]:
     """A customer comments on a Page post or an IG media (or replies to a comment), which
     emits `feed` (item comment) or Instagram `comments` (§8)."""
     with world.lock:
@@ -70,17 +106,17 @@ def trigger_comment(world: World, *, object_id: str, text: str, author_name: str
             post: Post = world.posts[object_id]
             page = world.pages[post.page_id]
             customer = customer_for(world, "messenger", page.id, author_name, author_id)
-            comment = Comment(f"{object_id.split('_')[-1]}_{random_digits(16, '1')}", "facebook", page.id,
-                              object_id, customer.id, author_name, text, int(world.now()), parent_id=parent_id)
-            world.comments[comment.id] = comment
+            comment = _store_comment(
+                world, "facebook", page.id, object_id, customer.id, author_name, text, parent_id
+            )
             queued = world.emit_feed(page.id, _comment_value(world, comment, post))
         elif object_id in world.ig_media:
             media: IGMedia = world.ig_media[object_id]
             ig = world.ig_accounts[media.ig_id]
             customer = customer_for(world, "instagram", ig.id, author_name, author_id)
-            comment = Comment(random_digits(17, "178"), "instagram", ig.page_id, object_id, customer.id,
-                              author_name, text, int(world.now()), parent_id=parent_id)
-            world.comments[comment.id] = comment
+            comment = _store_comment(
+                world, "instagram", ig.page_id, object_id, customer.id, author_name, text, parent_id
+            )
             value: dict[str, Any] = {
                 "from": {"id": customer.id, "username": author_name},
                 "media": {"id": media.id, "media_product_type": "FEED"},
@@ -95,11 +131,45 @@ def trigger_comment(world: World, *, object_id: str, text: str, author_name: str
     return {"comment_id": comment.id, "author_id": customer.id, "webhook_queued": queued}
 
 
+def _store_comment(
+    world: World,
+    platform: str,
+    page_id: str,
+    object_id: str,
+    author_id: str,
+    author_name: str,
+    text: str,
+    parent_id: str | None,
+) -> Comment:
+    """Facebook comment ids are `{post}_{comment}`; Instagram ones plain numeric."""
+    if platform == "facebook":
+        comment_id = f"{object_id.split('_')[-1]}_{random_digits(16, '1')}"
+    else:
+        comment_id = random_digits(17, "178")
+    comment = Comment(
+        comment_id,
+        platform,
+        page_id,
+        object_id,
+        author_id,
+        author_name,
+        text,
+        int(world.now()),
+        parent_id=parent_id,
+    )
+    world.comments[comment.id] = comment
+    return comment
+
+
 def _comment_value(world: World, comment: Comment, post: Post) -> dict[str, Any]:
     """feed/comment change value; top-level comments have the post as parent_id [C]."""
     return {
         "from": {"id": comment.author_id, "name": comment.author_name},
-        "post": {"id": post.id, "status_type": "mobile_status_update", "is_published": post.published},
+        "post": {
+            "id": post.id,
+            "status_type": "mobile_status_update",
+            "is_published": post.published,
+        },
         "message": comment.message,
         "post_id": post.id,
         "comment_id": comment.id,
@@ -125,7 +195,9 @@ def send_message(ctx: Ctx, page: Page) -> dict[str, Any]:
     if "comment_id" in recipient:
         return _private_reply(ctx, page, str(recipient["comment_id"]), message)
     if messaging_type not in ("RESPONSE", "UPDATE", "MESSAGE_TAG"):
-        raise invalid_param("(#100) param messaging_type must be one of RESPONSE, UPDATE, MESSAGE_TAG.")
+        raise invalid_param(
+            "(#100) param messaging_type must be one of RESPONSE, UPDATE, MESSAGE_TAG."
+        )
     tag = (ctx.param("tag") or "").upper()
     if messaging_type == "MESSAGE_TAG" and not tag:
         raise invalid_param("(#100) param tag is required with messaging_type MESSAGE_TAG.")
@@ -139,7 +211,11 @@ def send_message(ctx: Ctx, page: Page) -> dict[str, Any]:
         if scope not in token.scopes:
             raise GraphError(230, f"(#230) Requires {scope} permission to manage the object")
         last_in = max(
-            (m.timestamp for m in world.messages if m.customer_id == customer.id and m.direction == "in"),
+            (
+                m.timestamp
+                for m in world.messages
+                if m.customer_id == customer.id and m.direction == "in"
+            ),
             default=None,
         )
         age = (world.now() * 1000 - last_in) / 1000 if last_in is not None else None
@@ -147,21 +223,45 @@ def send_message(ctx: Ctx, page: Page) -> dict[str, Any]:
         human_agent = tag == "HUMAN_AGENT" and age is not None and age <= HUMAN_AGENT_WINDOW
         if not in_window and not (messaging_type == "MESSAGE_TAG" and human_agent):
             raise GraphError(10, subcode=2018278)
-        sent = _record_outgoing(world, page, customer, str(message.get("text") or "[attachment]"), tag=tag or None)
+        sent = _record_outgoing(
+            world, page, customer, str(message.get("text") or "[attachment]"), tag=tag or None
+        )
     return {"recipient_id": customer.id, "message_id": sent.mid}
 
 
-def _record_outgoing(world: World, page: Page, customer: Customer, text: str, *, tag: str | None = None,
-                     comment_id: str | None = None) -> Message:
+def _record_outgoing(
+    world: World,
+    page: Page,
+    customer: Customer,
+    text: str,
+    *,
+    tag: str | None = None,
+    comment_id: str | None = None,
+) -> Message:
     """Store a Page → customer message and emit its echo (§8: `is_echo`, `app_id`)."""
     app = world.default_app()
-    sent = Message(_mid(), customer.account_id, customer.id, customer.platform, "out", text, _ms(world), tag, comment_id)
+    sent = Message(
+        _mid(),
+        customer.account_id,
+        customer.id,
+        customer.platform,
+        "out",
+        text,
+        _ms(world),
+        tag,
+        comment_id,
+    )
     world.messages.append(sent)
     echo = {
         "sender": {"id": customer.account_id},
         "recipient": {"id": customer.id},
         "timestamp": sent.timestamp,
-        "message": {"mid": sent.mid, "text": text, "is_echo": True, "app_id": int(app.id) if app else 0},
+        "message": {
+            "mid": sent.mid,
+            "text": text,
+            "is_echo": True,
+            "app_id": int(app.id) if app else 0,
+        },
     }
     if customer.platform == "instagram":
         world.emit("instagram", customer.account_id, page.id, "messages", echo, messaging=True)
@@ -170,7 +270,9 @@ def _record_outgoing(world: World, page: Page, customer: Customer, text: str, *,
     return sent
 
 
-def _private_reply(ctx: Ctx, page: Page, comment_id: str, message: dict[str, Any]) -> dict[str, Any]:
+def _private_reply(
+    ctx: Ctx, page: Page, comment_id: str, message: dict[str, Any]
+) -> dict[str, Any]:
     """§9 private replies: one message per comment, within 7 days [D]; error codes [U]."""
     world = ctx.world
     token = ctx.authenticate()
@@ -179,14 +281,20 @@ def _private_reply(ctx: Ctx, page: Page, comment_id: str, message: dict[str, Any
     with world.lock:
         comment = world.comments.get(comment_id)
         if comment is None or comment.page_id != page.id:
-            raise GraphError(100, "(#100) The comment does not exist or does not belong to this Page", subcode=2018001)
+            raise GraphError(
+                100,
+                "(#100) The comment does not exist or does not belong to this Page",
+                subcode=2018001,
+            )
         if comment.private_replied:
             raise GraphError(10900, "(#10900) Activity already replied to")
         if world.now() - comment.created_time > PRIVATE_REPLY_WINDOW:
             raise GraphError(10903, "(#10903) This activity can't be replied to")
         comment.private_replied = True
         customer = world.customers[comment.author_id]
-        sent = _record_outgoing(world, page, customer, str(message.get("text") or ""), comment_id=comment.id)
+        sent = _record_outgoing(
+            world, page, customer, str(message.get("text") or ""), comment_id=comment.id
+        )
     return {"recipient_id": customer.id, "message_id": sent.mid}
 
 
@@ -202,9 +310,9 @@ def _page_comment(ctx: Ctx, page_id: str, object_id: str, parent_id: str | None)
     world = ctx.world
     with world.lock:
         post = world.posts[object_id]
-        comment = Comment(f"{object_id.split('_')[-1]}_{random_digits(16, '1')}", "facebook", page.id, object_id,
-                          page.id, page.name, text, int(world.now()), parent_id=parent_id)
-        world.comments[comment.id] = comment
+        comment = _store_comment(
+            world, "facebook", page.id, object_id, page.id, page.name, text, parent_id
+        )
         world.emit_feed(page.id, _comment_value(world, comment, post))
     return {"id": comment.id}
 
@@ -216,7 +324,9 @@ def post_comment_on_post(ctx: Ctx, post: Post) -> dict[str, Any]:
 def post_reply_to_comment(ctx: Ctx, comment: Comment) -> dict[str, Any]:
     """POST /{comment-id}/comments (FB); replies to replies attach to the top-level comment."""
     if comment.platform != "facebook":
-        raise GraphError(100, "(#100) Use /replies for Instagram comments", type="GraphMethodException")
+        raise GraphError(
+            100, "(#100) Use /replies for Instagram comments", type="GraphMethodException"
+        )
     top = comment.parent_id or comment.id
     return _page_comment(ctx, comment.page_id, comment.object_id, top)
 
@@ -229,16 +339,18 @@ def _ig_comment(ctx: Ctx, media: IGMedia, parent_id: str | None) -> dict[str, An
     text = ctx.required("message")
     world = ctx.world
     with world.lock:
-        comment = Comment(random_digits(17, "178"), "instagram", ig.page_id, media.id, ig.id, ig.username, text,
-                          int(world.now()), parent_id=parent_id)
-        world.comments[comment.id] = comment
+        comment = _store_comment(
+            world, "instagram", ig.page_id, media.id, ig.id, ig.username, text, parent_id
+        )
     return {"id": comment.id}
 
 
 def post_ig_reply(ctx: Ctx, comment: Comment) -> dict[str, Any]:
     """POST /{ig-comment-id}/replies: top-level comments only (§9); error code [U]."""
     if comment.platform != "instagram":
-        raise GraphError(100, "(#100) Unknown edge replies on a Facebook comment", type="GraphMethodException")
+        raise GraphError(
+            100, "(#100) Unknown edge replies on a Facebook comment", type="GraphMethodException"
+        )
     if comment.parent_id:
         ctx.authenticate()
         raise GraphError(100, "(#100) Replies can only be made to top-level comments")

@@ -51,11 +51,14 @@ def visible_posts(world: World, page_id: str, *, published: bool | None = True) 
     posts = [
         p
         for p in world.posts.values()
-        if p.page_id == page_id and not p.deleted and (published is None or p.published == published)
+        if p.page_id == page_id
+        and not p.deleted
+        and (published is None or p.published == published)
     ]
     # Newest first; among equal timestamps the later-created first (stable sort on reversed
     # insertion order), so paging is deterministic.
-    return sorted(reversed(posts), key=lambda p: p.created_time, reverse=True)
+    ranked = sorted(enumerate(posts), key=lambda ip: (ip[1].created_time, ip[0]), reverse=True)
+    return [post for _index, post in ranked]
 
 
 def _page_access_token(ctx: Ctx, page: Page) -> Any:
@@ -72,7 +75,11 @@ def page_token_from(world: World, user_token: Any, page_id: str) -> Any:
     """A Page token derived from a user token (§2): reused for the same parent; expires with
     a short-lived parent, never with a long-lived one."""
     for token in world.tokens.values():
-        if token.parent_id == user_token.id and token.page_id == page_id and token.revoked_subcode is None:
+        if (
+            token.parent_id == user_token.id
+            and token.page_id == page_id
+            and token.revoked_subcode is None
+        ):
             return token
     lifetime = 0 if user_token.long_lived else max(int(user_token.expires_at - world.now()), 1)
     return world.new_token(
@@ -100,7 +107,9 @@ def _ig_of(ctx: Ctx, page: Page) -> Any:
 
 
 def _comments_on(world: World, object_id: str, parent: str | None = None) -> list[Comment]:
-    found = [c for c in world.comments.values() if c.object_id == object_id and c.parent_id == parent]
+    found = [
+        c for c in world.comments.values() if c.object_id == object_id and c.parent_id == parent
+    ]
     return sorted(found, key=lambda c: (c.created_time, c.id))
 
 
@@ -128,7 +137,9 @@ USER = Schema(
         "short_name": lambda ctx, u: u.name.split()[0],
         "email": lambda ctx, u: u.email if ctx.token and "email" in ctx.token.scopes else MISSING,
         "picture": lambda ctx, u: picture(ctx, u.id),
-        "accounts": lambda ctx, u: EdgeList(PAGE, [ctx.world.pages[p] for p in granted_pages(ctx, u)], _by_id),
+        "accounts": lambda ctx, u: EdgeList(
+            PAGE, [ctx.world.pages[p] for p in granted_pages(ctx, u)], _by_id
+        ),
     },
 )
 
@@ -166,7 +177,9 @@ PHOTO = Schema(
         "height": lambda ctx, ph: ph.height,
         "picture": lambda ctx, ph: photo_url(ctx, ph.id),
         "link": lambda ctx, ph: f"https://www.facebook.com/photo/?fbid={ph.id}",
-        "images": lambda ctx, ph: [{"height": ph.height, "width": ph.width, "source": photo_url(ctx, ph.id)}],
+        "images": lambda ctx, ph: [
+            {"height": ph.height, "width": ph.width, "source": photo_url(ctx, ph.id)}
+        ],
         "page_story_id": lambda ctx, ph: ph.post_id or MISSING,
     },
 )
@@ -180,7 +193,9 @@ COMMENT = Schema(
         "created_time": lambda ctx, c: iso(c.created_time),
         "from": lambda ctx, c: {"name": c.author_name, "id": c.author_id},
         "parent": lambda ctx, c: {"id": c.parent_id} if c.parent_id else MISSING,
-        "can_reply_privately": lambda ctx, c: not c.private_replied and ctx.world.now() - c.created_time <= 7 * 86400,
+        "can_reply_privately": lambda ctx, c: (
+            not c.private_replied and ctx.world.now() - c.created_time <= 7 * 86400
+        ),
         "is_hidden": lambda ctx, c: c.hidden,
         "comments": lambda ctx, c: EdgeList(COMMENT, _replies(ctx.world, c.id), _by_id),
     },
@@ -196,12 +211,18 @@ POST = Schema(
         "updated_time": lambda ctx, p: iso(p.created_time),
         "is_published": lambda ctx, p: p.published,
         "scheduled_publish_time": lambda ctx, p: p.scheduled_publish_time or MISSING,
-        "status_type": lambda ctx, p: "added_photos" if p.kind == "photo" else "mobile_status_update",
-        "permalink_url": lambda ctx, p: f"https://www.facebook.com/{p.page_id}/posts/{p.id.split('_')[-1]}",
+        "status_type": lambda ctx, p: (
+            "added_photos" if p.kind == "photo" else "mobile_status_update"
+        ),
+        "permalink_url": lambda ctx, p: (
+            f"https://www.facebook.com/{p.page_id}/posts/{p.id.split('_')[-1]}"
+        ),
         "full_picture": lambda ctx, p: photo_url(ctx, p.photo_ids[0]) if p.photo_ids else MISSING,
         "link": lambda ctx, p: p.link or MISSING,
         "from": lambda ctx, p: {"name": ctx.world.pages[p.page_id].name, "id": p.page_id},
-        "attachments": lambda ctx, p: EdgeList(PHOTO, [ctx.world.photos[i] for i in p.photo_ids if i in ctx.world.photos], _by_id),
+        "attachments": lambda ctx, p: EdgeList(
+            PHOTO, [ctx.world.photos[i] for i in p.photo_ids if i in ctx.world.photos], _by_id
+        ),
         "comments": lambda ctx, p: EdgeList(COMMENT, _comments_on(ctx.world, p.id), _by_id),
     },
 )
@@ -229,7 +250,9 @@ IG_MEDIA = Schema(
     {
         "id": lambda ctx, m: m.id,
         "caption": lambda ctx, m: m.caption or MISSING,
-        "media_type": lambda ctx, m: "CAROUSEL_ALBUM" if m.media_type == "CAROUSEL" else m.media_type,
+        "media_type": lambda ctx, m: (
+            "CAROUSEL_ALBUM" if m.media_type == "CAROUSEL" else m.media_type
+        ),
         "media_product_type": lambda ctx, m: "STORY" if m.media_type == "STORIES" else "FEED",
         "media_url": lambda ctx, m: f"{ctx.base_url}/_sandbox/media/{m.id}.jpg",
         "permalink": lambda ctx, m: f"https://www.instagram.com/p/SbX{m.id[-8:]}/",
@@ -238,7 +261,9 @@ IG_MEDIA = Schema(
         "owner": lambda ctx, m: {"id": m.ig_id},
         "like_count": lambda ctx, m: 0,
         "comments_count": lambda ctx, m: len(_comments_on(ctx.world, m.id)),
-        "children": lambda ctx, m: EdgeList(IG_MEDIA, [ctx.world.ig_media[c] for c in m.children if c in ctx.world.ig_media], _by_id),
+        "children": lambda ctx, m: EdgeList(
+            IG_MEDIA, [ctx.world.ig_media[c] for c in m.children if c in ctx.world.ig_media], _by_id
+        ),
         "comments": lambda ctx, m: EdgeList(IG_COMMENT, _comments_on(ctx.world, m.id), _by_id),
     },
 )
@@ -277,7 +302,8 @@ def ig_media_of(world: World, ig_id: str) -> list[IGMedia]:
     """Top-level (non-carousel-child) media, newest first."""
     children = {c for m in world.ig_media.values() for c in m.children}
     media = [m for m in world.ig_media.values() if m.ig_id == ig_id and m.id not in children]
-    return sorted(reversed(media), key=lambda m: m.timestamp, reverse=True)
+    ranked = sorted(enumerate(media), key=lambda im: (im[1].timestamp, im[0]), reverse=True)
+    return [m for _index, m in ranked]
 
 
 def granted_pages(ctx: Ctx, user: User) -> list[str]:

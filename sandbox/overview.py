@@ -43,29 +43,51 @@ def render(world: World, base_url: str) -> str:
                     "state": "sandbox-demo",
                 }
             )
-            parts.append(f" · <a href='{base_url}/v24.0/dialog/oauth?{_e(query)}'>Try the login dialog</a>")
-        parts.append(" · <a href='/_sandbox/world'>world JSON</a> · <a href='/_sandbox/requests'>request log</a></header><main>")
+            parts.append(
+                f" · <a href='{base_url}/v24.0/dialog/oauth?{_e(query)}'>Try the login dialog</a>"
+            )
+        parts.append(
+            " · <a href='/_sandbox/world'>world JSON</a> · <a href='/_sandbox/requests'>request log</a></header><main>"
+        )
         for page in world.pages.values():
             ig = world.ig_accounts.get(page.ig_id or "")
             heading = f"<h2>{_e(page.name)} <span class='muted'>page {_e(page.id)}"
             heading += f" · Instagram @{_e(ig.username)} ({_e(ig.id)})" if ig else " · no Instagram"
             heading += f" · business {_e(page.business_id)}" if page.business_id else ""
-            subscribed = ", ".join(f"{a}: {','.join(f)}" for a, f in page.subscribed_apps.items()) or "none"
+            subscribed = (
+                ", ".join(f"{a}: {','.join(f)}" for a, f in page.subscribed_apps.items()) or "none"
+            )
             cards = []
             for post in sorted(world.posts.values(), key=lambda p: p.created_time, reverse=True):
                 if post.page_id != page.id:
                     continue
-                state = "deleted" if post.deleted else "published" if post.published else (
-                    f"scheduled for {_when(post.scheduled_publish_time)}" if post.scheduled_publish_time else "unpublished"
+                state = (
+                    "deleted"
+                    if post.deleted
+                    else "published"
+                    if post.published
+                    else (
+                        f"scheduled for {_when(post.scheduled_publish_time)}"
+                        if post.scheduled_publish_time
+                        else "unpublished"
+                    )
                 )
-                images = "".join(f"<img src='/_sandbox/photos/{_e(i)}.jpg' alt=''>" for i in post.photo_ids if i in world.photos)
+                images = "".join(
+                    f"<img src='/_sandbox/photos/{_e(i)}.jpg' alt=''>"
+                    for i in post.photo_ids
+                    if i in world.photos
+                )
                 cards.append(
                     f"<div class='post'>{images}<div>{_e(post.message)}</div>"
                     f"<div class='muted'>{_e(post.id)} · {state} · {_when(post.created_time)}</div></div>"
                 )
             if ig:
                 for media in ig_media_of(world, ig.id):
-                    img = f"<img src='/_sandbox/media/{_e(media.id)}.jpg' alt=''>" if media.data else ""
+                    img = (
+                        f"<img src='/_sandbox/media/{_e(media.id)}.jpg' alt=''>"
+                        if media.data
+                        else ""
+                    )
                     cards.append(
                         f"<div class='post'>{img}<div>{_e(media.caption)}</div>"
                         f"<div class='muted'>IG {_e(media.media_type)} {_e(media.id)} · {_when(media.timestamp)}</div></div>"

@@ -6,7 +6,17 @@ Ids are fixed so that developers and tests can refer to them; they have Meta's s
 
 from __future__ import annotations
 
-from sandbox.state import ALL_TASKS, TABLECAST_SCOPES, App, Business, IGAccount, Page, Post, User, World
+from sandbox.state import (
+    ALL_TASKS,
+    TABLECAST_SCOPES,
+    App,
+    Business,
+    IGAccount,
+    Page,
+    Post,
+    User,
+    World,
+)
 
 MARIA_ID = "10160000000000001"
 TOM_ID = "10160000000000002"
@@ -53,43 +63,93 @@ def seed_default_world(world: World) -> None:
             return
         world.businesses[ROSSI_BUSINESS_ID] = Business(ROSSI_BUSINESS_ID, "Rossi Hospitality Group")
         pages = [
-            Page(TRATTORIA_ID, "Trattoria da Maria", "Italian Restaurant", ig_id=TRATTORIA_IG_ID,
-                 about="Handmade pasta in the old town since 1987.", followers_count=2841),
-            Page(PIZZERIA_ID, "Pizzeria Bella Napoli", "Pizza Place",
-                 about="Wood-fired Neapolitan pizza.", followers_count=1310),
-            Page(OSTERIA_ID, "Osteria del Porto", "Seafood Restaurant", business_id=ROSSI_BUSINESS_ID,
-                 about="Fresh fish from the harbour every morning.", followers_count=920),
-            Page(GOLDEN_SPOON_ID, "The Golden Spoon", "Restaurant", ig_id=GOLDEN_SPOON_IG_ID,
-                 about="Seasonal British cooking.", followers_count=4102),
-            Page(BAKERS_ID, "Baker's Corner Café", "Café",
-                 about="Sourdough, pastries and flat whites.", followers_count=655),
+            Page(
+                TRATTORIA_ID,
+                "Trattoria da Maria",
+                "Italian Restaurant",
+                ig_id=TRATTORIA_IG_ID,
+                about="Handmade pasta in the old town since 1987.",
+                followers_count=2841,
+            ),
+            Page(
+                PIZZERIA_ID,
+                "Pizzeria Bella Napoli",
+                "Pizza Place",
+                about="Wood-fired Neapolitan pizza.",
+                followers_count=1310,
+            ),
+            Page(
+                OSTERIA_ID,
+                "Osteria del Porto",
+                "Seafood Restaurant",
+                business_id=ROSSI_BUSINESS_ID,
+                about="Fresh fish from the harbour every morning.",
+                followers_count=920,
+            ),
+            Page(
+                GOLDEN_SPOON_ID,
+                "The Golden Spoon",
+                "Restaurant",
+                ig_id=GOLDEN_SPOON_IG_ID,
+                about="Seasonal British cooking.",
+                followers_count=4102,
+            ),
+            Page(
+                BAKERS_ID,
+                "Baker's Corner Café",
+                "Café",
+                about="Sourdough, pastries and flat whites.",
+                followers_count=655,
+            ),
         ]
         for page in pages:
             world.pages[page.id] = page
         world.ig_accounts[TRATTORIA_IG_ID] = IGAccount(
-            TRATTORIA_IG_ID, "trattoriadamaria", "Trattoria da Maria", TRATTORIA_ID,
-            biography="Pasta fresca ogni giorno 🍝", website="https://trattoria.example",
-            followers_count=5230, follows_count=311,
+            TRATTORIA_IG_ID,
+            "trattoriadamaria",
+            "Trattoria da Maria",
+            TRATTORIA_ID,
+            biography="Pasta fresca ogni giorno 🍝",
+            website="https://trattoria.example",
+            followers_count=5230,
+            follows_count=311,
         )
         world.ig_accounts[GOLDEN_SPOON_IG_ID] = IGAccount(
-            GOLDEN_SPOON_IG_ID, "thegoldenspoon", "The Golden Spoon", GOLDEN_SPOON_ID,
-            biography="Seasonal plates, London.", website="https://goldenspoon.example",
-            followers_count=8120, follows_count=402,
+            GOLDEN_SPOON_IG_ID,
+            "thegoldenspoon",
+            "The Golden Spoon",
+            GOLDEN_SPOON_ID,
+            biography="Seasonal plates, London.",
+            website="https://goldenspoon.example",
+            followers_count=8120,
+            follows_count=402,
         )
         world.users[MARIA_ID] = User(
-            MARIA_ID, "Maria Rossi", "maria.rossi@example.com",
+            MARIA_ID,
+            "Maria Rossi",
+            "maria.rossi@example.com",
             pages={TRATTORIA_ID: list(ALL_TASKS), PIZZERIA_ID: list(ALL_TASKS)},
             business_pages={OSTERIA_ID: ROSSI_BUSINESS_ID},
         )
         world.users[TOM_ID] = User(
-            TOM_ID, "Tom Baker", "tom.baker@example.com",
-            pages={GOLDEN_SPOON_ID: list(ALL_TASKS), BAKERS_ID: ["ANALYZE", "CREATE_CONTENT", "MODERATE"]},
+            TOM_ID,
+            "Tom Baker",
+            "tom.baker@example.com",
+            pages={
+                GOLDEN_SPOON_ID: list(ALL_TASKS),
+                BAKERS_ID: ["ANALYZE", "CREATE_CONTENT", "MODERATE"],
+            },
         )
         world.users[ANA_ID] = User(ANA_ID, "Ana Lima", "ana.lima@example.com")
         created = int(world.now()) - 7 * 86400
         for index, page in enumerate(pages):
             post_id = f"{page.id}_{122100000000000 + index}"
             world.posts[post_id] = Post(
-                post_id, page.id, f"Welcome to {page.name}! Book a table today.", "status",
-                published=True, created_time=created + index * 3600, from_app=False,
+                post_id,
+                page.id,
+                f"Welcome to {page.name}! Book a table today.",
+                "status",
+                published=True,
+                created_time=created + index * 3600,
+                from_app=False,
             )

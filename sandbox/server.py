@@ -104,13 +104,17 @@ class SandboxServer:
         """Bind (port 0 = a free port) and serve on a daemon thread."""
         self.bind()
         assert self.httpd is not None
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
         self.worker.start()
         return self
 
     def serve_forever(self) -> None:
-        self.bind()
+        """Serve in the calling thread (binds first unless `bind()` was already called)."""
+        if self.httpd is None:
+            self.bind()
         assert self.httpd is not None
         self.worker.start()
         try:

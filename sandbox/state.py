@@ -469,10 +469,10 @@ class World:
         self.grants.pop((app_id, user_id), None)
         count = 0
         for token in self.tokens.values():
-            if token.app_id == app_id and token.user_id == user_id and token.kind != "app":
-                if token.revoked_subcode is None:
-                    token.revoked_subcode = subcode
-                    count += 1
+            same_user = token.app_id == app_id and token.user_id == user_id
+            if same_user and token.kind != "app" and token.revoked_subcode is None:
+                token.revoked_subcode = subcode
+                count += 1
         return count
 
     # -- access ---------------------------------------------------------------------------

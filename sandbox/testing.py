@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin
@@ -13,6 +12,7 @@ from urllib.parse import urljoin
 import requests
 
 from sandbox.server import SandboxServer
+from sandbox.state import TABLECAST_SCOPES
 
 
 class _FormParser(HTMLParser):
@@ -67,9 +67,13 @@ class SandboxHandle:
 
     # -- control API ------------------------------------------------------------------------
     def control(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.session.request(method, f"{self.url}/_sandbox/{path.lstrip('/')}", timeout=30, **kwargs)
+        response = self.session.request(
+            method, f"{self.url}/_sandbox/{path.lstrip('/')}", timeout=30, **kwargs
+        )
         if response.status_code >= 400:
-            raise AssertionError(f"control API {method} {path} → {response.status_code}: {response.text}")
+            raise AssertionError(
+                f"control API {method} {path} → {response.status_code}: {response.text}"
+            )
         return response.json()
 
     def world(self) -> dict[str, Any]:
@@ -78,7 +82,9 @@ class SandboxHandle:
     def reset(self, *, empty: bool = False) -> None:
         self.control("POST", "reset", json={"empty": empty})
 
-    def requests_log(self, path: str | None = None, method: str | None = None) -> list[dict[str, Any]]:
+    def requests_log(
+        self, path: str | None = None, method: str | None = None
+    ) -> list[dict[str, Any]]:
         """Graph calls received; `path` is exact or a glob on the unversioned path."""
         params = {k: v for k, v in {"path": path, "method": method}.items() if v}
         return self.control("GET", "requests", params=params)
@@ -95,12 +101,18 @@ class SandboxHandle:
 
     def mint_token(self, user_id: str, scopes: list[str], **options: Any) -> dict[str, Any]:
         """A token without the dialog; `page_id=` gives a Page token, `pages=` the grant."""
-        return self.control("POST", "tokens", json={"user_id": user_id, "scopes": scopes, **options})
+        return self.control(
+            "POST", "tokens", json={"user_id": user_id, "scopes": scopes, **options}
+        )
 
     def trigger_message(self, page_id: str, text: str = "Hello!", **options: Any) -> dict[str, Any]:
-        return self.control("POST", "trigger/message", json={"page_id": page_id, "text": text, **options})
+        return self.control(
+            "POST", "trigger/message", json={"page_id": page_id, "text": text, **options}
+        )
 
-    def trigger_comment(self, object_id: str | None = None, text: str = "Nice!", **options: Any) -> dict[str, Any]:
+    def trigger_comment(
+        self, object_id: str | None = None, text: str = "Nice!", **options: Any
+    ) -> dict[str, Any]:
         body = {"text": text, **options}
         if object_id:
             body["object_id"] = object_id
@@ -166,11 +178,7 @@ class SandboxHandle:
                 "client_id": self.app_id,
                 "redirect_uri": redirect_uri or app.redirect_uris[0],
                 "state": state,
-                "scope": scope if scope is not None else ",".join(sorted({
-                    "pages_show_list", "pages_manage_posts", "pages_read_engagement", "pages_manage_metadata",
-                    "pages_messaging", "instagram_basic", "instagram_content_publish",
-                    "instagram_manage_comments", "instagram_manage_messages", "business_management",
-                })),
+                "scope": scope if scope is not None else ",".join(TABLECAST_SCOPES),
             }
             dialog_url = f"{self.url}/v24.0/dialog/oauth?{urlencode(query)}"
         page = requests.get(dialog_url, timeout=10)
@@ -185,20 +193,25 @@ class SandboxHandle:
         names = {p["id"]: p["name"] for p in self.world()["pages"]}
         form: list[tuple[str, str]] = []
         for field in parser.inputs:
-            name, value, kind = field.get("name", ""), field.get("value", ""), field.get("type", "text")
-            if kind == "hidden":
-                form.append((name, value))
-            elif name == "user_id" and value == user_id:
-                form.append((name, value))
-            elif name == "page_ids" and (pages is None or names.get(value) in pages):
-                form.append((name, value))
-            elif name == "scopes" and "disabled" not in field and value not in (decline or []):
+            name, value, kind = (
+                field.get("name", ""),
+                field.get("value", ""),
+                field.get("type", "text"),
+            )
+            if (
+                kind == "hidden"
+                or (name == "user_id" and value == user_id)
+                or (name == "page_ids" and (pages is None or names.get(value) in pages))
+                or (name == "scopes" and "disabled" not in field and value not in (decline or []))
+            ):
                 form.append((name, value))
         form.append(("action", "cancel" if cancel else "approve"))
         action = urljoin(page.url, parser.action) if parser.action else page.url
         response = requests.post(action, data=form, allow_redirects=False, timeout=10)
         if response.status_code != 302:
-            raise AssertionError(f"dialog POST answered {response.status_code}: {response.text[:300]}")
+            raise AssertionError(
+                f"dialog POST answered {response.status_code}: {response.text[:300]}"
+            )
         return response.headers["Location"]
 
 
@@ -207,6 +220,3 @@ def query_of(url: str) -> dict[str, str]:
     from urllib.parse import parse_qsl, urlsplit
 
     return dict(parse_qsl(urlsplit(url).query))
-
-
-_ = re  # kept for callers that parse dialog HTML themselves

@@ -23,7 +23,6 @@ from typing import Any
 import requests
 
 from sandbox.http import outbound
-
 from sandbox.state import App, World
 
 # Nominal seconds after the first attempt: retried immediately, then less and less often,
@@ -38,7 +37,8 @@ def sign(secret: str, body: bytes) -> dict[str, str]:
     """§8: X-Hub-Signature-256 = sha256=<hex HMAC-SHA256(app_secret, raw body)>, plus the
     legacy SHA-1 header [C]."""
     return {
-        "X-Hub-Signature-256": "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(),
+        "X-Hub-Signature-256": "sha256="
+        + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(),
         "X-Hub-Signature": "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest(),
     }
 
@@ -85,7 +85,11 @@ def _entries(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         entry = index.get(key)
         if entry is None:
             if event["messaging"]:
-                entry = {"id": event["entry_id"], "time": int(event["time"] * 1000), "messaging": []}
+                entry = {
+                    "id": event["entry_id"],
+                    "time": int(event["time"] * 1000),
+                    "messaging": [],
+                }
             else:
                 entry = {"id": event["entry_id"], "time": int(event["time"]), "changes": []}
             index[key] = entry
@@ -97,7 +101,9 @@ def _entries(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return entries
 
 
-def _new_delivery(world: World, object_type: str, events: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+def _new_delivery(
+    world: World, object_type: str, events: list[dict[str, Any]], **extra: Any
+) -> dict[str, Any]:
     payload = {"object": object_type, "entry": _entries(events)}
     # §8: Meta signs the bytes it sends, JSON with non-ASCII escaped as \uXXXX.
     body = json.dumps(payload, ensure_ascii=True).encode()
@@ -147,7 +153,12 @@ def duplicate(world: World, original: dict[str, Any]) -> dict[str, Any]:
     """A second delivery of exactly the same bytes (§8: "dedupe on your side")."""
     with world.lock:
         copy = dict(original, id="dlv" + secrets.token_hex(5), status="pending", attempts=[])
-        copy.update(duplicate_of=original["id"], first_attempt_at=None, next_due=world.now(), created_at=world.now())
+        copy.update(
+            duplicate_of=original["id"],
+            first_attempt_at=None,
+            next_due=world.now(),
+            created_at=world.now(),
+        )
         world.deliveries.append(copy)
         return copy
 
@@ -163,7 +174,9 @@ def _attempt(world: World, app: App, delivery: dict[str, Any]) -> None:
     started = time.monotonic()
     attempt: dict[str, Any] = {"at": world.now(), "url": app.callback_url}
     try:
-        response = outbound().post(app.callback_url or "", data=body, headers=headers, timeout=world.config.webhook_timeout)
+        response = outbound().post(
+            app.callback_url or "", data=body, headers=headers, timeout=world.config.webhook_timeout
+        )
         attempt.update(status=response.status_code, body=response.text[:300])
         ok = response.status_code == 200  # §8: non-200 is a failure
     except requests.RequestException as exc:
@@ -198,14 +211,18 @@ def deliver_due(world: World) -> list[dict[str, Any]]:
         while True:
             now = world.now()
             with world.lock:
-                due = [d for d in world.deliveries if d["status"] == "pending" and d["next_due"] <= now]
+                due = [
+                    d for d in world.deliveries if d["status"] == "pending" and d["next_due"] <= now
+                ]
             if not due:
                 break
             for delivery in due:
                 if app is None or not app.callback_url:
                     delivery["status"] = "no_callback"
                     continue
-                elapsed = (now - (delivery["first_attempt_at"] or now)) * world.config.webhook_time_scale
+                elapsed = (
+                    now - (delivery["first_attempt_at"] or now)
+                ) * world.config.webhook_time_scale
                 if elapsed > DROP_AFTER:
                     delivery["status"] = "dropped"
                     continue
@@ -229,7 +246,12 @@ def queue_signed_callback(world: World, kind: str, user_id: str) -> dict[str, An
     app = world.default_app()
     assert app is not None
     now = int(world.now())
-    payload = {"algorithm": "HMAC-SHA256", "expires": now + 3600, "issued_at": now, "user_id": user_id}
+    payload = {
+        "algorithm": "HMAC-SHA256",
+        "expires": now + 3600,
+        "issued_at": now,
+        "user_id": user_id,
+    }
     url = app.deauthorize_url if kind == "deauthorize" else app.data_deletion_url
     record = {
         "id": "cbk" + secrets.token_hex(5),
@@ -253,7 +275,11 @@ def send_callback(world: World, record: dict[str, Any]) -> dict[str, Any]:
         record.update(status="failed", ok=False, error="no callback URL configured")
         return record
     try:
-        response = outbound().post(record["url"], data={"signed_request": record["signed_request"]}, timeout=world.config.webhook_timeout)
+        response = outbound().post(
+            record["url"],
+            data={"signed_request": record["signed_request"]},
+            timeout=world.config.webhook_timeout,
+        )
     except requests.RequestException as exc:
         record.update(status="failed", ok=False, error=str(exc)[:300])
         return record
@@ -265,7 +291,11 @@ def send_callback(world: World, record: dict[str, Any]) -> dict[str, Any]:
             answer = response.json()
         except ValueError:
             answer = None
-        if not isinstance(answer, dict) or not answer.get("url") or not answer.get("confirmation_code"):
+        if (
+            not isinstance(answer, dict)
+            or not answer.get("url")
+            or not answer.get("confirmation_code")
+        ):
             ok, error = False, "the app must answer JSON with url and confirmation_code"
         else:
             record.update(status_url=answer["url"], confirmation_code=answer["confirmation_code"])

@@ -25,7 +25,9 @@ from sandbox.testing import SandboxHandle, query_of
 REDIRECT_URI = "http://127.0.0.1:8000/social/facebook/callback/"
 
 
-def jpeg_bytes(width: int = 800, height: int = 800, *, quality: int = 85, noise: bool = False) -> bytes:
+def jpeg_bytes(
+    width: int = 800, height: int = 800, *, quality: int = 85, noise: bool = False
+) -> bytes:
     image = Image.new("RGB", (width, height), (200, 80, 40))
     if noise:
         image = Image.effect_noise((width, height), 90).convert("RGB")
@@ -92,7 +94,10 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 self._send(200 if data else 404, data or b"missing", "image/jpeg")
                 return
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-            if query.get("hub.mode") == "subscribe" and query.get("hub.verify_token") == receiver.verify_token:
+            if (
+                query.get("hub.mode") == "subscribe"
+                and query.get("hub.verify_token") == receiver.verify_token
+            ):
                 self._send(200, query["hub.challenge"].encode())
             else:
                 self._send(403, b"forbidden")
@@ -112,7 +117,10 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self._send(status, b"ok")
             elif self.path == "/data-deletion":
-                answer = receiver.deletion_answer or {"url": "http://127.0.0.1:8000/deletion/abc", "confirmation_code": "abc123"}
+                answer = receiver.deletion_answer or {
+                    "url": "http://127.0.0.1:8000/deletion/abc",
+                    "confirmation_code": "abc123",
+                }
                 self._send(200, json.dumps(answer).encode(), "application/json")
             else:
                 self._send(200, b"ok")
@@ -126,7 +134,9 @@ def receiver_server() -> Iterator[tuple[ThreadingHTTPServer, Receiver]]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
     server.daemon_threads = True
     receiver.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield server, receiver
     server.shutdown()
@@ -155,14 +165,30 @@ class Graph:
         self.sb = sb
         self.version = version
 
-    def call(self, method: str, path: str, token: str | None = None, *, proof: bool = True,
-             files: Any = None, data: dict[str, Any] | None = None, **params: Any) -> requests.Response:
+    def call(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        *,
+        proof: bool = True,
+        files: Any = None,
+        data: dict[str, Any] | None = None,
+        **params: Any,
+    ) -> requests.Response:
         query = dict(params)
         if token:
             query["access_token"] = token
             if proof:
                 query["appsecret_proof"] = self.sb.proof(token)
-        return requests.request(method, self.sb.graph_url(path, self.version), params=query, data=data, files=files, timeout=10)
+        return requests.request(
+            method,
+            self.sb.graph_url(path, self.version),
+            params=query,
+            data=data,
+            files=files,
+            timeout=10,
+        )
 
     def get(self, path: str, token: str | None = None, **params: Any) -> requests.Response:
         return self.call("GET", path, token, **params)
@@ -182,12 +208,26 @@ def login(sb: SandboxHandle, user: str = "Maria Rossi", **dialog: Any) -> Sessio
     """Dialog → code → long-lived user token → /me/accounts, all over HTTP."""
     code = query_of(sb.approve_login(user=user, **dialog))["code"]
     graph = Graph(sb)
-    short = graph.get("oauth/access_token", client_id=sb.app_id, client_secret=sb.app_secret,
-                      redirect_uri=REDIRECT_URI, code=code).json()["access_token"]
-    long = graph.get("oauth/access_token", grant_type="fb_exchange_token", client_id=sb.app_id,
-                     client_secret=sb.app_secret, fb_exchange_token=short).json()["access_token"]
+    short = graph.get(
+        "oauth/access_token",
+        client_id=sb.app_id,
+        client_secret=sb.app_secret,
+        redirect_uri=REDIRECT_URI,
+        code=code,
+    ).json()["access_token"]
+    long = graph.get(
+        "oauth/access_token",
+        grant_type="fb_exchange_token",
+        client_id=sb.app_id,
+        client_secret=sb.app_secret,
+        fb_exchange_token=short,
+    ).json()["access_token"]
     accounts = graph.get("me/accounts", long).json()["data"]
-    return Session(long, {a["name"]: a["access_token"] for a in accounts}, {a["name"]: a["id"] for a in accounts})
+    return Session(
+        long,
+        {a["name"]: a["access_token"] for a in accounts},
+        {a["name"]: a["id"] for a in accounts},
+    )
 
 
 @pytest.fixture
@@ -200,7 +240,9 @@ def maria(sandbox: SandboxHandle) -> Session:
     return login(sandbox)
 
 
-def subscribe_page(graph: Graph, page_token: str, fields: str = "feed,messages,message_echoes") -> None:
+def subscribe_page(
+    graph: Graph, page_token: str, fields: str = "feed,messages,message_echoes"
+) -> None:
     response = graph.post("me/subscribed_apps", page_token, subscribed_fields=fields)
     assert response.json() == {"success": True}, response.text
 

@@ -14,7 +14,11 @@ from sandbox.tests.conftest import Graph, jpeg_bytes
 @pytest.mark.parametrize("prefix", ["/v24.0", "/v19.0", "/v26.0", ""])
 def test_any_version_prefix_and_unversioned_paths_are_served(sandbox, maria, prefix):
     token = maria.user_token
-    response = requests.get(f"{sandbox.url}{prefix}/me", params={"access_token": token, "appsecret_proof": sandbox.proof(token)}, timeout=5)
+    response = requests.get(
+        f"{sandbox.url}{prefix}/me",
+        params={"access_token": token, "appsecret_proof": sandbox.proof(token)},
+        timeout=5,
+    )
     assert response.status_code == 200 and response.json()["name"] == "Maria Rossi"
 
 
@@ -22,20 +26,38 @@ def test_params_from_query_urlencoded_and_multipart_bodies(sandbox, maria):
     token = maria.page_tokens["Trattoria da Maria"]
     url = sandbox.graph_url(f"{TRATTORIA_ID}/feed")
     proof = sandbox.proof(token)
-    by_query = requests.post(url, params={"access_token": token, "appsecret_proof": proof, "message": "one"}, timeout=5)
-    by_form = requests.post(url, data={"access_token": token, "appsecret_proof": proof, "message": "two"}, timeout=5)
-    by_multipart = requests.post(url, files={"access_token": (None, token), "appsecret_proof": (None, proof), "message": (None, "three")}, timeout=5)
+    by_query = requests.post(
+        url, params={"access_token": token, "appsecret_proof": proof, "message": "one"}, timeout=5
+    )
+    by_form = requests.post(
+        url, data={"access_token": token, "appsecret_proof": proof, "message": "two"}, timeout=5
+    )
+    by_multipart = requests.post(
+        url,
+        files={
+            "access_token": (None, token),
+            "appsecret_proof": (None, proof),
+            "message": (None, "three"),
+        },
+        timeout=5,
+    )
     for response in (by_query, by_form, by_multipart):
         assert response.status_code == 200, response.text
-    messages = {p["message"] for p in sandbox.control("GET", "posts", params={"page_id": TRATTORIA_ID})}
+    messages = {
+        p["message"] for p in sandbox.control("GET", "posts", params={"page_id": TRATTORIA_ID})
+    }
     assert {"one", "two", "three"} <= messages
 
 
 def test_access_token_accepted_from_bearer_and_oauth_headers(sandbox, maria):
     token = maria.user_token
     for scheme in ("Bearer", "OAuth"):
-        response = requests.get(sandbox.graph_url("me"), params={"appsecret_proof": sandbox.proof(token)},
-                                headers={"Authorization": f"{scheme} {token}"}, timeout=5)
+        response = requests.get(
+            sandbox.graph_url("me"),
+            params={"appsecret_proof": sandbox.proof(token)},
+            headers={"Authorization": f"{scheme} {token}"},
+            timeout=5,
+        )
         assert response.json()["name"] == "Maria Rossi"
 
 
@@ -43,10 +65,21 @@ def test_json_object_params_arrive_as_json_strings(sandbox, maria):
     graph = Graph(sandbox)
     token = maria.page_tokens["Trattoria da Maria"]
     customer = sandbox.trigger_message(TRATTORIA_ID, "Hi")["sender_id"]
-    response = graph.post("me/messages", token, data={
-        "recipient": json.dumps({"id": customer}), "message": json.dumps({"text": "Ciao!"}), "messaging_type": "RESPONSE"})
+    response = graph.post(
+        "me/messages",
+        token,
+        data={
+            "recipient": json.dumps({"id": customer}),
+            "message": json.dumps({"text": "Ciao!"}),
+            "messaging_type": "RESPONSE",
+        },
+    )
     assert response.json()["recipient_id"] == customer
-    bad = graph.post("me/messages", token, data={"recipient": "{not json", "message": "{}", "messaging_type": "RESPONSE"})
+    bad = graph.post(
+        "me/messages",
+        token,
+        data={"recipient": "{not json", "message": "{}", "messaging_type": "RESPONSE"},
+    )
     assert bad.json()["error"]["code"] == 100
 
 
@@ -59,7 +92,10 @@ def test_appsecret_proof_missing_is_refused_with_code_100(sandbox, maria):
 
 def test_appsecret_proof_wrong_is_refused_with_code_100(sandbox, maria):
     response = Graph(sandbox).get("me", maria.user_token, proof=False, appsecret_proof="00" * 32)
-    assert response.json()["error"]["message"] == "Invalid appsecret_proof provided in the API argument"
+    assert (
+        response.json()["error"]["message"]
+        == "Invalid appsecret_proof provided in the API argument"
+    )
 
 
 def test_appsecret_proof_optional_when_the_app_does_not_require_it(graph_sandbox_factory):
@@ -99,19 +135,36 @@ def test_codes_1_and_2_are_http_500_others_400(sandbox, maria):
 
 def test_instagram_errors_carry_is_transient(sandbox, maria):
     token = maria.page_tokens["Trattoria da Maria"]
-    response = Graph(sandbox).post(f"{TRATTORIA_IG_ID}/media", token, image_url="http://10.0.0.1/x.jpg")
+    response = Graph(sandbox).post(
+        f"{TRATTORIA_IG_ID}/media", token, image_url="http://10.0.0.1/x.jpg"
+    )
     error = response.json()["error"]
     assert (error["code"], error["error_subcode"], error["is_transient"]) == (9004, 2207052, False)
     sandbox.add_fault(route="/*/media", code=-1, subcode=2207001, count=1)
-    error = Graph(sandbox).post(f"{TRATTORIA_IG_ID}/media", token, image_url="http://x").json()["error"]
+    error = (
+        Graph(sandbox).post(f"{TRATTORIA_IG_ID}/media", token, image_url="http://x").json()["error"]
+    )
     assert error["is_transient"] is True
 
 
 def test_fields_projection_with_nested_expansion(sandbox, maria):
-    body = Graph(sandbox).get("me", maria.user_token,
-                              fields="name,accounts.limit(1){name,instagram_business_account{username}}").json()
+    body = (
+        Graph(sandbox)
+        .get(
+            "me",
+            maria.user_token,
+            fields="name,accounts.limit(1){name,instagram_business_account{username}}",
+        )
+        .json()
+    )
     assert set(body) == {"name", "accounts", "id"}
-    assert body["accounts"]["data"] == [{"name": "Trattoria da Maria", "instagram_business_account": {"username": "trattoriadamaria", "id": TRATTORIA_IG_ID}, "id": TRATTORIA_ID}]
+    assert body["accounts"]["data"] == [
+        {
+            "name": "Trattoria da Maria",
+            "instagram_business_account": {"username": "trattoriadamaria", "id": TRATTORIA_IG_ID},
+            "id": TRATTORIA_ID,
+        }
+    ]
     assert "after" in body["accounts"]["paging"]["cursors"]
 
 
@@ -127,14 +180,23 @@ def test_edge_lists_page_with_after_and_before(sandbox, maria):
         graph.post(f"{TRATTORIA_ID}/feed", token, message=f"post {index}")
     first = graph.get(f"{TRATTORIA_ID}/published_posts", token, limit=4, fields="message").json()
     assert [p["message"] for p in first["data"]] == ["post 4", "post 3", "post 2", "post 1"]
-    second = graph.get(f"{TRATTORIA_ID}/published_posts", token, limit=4, fields="message", after=first["paging"]["cursors"]["after"]).json()
-    assert [p["message"] for p in second["data"]][0] == "post 0" and "next" not in second["paging"]
+    second = graph.get(
+        f"{TRATTORIA_ID}/published_posts",
+        token,
+        limit=4,
+        fields="message",
+        after=first["paging"]["cursors"]["after"],
+    ).json()
+    assert next(p["message"] for p in second["data"]) == "post 0" and "next" not in second["paging"]
 
 
 def test_usage_headers_rise_with_call_volume(sandbox, maria):
     graph = Graph(sandbox)
     sandbox.set_usage_budgets(app=50, buc=50)
-    values = [json.loads(graph.get("me", maria.user_token).headers["X-App-Usage"])["call_count"] for _ in range(5)]
+    values = [
+        json.loads(graph.get("me", maria.user_token).headers["X-App-Usage"])["call_count"]
+        for _ in range(5)
+    ]
     assert values == sorted(values) and values[-1] == 10
     page_token = maria.page_tokens["Trattoria da Maria"]
     header = json.loads(graph.get(TRATTORIA_ID, page_token).headers["X-Business-Use-Case-Usage"])
@@ -181,8 +243,14 @@ def test_over_budget_page_token_calls_give_80001_and_instagram_80002(sandbox, ma
 def test_photo_bytes_and_pictures_are_served_by_the_sandbox(sandbox, maria):
     token = maria.page_tokens["Trattoria da Maria"]
     data = jpeg_bytes(400, 300)
-    photo = Graph(sandbox).post(f"{TRATTORIA_ID}/photos", token, files={"source": ("a.jpg", data, "image/jpeg")}).json()
-    assert requests.get(f"{sandbox.url}/_sandbox/photos/{photo['id']}.jpg", timeout=5).content == data
+    photo = (
+        Graph(sandbox)
+        .post(f"{TRATTORIA_ID}/photos", token, files={"source": ("a.jpg", data, "image/jpeg")})
+        .json()
+    )
+    assert (
+        requests.get(f"{sandbox.url}/_sandbox/photos/{photo['id']}.jpg", timeout=5).content == data
+    )
     overview = requests.get(f"{sandbox.url}/_sandbox/", timeout=5).text
     assert f"/_sandbox/photos/{photo['id']}.jpg" in overview and "Maria Rossi" in overview
     assert maria.user_token not in overview and maria.user_token[:12] in overview

@@ -47,7 +47,9 @@ def test_human_agent_tag_extends_the_window_to_7_days(sandbox, graph, trattoria)
     sandbox.advance_clock(3 * 86400)
     tagged = _send(graph, trattoria, {"id": psid}, messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT")
     assert tagged.status_code == 200
-    other_tag = _send(graph, trattoria, {"id": psid}, messaging_type="MESSAGE_TAG", tag="ACCOUNT_UPDATE")
+    other_tag = _send(
+        graph, trattoria, {"id": psid}, messaging_type="MESSAGE_TAG", tag="ACCOUNT_UPDATE"
+    )
     assert other_tag.json()["error"]["error_subcode"] == 2018278
     sandbox.advance_clock(4 * 86400 + 1)
     late = _send(graph, trattoria, {"id": psid}, messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT")
@@ -77,7 +79,9 @@ def test_send_api_needs_pages_messaging(sandbox, graph):
 def test_private_reply_to_a_comment_once_within_7_days(sandbox, graph, trattoria):
     post_id = graph.post(f"{TRATTORIA_ID}/feed", trattoria, message="Giveaway!").json()["id"]
     comment = sandbox.trigger_comment(post_id, "Me please")
-    first = _send(graph, trattoria, {"comment_id": comment["comment_id"]}, "Check your inbox").json()
+    first = _send(
+        graph, trattoria, {"comment_id": comment["comment_id"]}, "Check your inbox"
+    ).json()
     assert first["recipient_id"] == comment["author_id"]
     again = _send(graph, trattoria, {"comment_id": comment["comment_id"]}).json()["error"]
     assert again["code"] == 10900
@@ -97,7 +101,9 @@ def test_private_reply_to_an_instagram_comment(sandbox, graph, trattoria, receiv
 def _publish_ig(sandbox, graph, token, receiver):
     sandbox.control("POST", "limits", json={"container_processing_seconds": 0})
     receiver.images["m.jpg"] = jpeg_bytes()
-    container = graph.post(f"{TRATTORIA_IG_ID}/media", token, image_url=f"{receiver.url}/images/m.jpg").json()["id"]
+    container = graph.post(
+        f"{TRATTORIA_IG_ID}/media", token, image_url=f"{receiver.url}/images/m.jpg"
+    ).json()["id"]
     return graph.post(f"{TRATTORIA_IG_ID}/media_publish", token, creation_id=container).json()["id"]
 
 
@@ -122,5 +128,7 @@ def test_ig_media_comments_creates_a_top_level_comment(sandbox, graph, trattoria
 def test_ig_comments_need_instagram_manage_comments(sandbox, graph, trattoria, receiver):
     media_id = _publish_ig(sandbox, graph, trattoria, receiver)
     user = sandbox.user_by_name("Maria Rossi")["id"]
-    token = sandbox.mint_token(user, ["instagram_basic", "pages_show_list"], page_id=TRATTORIA_ID)["token"]
+    token = sandbox.mint_token(user, ["instagram_basic", "pages_show_list"], page_id=TRATTORIA_ID)[
+        "token"
+    ]
     assert graph.post(f"{media_id}/comments", token, message="x").json()["error"]["code"] == 10

@@ -18,7 +18,9 @@ def trattoria(maria):
 
 # -- Facebook Page ------------------------------------------------------------------------------
 def test_feed_post_returns_page_scoped_post_id(graph, trattoria):
-    body = graph.post(f"{TRATTORIA_ID}/feed", trattoria, message="Tonight: truffle tagliatelle").json()
+    body = graph.post(
+        f"{TRATTORIA_ID}/feed", trattoria, message="Tonight: truffle tagliatelle"
+    ).json()
     assert body["id"].startswith(TRATTORIA_ID + "_")
     post = graph.get(body["id"], trattoria, fields="message,is_published,permalink_url").json()
     assert post["message"] == "Tonight: truffle tagliatelle" and post["is_published"] is True
@@ -31,35 +33,66 @@ def test_feed_post_needs_a_page_token(graph, maria):
 
 def test_feed_post_needs_pages_manage_posts(sandbox, graph):
     user = sandbox.user_by_name("Maria Rossi")["id"]
-    token = sandbox.mint_token(user, ["pages_show_list", "pages_read_engagement"], page_id=TRATTORIA_ID)["token"]
+    token = sandbox.mint_token(
+        user, ["pages_show_list", "pages_read_engagement"], page_id=TRATTORIA_ID
+    )["token"]
     assert graph.post(f"{TRATTORIA_ID}/feed", token, message="x").json()["error"]["code"] == 200
 
 
 def test_feed_post_with_link_and_unpublished(graph, trattoria, sandbox):
-    body = graph.post(f"{TRATTORIA_ID}/feed", trattoria, message="menu", link="https://trattoria.example/menu", published="false").json()
+    body = graph.post(
+        f"{TRATTORIA_ID}/feed",
+        trattoria,
+        message="menu",
+        link="https://trattoria.example/menu",
+        published="false",
+    ).json()
     post = graph.get(body["id"], trattoria, fields="link,is_published").json()
-    assert post == {"link": "https://trattoria.example/menu", "is_published": False, "id": body["id"]}
+    assert post == {
+        "link": "https://trattoria.example/menu",
+        "is_published": False,
+        "id": body["id"],
+    }
 
 
 @pytest.mark.parametrize("ahead", [0, 599, 30 * 86400 + 60])
-def test_scheduled_publish_time_outside_10_minutes_to_30_days_is_invalid(graph, sandbox, trattoria, ahead):
+def test_scheduled_publish_time_outside_10_minutes_to_30_days_is_invalid(
+    graph, sandbox, trattoria, ahead
+):
     now = sandbox.control("GET", "clock")["now"]
-    error = graph.post(f"{TRATTORIA_ID}/feed", trattoria, message="later", published="false",
-                       scheduled_publish_time=int(now + ahead)).json()["error"]
-    assert error["code"] == 100 and error["message"] == "(#100) The specified scheduled publish time is invalid."
+    error = graph.post(
+        f"{TRATTORIA_ID}/feed",
+        trattoria,
+        message="later",
+        published="false",
+        scheduled_publish_time=int(now + ahead),
+    ).json()["error"]
+    assert (
+        error["code"] == 100
+        and error["message"] == "(#100) The specified scheduled publish time is invalid."
+    )
 
 
 def test_scheduled_publish_time_requires_published_false(graph, sandbox, trattoria):
     now = sandbox.control("GET", "clock")["now"]
-    error = graph.post(f"{TRATTORIA_ID}/feed", trattoria, message="later", scheduled_publish_time=int(now + 3600)).json()["error"]
+    error = graph.post(
+        f"{TRATTORIA_ID}/feed", trattoria, message="later", scheduled_publish_time=int(now + 3600)
+    ).json()["error"]
     assert error["code"] == 100
 
 
-def test_scheduled_post_goes_live_at_its_time_and_emits_a_feed_webhook(sandbox, graph, trattoria, receiver):
+def test_scheduled_post_goes_live_at_its_time_and_emits_a_feed_webhook(
+    sandbox, graph, trattoria, receiver
+):
     subscribe_page(graph, trattoria)
     now = sandbox.control("GET", "clock")["now"]
-    post_id = graph.post(f"{TRATTORIA_ID}/feed", trattoria, message="Sunday brunch", published="false",
-                         scheduled_publish_time=int(now + 3600)).json()["id"]
+    post_id = graph.post(
+        f"{TRATTORIA_ID}/feed",
+        trattoria,
+        message="Sunday brunch",
+        published="false",
+        scheduled_publish_time=int(now + 3600),
+    ).json()["id"]
     scheduled = graph.get(f"{TRATTORIA_ID}/scheduled_posts", trattoria).json()["data"]
     assert [p["id"] for p in scheduled] == [post_id]
     assert sandbox.flush_webhooks() == []  # nothing published yet
@@ -69,7 +102,11 @@ def test_scheduled_post_goes_live_at_its_time_and_emits_a_feed_webhook(sandbox, 
     change = payloads(receiver)[0]["entry"][0]["changes"][0]
     assert change["field"] == "feed"
     assert {k: change["value"][k] for k in ("item", "verb", "published", "post_id")} == {
-        "item": "status", "verb": "add", "published": 1, "post_id": post_id}
+        "item": "status",
+        "verb": "add",
+        "published": 1,
+        "post_id": post_id,
+    }
 
 
 def test_duplicate_consecutive_message_is_error_506(graph, trattoria):
@@ -82,31 +119,49 @@ def test_duplicate_consecutive_message_is_error_506(graph, trattoria):
 
 def test_photo_by_multipart_source_returns_id_and_post_id(sandbox, graph, trattoria):
     data = jpeg_bytes(640, 480)
-    body = graph.post(f"{TRATTORIA_ID}/photos", trattoria, data={"caption": "Our terrace"},
-                      files={"source": ("terrace.jpg", data, "image/jpeg")}).json()
+    body = graph.post(
+        f"{TRATTORIA_ID}/photos",
+        trattoria,
+        data={"caption": "Our terrace"},
+        files={"source": ("terrace.jpg", data, "image/jpeg")},
+    ).json()
     assert set(body) == {"id", "post_id"} and body["post_id"].startswith(TRATTORIA_ID + "_")
-    photo = [p for p in sandbox.control("GET", "photos") if p["id"] == body["id"]][0]
+    photo = next(p for p in sandbox.control("GET", "photos") if p["id"] == body["id"])
     assert photo["bytes"] == len(data) and (photo["width"], photo["height"]) == (640, 480)
     post = graph.get(body["post_id"], trattoria, fields="message,full_picture").json()
-    assert post["message"] == "Our terrace" and requests.get(post["full_picture"], timeout=5).content == data
+    assert (
+        post["message"] == "Our terrace"
+        and requests.get(post["full_picture"], timeout=5).content == data
+    )
 
 
 def test_photo_by_url_is_fetched_over_http(graph, trattoria, receiver, sandbox):
     receiver.images["dish.png"] = png_bytes(300, 300)
-    body = graph.post(f"{TRATTORIA_ID}/photos", trattoria, url=f"{receiver.url}/images/dish.png", caption="dish").json()
+    body = graph.post(
+        f"{TRATTORIA_ID}/photos", trattoria, url=f"{receiver.url}/images/dish.png", caption="dish"
+    ).json()
     assert "post_id" in body
-    assert requests.get(f"{sandbox.url}/_sandbox/photos/{body['id']}.jpg", timeout=5).content == receiver.images["dish.png"]
+    assert (
+        requests.get(f"{sandbox.url}/_sandbox/photos/{body['id']}.jpg", timeout=5).content
+        == receiver.images["dish.png"]
+    )
 
 
 def test_photo_bytes_that_are_not_an_image_are_refused(graph, trattoria):
-    error = graph.post(f"{TRATTORIA_ID}/photos", trattoria, files={"source": ("x.jpg", b"\xff\xd8\xffnot really", "image/jpeg")}).json()["error"]
+    error = graph.post(
+        f"{TRATTORIA_ID}/photos",
+        trattoria,
+        files={"source": ("x.jpg", b"\xff\xd8\xffnot really", "image/jpeg")},
+    ).json()["error"]
     assert error["code"] == 324
     assert graph.post(f"{TRATTORIA_ID}/photos", trattoria).json()["error"]["code"] == 324
 
 
 def test_photo_emits_a_feed_webhook_with_item_photo(sandbox, graph, trattoria, receiver):
     subscribe_page(graph, trattoria)
-    body = graph.post(f"{TRATTORIA_ID}/photos", trattoria, files={"source": ("a.jpg", jpeg_bytes(), "image/jpeg")}).json()
+    body = graph.post(
+        f"{TRATTORIA_ID}/photos", trattoria, files={"source": ("a.jpg", jpeg_bytes(), "image/jpeg")}
+    ).json()
     sandbox.flush_webhooks()
     value = payloads(receiver)[0]["entry"][0]["changes"][0]["value"]
     assert value["item"] == "photo" and value["verb"] == "add" and value["photo_id"] == body["id"]
@@ -114,14 +169,32 @@ def test_photo_emits_a_feed_webhook_with_item_photo(sandbox, graph, trattoria, r
 
 
 def test_unpublished_photos_attach_to_a_feed_post(graph, trattoria):
-    ids = [graph.post(f"{TRATTORIA_ID}/photos", trattoria, data={"published": "false"},
-                      files={"source": ("a.jpg", jpeg_bytes(), "image/jpeg")}).json() for _ in range(2)]
+    ids = [
+        graph.post(
+            f"{TRATTORIA_ID}/photos",
+            trattoria,
+            data={"published": "false"},
+            files={"source": ("a.jpg", jpeg_bytes(), "image/jpeg")},
+        ).json()
+        for _ in range(2)
+    ]
     assert all(set(i) == {"id"} for i in ids)
-    post = graph.post(f"{TRATTORIA_ID}/feed", trattoria, message="Two dishes",
-                      attached_media=json.dumps([{"media_fbid": i["id"]} for i in ids])).json()
-    attachments = graph.get(post["id"], trattoria, fields="attachments").json()["attachments"]["data"]
+    post = graph.post(
+        f"{TRATTORIA_ID}/feed",
+        trattoria,
+        message="Two dishes",
+        attached_media=json.dumps([{"media_fbid": i["id"]} for i in ids]),
+    ).json()
+    attachments = graph.get(post["id"], trattoria, fields="attachments").json()["attachments"][
+        "data"
+    ]
     assert [a["id"] for a in attachments] == [i["id"] for i in ids]
-    again = graph.post(f"{TRATTORIA_ID}/feed", trattoria, message="Again", attached_media=json.dumps([{"media_fbid": ids[0]["id"]}]))
+    again = graph.post(
+        f"{TRATTORIA_ID}/feed",
+        trattoria,
+        message="Again",
+        attached_media=json.dumps([{"media_fbid": ids[0]["id"]}]),
+    )
     assert again.json()["error"]["code"] == 100
 
 
@@ -132,14 +205,19 @@ def test_get_and_delete_a_post(sandbox, graph, trattoria, receiver):
     assert graph.call("DELETE", post_id, trattoria).json() == {"success": True}
     assert graph.get(post_id, trattoria).json()["error"]["code"] == 100
     sandbox.flush_webhooks()
-    verbs = [c["value"]["verb"] for p in payloads(receiver) for e in p["entry"] for c in e["changes"]]
+    verbs = [
+        c["value"]["verb"] for p in payloads(receiver) for e in p["entry"] for c in e["changes"]
+    ]
     assert verbs == ["add", "remove"]
 
 
 def test_published_posts_lists_newest_first_without_unpublished(graph, trattoria):
     graph.post(f"{TRATTORIA_ID}/feed", trattoria, message="hidden", published="false")
     graph.post(f"{TRATTORIA_ID}/feed", trattoria, message="visible")
-    messages = [p.get("message") for p in graph.get(f"{TRATTORIA_ID}/published_posts", trattoria).json()["data"]]
+    messages = [
+        p.get("message")
+        for p in graph.get(f"{TRATTORIA_ID}/published_posts", trattoria).json()["data"]
+    ]
     assert messages[0] == "visible" and "hidden" not in messages
 
 
@@ -154,7 +232,9 @@ def test_page_replies_to_a_comment(sandbox, graph, trattoria):
 # -- Instagram ---------------------------------------------------------------------------------
 def _container(graph, token, receiver, name="a.jpg", data=None, **params):
     receiver.images[name] = data if data is not None else jpeg_bytes(1080, 1080)
-    return graph.post(f"{TRATTORIA_IG_ID}/media", token, image_url=f"{receiver.url}/images/{name}", **params)
+    return graph.post(
+        f"{TRATTORIA_IG_ID}/media", token, image_url=f"{receiver.url}/images/{name}", **params
+    )
 
 
 def test_ig_media_fetches_image_url_and_returns_a_container(graph, trattoria, receiver):
@@ -181,7 +261,9 @@ def test_ig_media_rejects_non_jpeg_and_bad_ratios(graph, trattoria, receiver, da
 
 def test_ig_media_accepts_ratio_limits(graph, trattoria, receiver):
     assert _container(graph, trattoria, receiver, "p.jpg", jpeg_bytes(800, 1000)).status_code == 200
-    assert _container(graph, trattoria, receiver, "l.jpg", jpeg_bytes(1910, 1000)).status_code == 200
+    assert (
+        _container(graph, trattoria, receiver, "l.jpg", jpeg_bytes(1910, 1000)).status_code == 200
+    )
 
 
 def test_ig_media_rejects_images_over_8_mib(graph, trattoria, receiver):
@@ -193,8 +275,11 @@ def test_ig_media_rejects_images_over_8_mib(graph, trattoria, receiver):
 
 @pytest.mark.parametrize(
     ("caption", "code", "subcode"),
-    [("x" * 2201, 36004, 2207010), (" ".join(f"#t{i}" for i in range(31)), 36004, 2207010),
-     (" ".join(f"@u{i}" for i in range(21)), 100, 2207040)],
+    [
+        ("x" * 2201, 36004, 2207010),
+        (" ".join(f"#t{i}" for i in range(31)), 36004, 2207010),
+        (" ".join(f"@u{i}" for i in range(21)), 100, 2207040),
+    ],
     ids=["too-long", "31-hashtags", "21-mentions"],
 )
 def test_ig_media_caption_limits(graph, trattoria, receiver, caption, code, subcode):
@@ -211,35 +296,63 @@ def test_ig_media_refuses_loopback_and_private_urls_unless_allowed(graph_sandbox
     sb = graph_sandbox_factory(fetch_allow_hosts=[])
     graph = Graph(sb)
     user = sb.user_by_name("Maria Rossi")["id"]
-    token = sb.mint_token(user, ["instagram_basic", "instagram_content_publish", "pages_show_list"], page_id=TRATTORIA_ID)["token"]
+    token = sb.mint_token(
+        user,
+        ["instagram_basic", "instagram_content_publish", "pages_show_list"],
+        page_id=TRATTORIA_ID,
+    )["token"]
     receiver.images["a.jpg"] = jpeg_bytes()
-    for url in (f"{receiver.url}/images/a.jpg", "http://localhost/a.jpg", "http://192.168.1.10/a.jpg", "http://169.254.169.254/"):
+    for url in (
+        f"{receiver.url}/images/a.jpg",
+        "http://localhost/a.jpg",
+        "http://192.168.1.10/a.jpg",
+        "http://169.254.169.254/",
+    ):
         error = graph.post(f"{TRATTORIA_IG_ID}/media", token, image_url=url).json()["error"]
         assert (error["code"], error["error_subcode"]) == (9004, 2207052), url
 
 
 def test_ig_media_fetch_failure_is_9004(graph, trattoria, receiver):
-    error = graph.post(f"{TRATTORIA_IG_ID}/media", trattoria, image_url=f"{receiver.url}/images/missing.jpg").json()["error"]
+    error = graph.post(
+        f"{TRATTORIA_IG_ID}/media", trattoria, image_url=f"{receiver.url}/images/missing.jpg"
+    ).json()["error"]
     assert (error["code"], error["error_subcode"]) == (9004, 2207052)
 
 
 def test_ig_media_fetch_timeout_is_2207003(graph, trattoria, receiver):
     receiver.images["s.jpg"] = jpeg_bytes()
     receiver.slow_seconds = 2.5  # the test sandbox's fetch timeout is 2 s
-    error = graph.post(f"{TRATTORIA_IG_ID}/media", trattoria, image_url=f"{receiver.url}/images/slow/s.jpg").json()["error"]
+    error = graph.post(
+        f"{TRATTORIA_IG_ID}/media", trattoria, image_url=f"{receiver.url}/images/slow/s.jpg"
+    ).json()["error"]
     assert (error["code"], error["error_subcode"], error["is_transient"]) == (-2, 2207003, True)
 
 
 def test_ig_carousel_needs_2_to_10_carousel_items(graph, trattoria, receiver):
-    items = [_container(graph, trattoria, receiver, f"c{i}.jpg", is_carousel_item="true").json()["id"] for i in range(3)]
-    ok = graph.post(f"{TRATTORIA_IG_ID}/media", trattoria, media_type="CAROUSEL", children=",".join(items), caption="Three")
+    items = [
+        _container(graph, trattoria, receiver, f"c{i}.jpg", is_carousel_item="true").json()["id"]
+        for i in range(3)
+    ]
+    ok = graph.post(
+        f"{TRATTORIA_IG_ID}/media",
+        trattoria,
+        media_type="CAROUSEL",
+        children=",".join(items),
+        caption="Three",
+    )
     assert ok.status_code == 200
-    one = graph.post(f"{TRATTORIA_IG_ID}/media", trattoria, media_type="CAROUSEL", children=items[0]).json()["error"]
+    one = graph.post(
+        f"{TRATTORIA_IG_ID}/media", trattoria, media_type="CAROUSEL", children=items[0]
+    ).json()["error"]
     assert (one["code"], one["error_subcode"]) == (100, 2207028)
-    eleven = graph.post(f"{TRATTORIA_IG_ID}/media", trattoria, media_type="CAROUSEL", children=",".join(items * 4)).json()["error"]
+    eleven = graph.post(
+        f"{TRATTORIA_IG_ID}/media", trattoria, media_type="CAROUSEL", children=",".join(items * 4)
+    ).json()["error"]
     assert eleven["error_subcode"] == 2207028
     plain = _container(graph, trattoria, receiver, "plain.jpg").json()["id"]
-    mixed = graph.post(f"{TRATTORIA_IG_ID}/media", trattoria, media_type="CAROUSEL", children=f"{items[0]},{plain}").json()["error"]
+    mixed = graph.post(
+        f"{TRATTORIA_IG_ID}/media", trattoria, media_type="CAROUSEL", children=f"{items[0]},{plain}"
+    ).json()["error"]
     assert mixed["error_subcode"] == 2207028
 
 
@@ -285,8 +398,13 @@ def test_media_publish_errors_and_success(sandbox, graph, trattoria, receiver):
     assert list(media) == ["id"] and media["id"] != container
     twice = publish(container).json()["error"]
     assert twice["code"] == 24
-    listed = graph.get(f"{TRATTORIA_IG_ID}/media", trattoria, fields="id,media_type,media_url").json()["data"]
-    assert listed[0]["id"] == media["id"] and requests.get(listed[0]["media_url"], timeout=5).content[:3] == b"\xff\xd8\xff"
+    listed = graph.get(
+        f"{TRATTORIA_IG_ID}/media", trattoria, fields="id,media_type,media_url"
+    ).json()["data"]
+    assert (
+        listed[0]["id"] == media["id"]
+        and requests.get(listed[0]["media_url"], timeout=5).content[:3] == b"\xff\xd8\xff"
+    )
     expired = _container(graph, trattoria, receiver, "e.jpg").json()["id"]
     sandbox.advance_clock(86400)
     error = publish(expired).json()["error"]
@@ -297,37 +415,67 @@ def test_media_publish_enforces_the_publishing_limit(sandbox, graph, trattoria, 
     sandbox.control("POST", "limits", json={"publish_limit": 2, "container_processing_seconds": 0})
     containers = [_container(graph, trattoria, receiver, f"{i}.jpg").json()["id"] for i in range(3)]
     for cid in containers[:2]:
-        assert graph.post(f"{TRATTORIA_IG_ID}/media_publish", trattoria, creation_id=cid).status_code == 200
-    error = graph.post(f"{TRATTORIA_IG_ID}/media_publish", trattoria, creation_id=containers[2]).json()["error"]
+        assert (
+            graph.post(f"{TRATTORIA_IG_ID}/media_publish", trattoria, creation_id=cid).status_code
+            == 200
+        )
+    error = graph.post(
+        f"{TRATTORIA_IG_ID}/media_publish", trattoria, creation_id=containers[2]
+    ).json()["error"]
     assert (error["code"], error["error_subcode"]) == (9, 2207042)
 
 
 def test_carousel_publishes_as_one_post(sandbox, graph, trattoria, receiver):
     sandbox.control("POST", "limits", json={"container_processing_seconds": 0})
-    items = [_container(graph, trattoria, receiver, f"c{i}.jpg", is_carousel_item="true").json()["id"] for i in range(2)]
-    parent = graph.post(f"{TRATTORIA_IG_ID}/media", trattoria, media_type="CAROUSEL", children=",".join(items)).json()["id"]
-    media = graph.post(f"{TRATTORIA_IG_ID}/media_publish", trattoria, creation_id=parent).json()["id"]
+    items = [
+        _container(graph, trattoria, receiver, f"c{i}.jpg", is_carousel_item="true").json()["id"]
+        for i in range(2)
+    ]
+    parent = graph.post(
+        f"{TRATTORIA_IG_ID}/media", trattoria, media_type="CAROUSEL", children=",".join(items)
+    ).json()["id"]
+    media = graph.post(f"{TRATTORIA_IG_ID}/media_publish", trattoria, creation_id=parent).json()[
+        "id"
+    ]
     body = graph.get(media, trattoria, fields="media_type,children").json()
     assert body["media_type"] == "CAROUSEL_ALBUM" and len(body["children"]["data"]) == 2
     usage = graph.get(f"{TRATTORIA_IG_ID}/content_publishing_limit", trattoria).json()
     assert usage == {"data": [{"quota_usage": 1}]}
 
 
-def test_content_publishing_limit_reports_usage_config_and_since(sandbox, graph, trattoria, receiver):
+def test_content_publishing_limit_reports_usage_config_and_since(
+    sandbox, graph, trattoria, receiver
+):
     sandbox.control("POST", "limits", json={"container_processing_seconds": 0})
     container = _container(graph, trattoria, receiver).json()["id"]
     graph.post(f"{TRATTORIA_IG_ID}/media_publish", trattoria, creation_id=container)
     now = sandbox.control("GET", "clock")["now"]
-    body = graph.get(f"{TRATTORIA_IG_ID}/content_publishing_limit", trattoria, fields="quota_usage,config", since=int(now - 3600)).json()
-    assert body == {"data": [{"quota_usage": 1, "config": {"quota_total": 50, "quota_duration": 86400}}]}
-    later = graph.get(f"{TRATTORIA_IG_ID}/content_publishing_limit", trattoria, since=int(now + 10)).json()
+    body = graph.get(
+        f"{TRATTORIA_IG_ID}/content_publishing_limit",
+        trattoria,
+        fields="quota_usage,config",
+        since=int(now - 3600),
+    ).json()
+    assert body == {
+        "data": [{"quota_usage": 1, "config": {"quota_total": 50, "quota_duration": 86400}}]
+    }
+    later = graph.get(
+        f"{TRATTORIA_IG_ID}/content_publishing_limit", trattoria, since=int(now + 10)
+    ).json()
     assert later["data"][0]["quota_usage"] == 0
     sandbox.advance_clock(86401)
-    assert graph.get(f"{TRATTORIA_IG_ID}/content_publishing_limit", trattoria).json()["data"][0]["quota_usage"] == 0
+    assert (
+        graph.get(f"{TRATTORIA_IG_ID}/content_publishing_limit", trattoria).json()["data"][0][
+            "quota_usage"
+        ]
+        == 0
+    )
 
 
 def test_instagram_publishing_needs_instagram_content_publish(sandbox, graph, receiver):
     user = sandbox.user_by_name("Maria Rossi")["id"]
-    token = sandbox.mint_token(user, ["instagram_basic", "pages_show_list"], page_id=TRATTORIA_ID)["token"]
+    token = sandbox.mint_token(user, ["instagram_basic", "pages_show_list"], page_id=TRATTORIA_ID)[
+        "token"
+    ]
     error = _container(graph, token, receiver).json()["error"]
     assert error["code"] == 10

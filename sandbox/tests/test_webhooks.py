@@ -26,7 +26,9 @@ def _app_token(sb):
 def _decode_signed_request(signed: str, secret: str) -> dict:
     signature, payload = signed.split(".", 1)
     expected = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
-    assert hmac.compare_digest(base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)), expected)
+    assert hmac.compare_digest(
+        base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)), expected
+    )
     assert "=" not in signed  # unpadded base64url
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
@@ -40,7 +42,9 @@ def test_handshake_requires_200_and_the_echoed_challenge(sandbox, receiver):
 
 def test_control_api_sets_callback_url_verify_token_and_secret(sandbox, receiver, graph, trattoria):
     receiver.verify_token = "fresh-token"
-    config = sandbox.configure_webhooks(callback_url=receiver.url + "/webhooks", verify_token="fresh-token", app_secret="new-secret")
+    config = sandbox.configure_webhooks(
+        callback_url=receiver.url + "/webhooks", verify_token="fresh-token", app_secret="new-secret"
+    )
     assert config["verify_token"] == "fresh-token"
     assert sandbox.control("POST", "webhooks/verify")["ok"] is True
     receiver.secret = "new-secret"
@@ -54,14 +58,29 @@ def test_control_api_sets_callback_url_verify_token_and_secret(sandbox, receiver
 
 
 def test_app_subscriptions_edge_runs_the_handshake(sandbox, graph, receiver):
-    ok = graph.post(f"{sandbox.app_id}/subscriptions", _app_token(sandbox), object="page",
-                    callback_url=receiver.url + "/webhooks", fields="feed,messages", verify_token=receiver.verify_token)
+    ok = graph.post(
+        f"{sandbox.app_id}/subscriptions",
+        _app_token(sandbox),
+        object="page",
+        callback_url=receiver.url + "/webhooks",
+        fields="feed,messages",
+        verify_token=receiver.verify_token,
+    )
     assert ok.json() == {"success": True}
     listed = graph.get(f"{sandbox.app_id}/subscriptions", _app_token(sandbox)).json()["data"]
     page = next(s for s in listed if s["object"] == "page")
-    assert page["callback_url"] == receiver.url + "/webhooks" and {"name": "feed", "version": "v24.0"} in page["fields"]
-    failed = graph.post(f"{sandbox.app_id}/subscriptions", _app_token(sandbox), object="page",
-                        callback_url=receiver.url + "/webhooks", fields="feed", verify_token="wrong")
+    assert (
+        page["callback_url"] == receiver.url + "/webhooks"
+        and {"name": "feed", "version": "v24.0"} in page["fields"]
+    )
+    failed = graph.post(
+        f"{sandbox.app_id}/subscriptions",
+        _app_token(sandbox),
+        object="page",
+        callback_url=receiver.url + "/webhooks",
+        fields="feed",
+        verify_token="wrong",
+    )
     assert failed.json()["error"]["code"] == 2200
 
 
@@ -70,31 +89,44 @@ def test_page_subscribed_apps_get_post_delete(graph, trattoria, sandbox):
     subscribe_page(graph, trattoria, "feed,messages")
     data = graph.get(f"{TRATTORIA_ID}/subscribed_apps", trattoria).json()["data"]
     assert data[0]["id"] == sandbox.app_id and data[0]["subscribed_fields"] == ["feed", "messages"]
-    assert graph.call("DELETE", f"{TRATTORIA_ID}/subscribed_apps", trattoria).json() == {"success": True}
+    assert graph.call("DELETE", f"{TRATTORIA_ID}/subscribed_apps", trattoria).json() == {
+        "success": True
+    }
     assert graph.get(f"{TRATTORIA_ID}/subscribed_apps", trattoria).json() == {"data": []}
 
 
 def test_subscribed_apps_needs_pages_manage_metadata(sandbox, graph):
     user = sandbox.user_by_name("Maria Rossi")["id"]
     token = sandbox.mint_token(user, ["pages_show_list"], page_id=TRATTORIA_ID)["token"]
-    assert graph.post("me/subscribed_apps", token, subscribed_fields="feed").json()["error"]["code"] == 200
+    assert (
+        graph.post("me/subscribed_apps", token, subscribed_fields="feed").json()["error"]["code"]
+        == 200
+    )
 
 
-def test_only_fields_subscribed_at_app_and_page_level_are_delivered(sandbox, graph, trattoria, receiver):
+def test_only_fields_subscribed_at_app_and_page_level_are_delivered(
+    sandbox, graph, trattoria, receiver
+):
     graph.post(f"{TRATTORIA_ID}/feed", trattoria, message="before any page subscription")
     assert sandbox.flush_webhooks() == []
     subscribe_page(graph, trattoria, "messages")  # page level: no feed
     graph.post(f"{TRATTORIA_ID}/feed", trattoria, message="page did not subscribe feed")
     sandbox.trigger_message(TRATTORIA_ID, "hello")
     sandbox.flush_webhooks()
-    assert [list(e) for p in payloads(receiver) for e in p["entry"]] == [["id", "time", "messaging"]]
+    assert [list(e) for p in payloads(receiver) for e in p["entry"]] == [
+        ["id", "time", "messaging"]
+    ]
     subscribe_page(graph, trattoria, "feed")
-    graph.call("DELETE", f"{sandbox.app_id}/subscriptions", _app_token(sandbox), object="page")  # app level: none
+    graph.call(
+        "DELETE", f"{sandbox.app_id}/subscriptions", _app_token(sandbox), object="page"
+    )  # app level: none
     graph.post(f"{TRATTORIA_ID}/feed", trattoria, message="app unsubscribed")
     assert sandbox.flush_webhooks() == []
 
 
-def test_page_feed_and_messaging_payloads_are_signed_ascii_json(sandbox, graph, trattoria, receiver):
+def test_page_feed_and_messaging_payloads_are_signed_ascii_json(
+    sandbox, graph, trattoria, receiver
+):
     subscribe_page(graph, trattoria)
     graph.post(f"{TRATTORIA_ID}/feed", trattoria, message="Caffè e cornetto ☕")
     sent = sandbox.trigger_message(TRATTORIA_ID, "Prenoto per le 8 😊")
@@ -103,13 +135,18 @@ def test_page_feed_and_messaging_payloads_are_signed_ascii_json(sandbox, graph, 
     body = post["body"]
     assert body.isascii() and b"\\u2615" in body and b"\\ud83d\\ude0a" in body
     assert post["valid"] is True and post["headers"]["Content-Type"] == "application/json"
-    assert post["headers"]["X-Hub-Signature"] == "sha1=" + hmac.new(sandbox.app_secret.encode(), body, hashlib.sha1).hexdigest()
+    assert (
+        post["headers"]["X-Hub-Signature"]
+        == "sha1=" + hmac.new(sandbox.app_secret.encode(), body, hashlib.sha1).hexdigest()
+    )
     payload = json.loads(body)
     assert payload["object"] == "page"
     changes_entry, messaging_entry = payload["entry"]
     assert changes_entry["changes"][0]["value"]["message"] == "Caffè e cornetto ☕"
     event = messaging_entry["messaging"][0]
-    assert event["sender"] == {"id": sent["sender_id"]} and event["recipient"] == {"id": TRATTORIA_ID}
+    assert event["sender"] == {"id": sent["sender_id"]} and event["recipient"] == {
+        "id": TRATTORIA_ID
+    }
     assert event["message"] == {"mid": sent["mid"], "text": "Prenoto per le 8 😊"}
     assert messaging_entry["time"] > 10**12  # milliseconds for messaging
 
@@ -117,19 +154,35 @@ def test_page_feed_and_messaging_payloads_are_signed_ascii_json(sandbox, graph, 
 def test_messenger_echo_is_delivered_on_message_echoes(sandbox, graph, trattoria, receiver):
     subscribe_page(graph, trattoria, "messages,message_echoes")
     psid = sandbox.trigger_message(TRATTORIA_ID, "hi")["sender_id"]
-    graph.post("me/messages", trattoria, data={"recipient": json.dumps({"id": psid}), "message": json.dumps({"text": "hello"}), "messaging_type": "RESPONSE"})
+    graph.post(
+        "me/messages",
+        trattoria,
+        data={
+            "recipient": json.dumps({"id": psid}),
+            "message": json.dumps({"text": "hello"}),
+            "messaging_type": "RESPONSE",
+        },
+    )
     sandbox.flush_webhooks()
     events = [m for p in payloads(receiver) for e in p["entry"] for m in e.get("messaging", [])]
     echo = events[-1]["message"]
-    assert echo["is_echo"] is True and echo["app_id"] == int(sandbox.app_id) and echo["text"] == "hello"
+    assert (
+        echo["is_echo"] is True
+        and echo["app_id"] == int(sandbox.app_id)
+        and echo["text"] == "hello"
+    )
 
 
 def test_instagram_comment_and_dm_payloads(sandbox, graph, trattoria, receiver):
     subscribe_page(graph, trattoria, "feed")  # IG events need the linked Page subscribed
     sandbox.control("POST", "limits", json={"container_processing_seconds": 0})
     receiver.images["a.jpg"] = jpeg_bytes()
-    container = graph.post(f"{TRATTORIA_IG_ID}/media", trattoria, image_url=f"{receiver.url}/images/a.jpg").json()["id"]
-    media = graph.post(f"{TRATTORIA_IG_ID}/media_publish", trattoria, creation_id=container).json()["id"]
+    container = graph.post(
+        f"{TRATTORIA_IG_ID}/media", trattoria, image_url=f"{receiver.url}/images/a.jpg"
+    ).json()["id"]
+    media = graph.post(f"{TRATTORIA_IG_ID}/media_publish", trattoria, creation_id=container).json()[
+        "id"
+    ]
     comment = sandbox.trigger_comment(media, "Che buono!", author_name="foodie_anna")
     dm = sandbox.trigger_message(TRATTORIA_ID, "Aperti domenica?", platform="instagram")
     sandbox.flush_webhooks()
@@ -137,8 +190,12 @@ def test_instagram_comment_and_dm_payloads(sandbox, graph, trattoria, receiver):
     changes, messaging = payload["entry"]
     assert changes["id"] == TRATTORIA_IG_ID and changes["changes"][0] == {
         "field": "comments",
-        "value": {"from": {"id": comment["author_id"], "username": "foodie_anna"},
-                  "media": {"id": media, "media_product_type": "FEED"}, "id": comment["comment_id"], "text": "Che buono!"},
+        "value": {
+            "from": {"id": comment["author_id"], "username": "foodie_anna"},
+            "media": {"id": media, "media_product_type": "FEED"},
+            "id": comment["comment_id"],
+            "text": "Che buono!",
+        },
     }
     assert messaging["messaging"][0]["recipient"] == {"id": TRATTORIA_IG_ID}
     assert messaging["messaging"][0]["sender"] == {"id": dm["sender_id"]}
@@ -150,8 +207,16 @@ def test_facebook_comment_trigger_emits_feed_comment(sandbox, graph, trattoria, 
     comment = sandbox.trigger_comment(post_id, "Lovely", author_name="Luca Verdi")
     sandbox.flush_webhooks()
     value = [c["value"] for p in payloads(receiver) for e in p["entry"] for c in e["changes"]][-1]
-    assert value["item"] == "comment" and value["verb"] == "add" and value["comment_id"] == comment["comment_id"]
-    assert value["post_id"] == post_id and value["parent_id"] == post_id and value["from"]["name"] == "Luca Verdi"
+    assert (
+        value["item"] == "comment"
+        and value["verb"] == "add"
+        and value["comment_id"] == comment["comment_id"]
+    )
+    assert (
+        value["post_id"] == post_id
+        and value["parent_id"] == post_id
+        and value["from"]["name"] == "Luca Verdi"
+    )
 
 
 def test_several_pages_are_batched_into_one_post(sandbox, graph, trattoria, maria, receiver):
@@ -163,7 +228,10 @@ def test_several_pages_are_batched_into_one_post(sandbox, graph, trattoria, mari
     graph.post(f"{TRATTORIA_ID}/feed", trattoria, message="c")
     sandbox.flush_webhooks()
     [payload] = payloads(receiver)
-    assert [(e["id"], len(e["changes"])) for e in payload["entry"]] == [(TRATTORIA_ID, 2), (PIZZERIA_ID, 1)]
+    assert [(e["id"], len(e["changes"])) for e in payload["entry"]] == [
+        (TRATTORIA_ID, 2),
+        (PIZZERIA_ID, 1),
+    ]
 
 
 def test_batches_hold_at_most_max_batch_updates(sandbox, graph, trattoria, receiver):
@@ -176,12 +244,17 @@ def test_batches_hold_at_most_max_batch_updates(sandbox, graph, trattoria, recei
     assert sum(len(e["changes"]) for p in payloads(receiver) for e in p["entry"]) == 5
 
 
-def test_failed_deliveries_are_retried_with_backoff_then_succeed(sandbox, graph, trattoria, receiver):
+def test_failed_deliveries_are_retried_with_backoff_then_succeed(
+    sandbox, graph, trattoria, receiver
+):
     subscribe_page(graph, trattoria)
     receiver.statuses = [500, 503]  # first attempt and the immediate retry fail
     graph.post(f"{TRATTORIA_ID}/feed", trattoria, message="retry me")
     [delivery] = sandbox.flush_webhooks()
-    assert delivery["status"] == "pending" and [a["status"] for a in delivery["attempts"]] == [500, 503]
+    assert delivery["status"] == "pending" and [a["status"] for a in delivery["attempts"]] == [
+        500,
+        503,
+    ]
     assert sandbox.flush_webhooks() == []  # next retry is 60 s (nominal) later
     sandbox.advance_clock(61)
     [delivery] = sandbox.flush_webhooks()
@@ -253,7 +326,9 @@ def test_background_worker_delivers_without_flush(graph_sandbox_factory, receive
     assert len(receiver.wait_for(1)) == 1 and receiver.webhooks()[0]["valid"]
 
 
-def test_deauthorize_trigger_posts_a_signed_request_and_revokes_tokens(sandbox, graph, maria, receiver):
+def test_deauthorize_trigger_posts_a_signed_request_and_revokes_tokens(
+    sandbox, graph, maria, receiver
+):
     user_id = sandbox.user_by_name("Maria Rossi")["id"]
     result = sandbox.trigger_deauthorize(user_id)
     assert result["ok"] is True and result["revoked_tokens"] >= 3
@@ -262,7 +337,11 @@ def test_deauthorize_trigger_posts_a_signed_request_and_revokes_tokens(sandbox, 
     from urllib.parse import unquote
 
     payload = _decode_signed_request(unquote(signed), sandbox.app_secret)
-    assert payload["user_id"] == user_id and payload["algorithm"] == "HMAC-SHA256" and "issued_at" in payload
+    assert (
+        payload["user_id"] == user_id
+        and payload["algorithm"] == "HMAC-SHA256"
+        and "issued_at" in payload
+    )
     for token in (maria.user_token, maria.page_tokens["Osteria del Porto"]):
         error = graph.get("me", token).json()["error"]
         assert (error["code"], error["error_subcode"]) == (190, 458)
