@@ -69,7 +69,7 @@ def test_production_settings_are_strict():
         "'exempt': s.SECURE_REDIRECT_EXEMPT, 'xfo': s.X_FRAME_OPTIONS,"
         "'referrer': s.SECURE_REFERRER_POLICY, 'coop': s.SECURE_CROSS_ORIGIN_OPENER_POLICY,"
         "'nosniff': s.SECURE_CONTENT_TYPE_NOSNIFF, 'log_format': s.LOG_FORMAT,"
-        "'script_src': s.CONTENT_SECURITY_POLICY['DIRECTIVES']['script-src'],"
+        "'script_src': [str(v) for v in s.CONTENT_SECURITY_POLICY['DIRECTIVES']['script-src']],"
         "'frame_ancestors': s.CONTENT_SECURITY_POLICY['DIRECTIVES']['frame-ancestors'],"
         "}))"
     )
@@ -90,7 +90,7 @@ def test_production_settings_are_strict():
         "coop": "same-origin",
         "nosniff": True,
         "log_format": "json",
-        "script_src": ["'self'", "'nonce'"],
+        "script_src": ["'self'", "csp.constants.NONCE"],
         "frame_ancestors": ["'none'"],
     }
 
