@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -21,15 +20,3 @@ def stored_files(media_root):
         return sorted(str(p.relative_to(media_root)) for p in media_root.rglob("*") if p.is_file())
 
     return files
-
-
-@pytest.fixture
-def allow_async_unsafe():
-    """Playwright's sync API runs an event loop in the test thread."""
-    old = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if old is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = old

@@ -14,7 +14,7 @@ from django.test import override_settings
 from PIL import Image
 
 from assets import services
-from assets.models import Asset, Rendition
+from assets.models import Rendition
 from assets.selectors import asset_instagram_url, asset_rendition_bytes
 from assets.tests.factories import gps_exif, jpeg_bytes, upload
 from tenants.scoping import tenant_scope
@@ -119,4 +119,6 @@ def test_a_public_media_base_url_wins_over_presigning(s3, tenant, settings):
             tenant=tenant, upload=upload(jpeg_bytes(100, 100))
         ).asset
         token = Rendition.objects.get(asset=asset, kind="instagram").public_token
-        assert asset_instagram_url(asset=asset) == f"https://media.example.com/public/ig/{token}.jpg"
+        assert (
+            asset_instagram_url(asset=asset) == f"https://media.example.com/public/ig/{token}.jpg"
+        )

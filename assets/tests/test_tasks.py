@@ -41,7 +41,9 @@ def test_a_large_photo_is_rendered_by_a_task_enqueued_on_commit(
         assert Asset.objects.get(pk=asset_id).status == "processing"
         assert not Rendition.objects.filter(asset_id=asset_id).exists()
 
-    asset_render_task.apply(args=(asset_id, ["thumb", "web", "instagram"]), kwargs={"tenant_id": tenant.pk})
+    asset_render_task.apply(
+        args=(asset_id, ["thumb", "web", "instagram"]), kwargs={"tenant_id": tenant.pk}
+    )
 
     with scopes_disabled():
         assert Asset.objects.get(pk=asset_id).status == "ready"
