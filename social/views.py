@@ -132,7 +132,7 @@ def _complete(request: HttpRequest, pending, page_ids: list[str]) -> HttpRespons
     except services.ConnectError as exc:
         messages.error(request, exc.message)
         return redirect("social:pick", tenant_slug=tenant.slug, pending_id=pending.pk)
-    names = ", ".join(a.name for a in result.accounts)
+    names = ", ".join(str(a) for a in result.accounts)
     messages.success(request, f"Connected: {names}.")
     if result.missing_scopes:
         messages.warning(

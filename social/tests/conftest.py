@@ -12,9 +12,9 @@ from django.test import override_settings
 SITE = "http://testserver"
 
 
-@pytest.fixture(autouse=True)
-def _async_unsafe_for_playwright():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+# Playwright's sync API runs an event loop in the test thread; the session-scoped browser
+# starts before any function fixture, so this is set when the module loads.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
 def sandbox_settings(sb, site: str):
