@@ -13,13 +13,14 @@ from social.models import SocialAccount
 from social.tests.conftest import sandbox_settings
 from tenants.scoping import scopes_disabled
 
-
 # Facebook appends "#_=_" to its redirect; browsers keep it across our redirects.
 ACCOUNTS = re.compile(r".*/t/browser/accounts/(#_=_)?$")
 
 
 @pytest.mark.browser
-def test_sign_up_connect_two_pages_break_one_and_reconnect_it(live_server, graph_sandbox_factory, page, settings):
+def test_sign_up_connect_two_pages_break_one_and_reconnect_it(
+    live_server, graph_sandbox_factory, page, settings
+):
     sb = graph_sandbox_factory(redirect_uris=[f"{live_server.url}/social/facebook/callback/"])
     csp = {**settings.CONTENT_SECURITY_POLICY}
     csp["DIRECTIVES"] = {
@@ -60,7 +61,11 @@ def test_sign_up_connect_two_pages_break_one_and_reconnect_it(live_server, graph
         page.wait_for_url(ACCOUNTS)
         cards = page.locator(".social-account")
         assert cards.count() == 3
-        for name, kind in [("Trattoria da Maria", "Facebook Page"), ("Pizzeria Bella Napoli", "Facebook Page"), ("Trattoria da Maria", "Instagram account")]:
+        for name, kind in [
+            ("Trattoria da Maria", "Facebook Page"),
+            ("Pizzeria Bella Napoli", "Facebook Page"),
+            ("Trattoria da Maria", "Instagram account"),
+        ]:
             card = cards.filter(has_text=name).filter(has_text=kind)
             assert card.locator(".social-status").inner_text() == "Active"
         assert "Osteria del Porto" not in page.content()
@@ -69,14 +74,18 @@ def test_sign_up_connect_two_pages_break_one_and_reconnect_it(live_server, graph
         with scopes_disabled():
             pizzeria = SocialAccount.objects.get(name="Pizzeria Bella Napoli")
         sb.revoke_token(pizzeria.page_token, subcode=492)
-        tasks.check_account_token.apply(kwargs={"tenant_id": pizzeria.tenant_id, "account_id": str(pizzeria.pk)}).get()
+        tasks.check_account_token.apply(
+            kwargs={"tenant_id": pizzeria.tenant_id, "account_id": str(pizzeria.pk)}
+        ).get()
         page.reload()
         broken = cards.filter(has_text="Pizzeria Bella Napoli")
         assert broken.locator(".social-status").inner_text() == "Needs reconnecting"
         assert "no longer an admin" in broken.inner_text()
         assert "needs reconnecting" in page.locator(".banner").inner_text()
         assert len(mail.outbox) == 1 and mail.outbox[0].to == ["maria@example.com"]
-        assert f"{live_server.url}/t/browser/accounts/{pizzeria.pk}/reconnect/" in mail.outbox[0].body
+        assert (
+            f"{live_server.url}/t/browser/accounts/{pizzeria.pk}/reconnect/" in mail.outbox[0].body
+        )
 
         # Reconnect restores it
         broken.locator("button.social-reconnect").click()
@@ -84,7 +93,10 @@ def test_sign_up_connect_two_pages_break_one_and_reconnect_it(live_server, graph
         page.check(f"input[name=user_id][value='{maria}']")
         page.click("button#approve")
         page.wait_for_url(ACCOUNTS)
-        assert cards.filter(has_text="Pizzeria Bella Napoli").locator(".social-status").inner_text() == "Active"
+        assert (
+            cards.filter(has_text="Pizzeria Bella Napoli").locator(".social-status").inner_text()
+            == "Active"
+        )
         assert page.locator(".banner").count() == 0
         with scopes_disabled():
             assert SocialAccount.objects.get(pk=pizzeria.pk).status == "active"
