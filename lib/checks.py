@@ -9,6 +9,7 @@
   ``lib.E014`` webhook verify token unset or the sandbox default,
   ``lib.E015`` ASSET_MAX_PIXELS unset,
   ``lib.E016`` no enforced CSP, or a script-src that allows 'unsafe-inline'.
+- ``lib.E020`` (every start): a ModelAdmin that would display an encrypted field (E9).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 
-from lib.crypto import parse_keys
+from lib.crypto import EncryptedFieldsMixin, parse_keys
 
 # Keys published in this repository (config/settings.py's development default and
 # config/test_settings.py's keys): anyone can read them, so production must not use them.
@@ -163,3 +164,56 @@ def check_content_security_policy(app_configs: Any = None, **kwargs: Any) -> lis
             )
         ]
     return []
+
+
+_ADMIN_OPTIONS = (
+    "list_display",
+    "list_display_links",
+    "readonly_fields",
+    "fields",
+    "search_fields",
+    "list_filter",
+    "ordering",
+    "sortable_by",
+)
+
+
+def _admin_names(model_admin: Any) -> set[str]:
+    names: set[str] = set()
+    for option in _ADMIN_OPTIONS:
+        for item in getattr(model_admin, option, None) or ():
+            for entry in item if isinstance(item, list | tuple) else (item,):
+                if isinstance(entry, str):
+                    names.add(entry.lstrip("-^=@").split("__")[0])
+    for _title, options in getattr(model_admin, "fieldsets", None) or ():
+        for item in options.get("fields", ()):
+            for entry in item if isinstance(item, list | tuple) else (item,):
+                names.add(entry)
+    return names
+
+
+@register(Tags.admin, Tags.security)
+def check_admin_hides_encrypted_fields(
+    app_configs: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    from django.contrib import admin
+
+    errors: list[CheckMessage] = []
+    sites = [admin.site, *kwargs.get("admin_sites", ())]
+    for site in sites:
+        for model, model_admin in site._registry.items():
+            if not issubclass(model, EncryptedFieldsMixin):
+                continue
+            encrypted = {f.name for f in model.encrypted_fields()}
+            shown = sorted(encrypted & _admin_names(model_admin))
+            if shown:
+                errors.append(
+                    Error(
+                        f"{type(model_admin).__name__} would show the encrypted field(s) "
+                        f"{', '.join(shown)} of {model._meta.label}.",
+                        hint="Tokens never appear in admin pages; remove them from the admin.",
+                        obj=type(model_admin),
+                        id="lib.E020",
+                    )
+                )
+    return errors

@@ -145,3 +145,37 @@ def test_the_deploy_checks_are_registered_for_check_deploy():
         found = ids(run_checks(include_deployment_checks=True, tags=["security"]))
     assert {"lib.E013", "lib.E015", "lib.E011"} <= set(found)
     assert "lib.E015" not in ids(run_checks(include_deployment_checks=False))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"list_display": ("label", "token")},
+        {"readonly_fields": ("token",)},
+        {"fields": ("label", ("token", "optional"))},
+        {"search_fields": ("token__startswith",)},
+        {"ordering": ("-token",)},
+        {"fieldsets": ((None, {"fields": ("label", "optional")}),)},
+    ],
+)
+def test_an_admin_showing_an_encrypted_field_fails_the_check(options):
+    from django.contrib import admin
+
+    from lib.tests.encryption_app.models import SecretNote
+
+    site = admin.AdminSite(name="lint")
+    site.register(SecretNote, type("NoteAdmin", (admin.ModelAdmin,), options))
+    (error,) = checks.check_admin_hides_encrypted_fields(admin_sites=[site])
+    assert error.id == "lib.E020"
+    assert "SecretNote" in error.msg
+
+
+def test_an_admin_without_encrypted_fields_and_the_real_site_pass_the_check():
+    from django.contrib import admin
+
+    from lib.tests.encryption_app.models import SecretNote
+
+    site = admin.AdminSite(name="lint")
+    site.register(SecretNote, type("NoteAdmin", (admin.ModelAdmin,), {"list_display": ("label",)}))
+    assert checks.check_admin_hides_encrypted_fields(admin_sites=[site]) == []
+    assert checks.check_admin_hides_encrypted_fields() == []
