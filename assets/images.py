@@ -17,7 +17,8 @@ from __future__ import annotations
 import io
 import math
 import warnings
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import IO
 
 from django.conf import settings
@@ -69,6 +70,7 @@ class Normalised:
     encoded: Encoded
     source_format: str
     image: Image.Image
+    renditions: dict[str, Encoded] = field(default_factory=dict)
 
 
 def sniff(head: bytes) -> str:
@@ -204,14 +206,26 @@ def _flatten(img: Image.Image, colour: str) -> Image.Image:
     return background
 
 
-def normalise(fileobj: IO[bytes]) -> Normalised:
-    """Validate and re-encode an upload; raises `ImageRejected` with a sentence for the user."""
+def normalise(fileobj: IO[bytes], *, renditions_up_to: int = 0) -> Normalised:
+    """Validate and re-encode an upload; raises `ImageRejected` with a sentence for the user.
+
+    For images of at most ``renditions_up_to`` pixels the default renditions are made from the same decoded pixels while
+    the original is being re-encoded: Pillow releases the GIL in its codecs and resamplers, so
+    the two overlap on a second core."""
     img = open_checked(fileobj)
     source_format = img.format or "JPEG"
     ImageOps.exif_transpose(img, in_place=True)
     img = _to_srgb(img)
     stored_format = FORMATS[source_format][0]
-    return Normalised(encoded=_encode(img, stored_format), source_format=source_format, image=img)
+    if img.width * img.height > renditions_up_to:
+        return Normalised(
+            encoded=_encode(img, stored_format), source_format=source_format, image=img
+        )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        original = pool.submit(_encode, img, stored_format)
+        made = make_renditions(img)  # reads img only; the encoder thread reads it too
+        encoded = original.result()
+    return Normalised(encoded=encoded, source_format=source_format, image=img, renditions=made)
 
 
 def _fit(width: int, height: int, max_side: int) -> tuple[int, int]:
@@ -298,8 +312,15 @@ def make_renditions(
     pad_color: str = "#ffffff",
     kinds: tuple[str, ...] = ("thumb", "web", "instagram"),
 ) -> dict[str, Encoded]:
-    """Renditions of a decoded, oriented sRGB image (from `normalise` or `open_checked`)."""
+    """Renditions of a decoded, oriented sRGB image (from `normalise` or `open_checked`).
+
+    A big image is first shrunk by a whole factor with ``reduce`` (a fast box filter) to the
+    smallest size every rendition still needs, then resampled with Lanczos from there."""
     out: dict[str, Encoded] = {}
+    need_w, need_h = rendition_draft_size(img.width, img.height)
+    factor = min(img.width // need_w, img.height // need_h)
+    if factor >= 2:
+        img = img.reduce(factor)
     if "web" in kinds or "thumb" in kinds:
         web = img.resize(
             _fit(img.width, img.height, WEB_MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0

@@ -260,13 +260,12 @@ def asset_create_from_upload(
     if tenant_storage_used(tenant=tenant) >= settings.ASSET_TENANT_QUOTA_BYTES:
         raise _quota_error()
 
-    normalised = images.normalise(upload)
-    enc = normalised.encoded
-    inline = enc.width * enc.height <= INLINE_RENDER_MAX_PIXELS
-    renditions = (
-        images.make_renditions(normalised.image) if inline else {}
-    )  # default focal point and crop mode for a new asset
-    del normalised.image
+    # Photos up to INLINE_RENDER_MAX_PIXELS get their renditions now (default focal point, crop)
+    # from the pixels already decoded; bigger ones get them in a task.
+    normalised = images.normalise(upload, renditions_up_to=INLINE_RENDER_MAX_PIXELS)
+    enc, renditions = normalised.encoded, normalised.renditions
+    source_format, inline = normalised.source_format, bool(normalised.renditions)
+    del normalised
     new_bytes = len(enc.data) + sum(len(r.data) for r in renditions.values())
     if tenant_storage_used(tenant=tenant) + new_bytes > settings.ASSET_TENANT_QUOTA_BYTES:
         raise _quota_error()
@@ -287,7 +286,7 @@ def asset_create_from_upload(
                 search_text=title,
                 key=key,
                 content_type=enc.content_type,
-                source_format=normalised.source_format,
+                source_format=source_format,
                 width=enc.width,
                 height=enc.height,
                 bytes=len(enc.data),
