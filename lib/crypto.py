@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import functools
 import json
 import logging
@@ -41,7 +42,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core import checks
-from django.core.exceptions import FieldError, ImproperlyConfigured
+from django.core.exceptions import FieldError, ImproperlyConfigured, ValidationError
 from django.core.signals import setting_changed
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
@@ -266,6 +267,23 @@ def _tenant_attname(model: type[models.Model]) -> str | None:
     return getattr(tenant, "attname", None)
 
 
+def _row_context(model: type[models.Model], tenant_id: Any, pk: Any) -> tuple[str, str | None]:
+    """(tenant, pk) as canonical strings, so a pk assigned as "ABC…" and read back as a UUID
+    (or a tenant id as "7" and 7) binds the same associated data."""
+
+    def canonical(field: Any, value: Any) -> str:
+        with contextlib.suppress(ValidationError):  # malformed: the database refuses it anyway
+            value = field.to_python(value)
+        return str(value)
+
+    tenant = (
+        ""
+        if tenant_id is None
+        else canonical(model._meta.get_field("tenant").target_field, tenant_id)
+    )
+    return tenant, None if pk is None else canonical(model._meta.pk, pk)
+
+
 class EncryptedAttribute(DeferredAttribute):
     """Decrypts the raw column value on first access, with the instance's row context."""
 
@@ -333,7 +351,7 @@ class EncryptedTextField(models.TextField):
         if context is None:
             tenant_attname = _tenant_attname(type(instance))
             tenant_id = getattr(instance, tenant_attname) if tenant_attname else None
-            context = ("" if tenant_id is None else str(tenant_id), instance.pk)
+            context = _row_context(type(instance), tenant_id, instance.pk)
         tenant_id, pk = context
         if pk is None:
             raise ValueError(
@@ -342,7 +360,7 @@ class EncryptedTextField(models.TextField):
                 "id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)."
             )
         parts = ["tablecast-field", VERSION, self.model._meta.label_lower, self.name]
-        return json.dumps([*parts, tenant_id, str(pk)], separators=(",", ":")).encode()
+        return json.dumps([*parts, tenant_id, pk], separators=(",", ":")).encode()
 
     def decrypt_stored(self, instance: models.Model, stored: str) -> str:
         if stored == "":
@@ -426,7 +444,7 @@ class EncryptedFieldsMixin:
         data = instance.__dict__
         if pk_attname in data and (tenant_attname is None or tenant_attname in data):
             tenant_id = data[tenant_attname] if tenant_attname else None
-            data[_ORIGIN] = ("" if tenant_id is None else str(tenant_id), data[pk_attname])
+            data[_ORIGIN] = _row_context(cls, tenant_id, data[pk_attname])
         return instance
 
     @classmethod

@@ -398,6 +398,13 @@ def test_a_copied_row_is_re_encrypted_for_its_new_primary_key(tenant):
     assert reload([note])[0].token == f"{MARKER}00000"
 
 
+def test_a_primary_key_or_tenant_id_assigned_as_text_binds_the_same_row(tenant):
+    pk = uuid.uuid4()
+    with scopes_disabled():
+        SecretNote.objects.create(id=str(pk).upper(), tenant_id=str(tenant.pk), token=MARKER)
+        assert SecretNote.objects.get(pk=pk).token == MARKER
+
+
 def test_a_deferred_field_decrypts_when_loaded(tenant):
     (note,) = make_notes(tenant, 1)
     with scopes_disabled():
