@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.db import IntegrityError, transaction
+from django.db.models import URLField
 from django.shortcuts import render
 
 from social import tasks
@@ -41,6 +42,7 @@ class MoveToTenantForm(forms.Form):
 
 @admin.register(SocialAccount)
 class SocialAccountAdmin(admin.ModelAdmin):
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}  # Django 6's default
     list_display = (
         "name",
         "kind",

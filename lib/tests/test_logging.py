@@ -152,3 +152,15 @@ def test_json_is_the_production_format_and_text_the_development_one():
     assert settings.LOG_FORMAT == "text"
     assert set(settings.LOGGING["formatters"]) == {"json", "text"}
     assert settings.LOGGING["root"]["handlers"] == ["console"]
+
+
+def test_runserver_access_lines_go_through_the_masking_handler(capsys):
+    """runserver logs each request line on `django.server`; an OAuth callback URL carries the code."""
+    logging.config.dictConfig(settings.LOGGING)
+    logging.getLogger("django.server").info(
+        '"GET /social/facebook/callback/?code=AQCsecretcode123456&state=abc HTTP/1.1" 302 0'
+    )
+    err = capsys.readouterr().err
+    assert "/social/facebook/callback/" in err
+    assert "AQCsecretcode123456" not in err
+    assert MASK in err
