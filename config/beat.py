@@ -78,8 +78,14 @@ class BeatLock:
     def release(self) -> None:
         if self._conn is not None:
             try:
-                self._conn.close()
+                # Unlock explicitly: a closed socket frees the lock only once the server's
+                # backend notices, which a standby beat could race.
+                with self._conn.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock_all()")
+            except Exception:  # already broken: closing it releases the lock anyway
+                logger.debug("beat lock connection was already gone")
             finally:
+                self._conn.close()
                 self._conn = None
         if self._fd is not None:
             os.close(self._fd)

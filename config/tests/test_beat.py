@@ -1,6 +1,9 @@
 """Only one beat sends tasks (RELIABILITY §4: duplicate schedulers fire duplicate tasks)."""
 
+import time
+
 import pytest
+from django.db import connection
 
 from config.beat import BeatLock, SingleBeatScheduler
 
@@ -14,6 +17,25 @@ def test_a_second_beat_cannot_take_the_postgres_lock_until_the_first_dies():
         assert second.held() is False
         first.release()  # the process died: its connection closed
         assert second.held() is True
+    finally:
+        first.release()
+        second.release()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_holder_frees_the_lock_for_the_standby_and_knows_it_lost_it():
+    first, second = BeatLock(), BeatLock()
+    try:
+        assert first.held() is True
+        with connection.cursor() as cursor:  # the holder's server session dies abruptly
+            cursor.execute(
+                "SELECT pg_terminate_backend(%s)", [first._conn.connection.info.backend_pid]
+            )
+        deadline = time.monotonic() + 10
+        while not second.held() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert second.held() is True
+        assert first.held() is False
     finally:
         first.release()
         second.release()
