@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import IntegrityError, transaction
 from django.db.models import URLField
 from django.shortcuts import render
 
-from social import tasks
+from social import services, tasks
 from social.models import DataDeletionRequest, OAuthState, SocialAccount, TokenCheck
 from tenants.models import Tenant
 
@@ -96,64 +95,36 @@ class SocialAccountAdmin(admin.ModelAdmin):
     def move_to_tenant(self, request, queryset):
         """Agency operators move a page (with its Instagram accounts) between restaurants.
         Tokens are bound to their tenant, so moved accounts are cleared and need reconnecting."""
-        if "apply" in request.POST:
-            form = MoveToTenantForm(request.POST)
-            if form.is_valid():
-                target = form.cleaned_data["tenant"]
-                try:
-                    moved = _move(queryset, target)
-                except IntegrityError:
-                    self.message_user(
-                        request, f"{target} already has one of these accounts.", messages.ERROR
-                    )
-                    return None
-                self.message_user(
-                    request,
-                    f"Moved {moved} account(s) to {target}; their owners must reconnect.",
-                    messages.SUCCESS,
+        form = MoveToTenantForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            target = form.cleaned_data["tenant"]
+            try:
+                moved = services.accounts_move(
+                    accounts=list(queryset), target=target, operator=request.user
                 )
+            except services.MoveRefused as exc:
+                self.message_user(request, exc.message, messages.ERROR)
                 return None
-        else:
-            form = MoveToTenantForm()
+            self.message_user(
+                request,
+                f"Moved {moved} account(s) to {target}; its owners must reconnect them.",
+                messages.SUCCESS,
+            )
+            return None
         return render(
             request,
             "social/admin_move.html",
             {
+                **self.admin_site.each_context(request),
+                "title": "Move accounts to another restaurant",
                 "form": form,
-                "accounts": queryset,
+                "accounts": queryset.select_related("tenant"),
                 "action": "move_to_tenant",
                 "opts": self.model._meta,
                 "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                "select_across": request.POST.get("select_across", "0"),
             },
         )
-
-
-def _move(queryset, target: Tenant) -> int:
-    moved = 0
-    with transaction.atomic():
-        accounts = list(queryset)
-        for page in [a for a in accounts if a.is_page]:
-            accounts += [ig for ig in page.instagram_accounts.all() if ig not in accounts]
-        for account in accounts:
-            TokenCheck.objects.create(
-                tenant_id=account.tenant_id,
-                account=account,
-                result=TokenCheck.Result.DISCONNECTED,
-                status_before=account.status,
-                status_after=SocialAccount.Status.NEEDS_RECONNECT,
-                trigger="admin",
-                detail=f"Moved to {target} by an operator.",
-            )
-            account.tenant = target
-            account.page_token = ""
-            account.user_token = ""
-            account.status = SocialAccount.Status.NEEDS_RECONNECT
-            account.last_error = "Moved here by Tablecast support: reconnect to start posting."
-            account.broken_notified_at = None
-            account.save()
-            TokenCheck.objects.filter(account=account).update(tenant=target)
-            moved += 1
-    return moved
 
 
 @admin.register(TokenCheck)

@@ -64,20 +64,20 @@ def _start(
     return redirect(url)
 
 
-@require_POST
 @owner_required
+@require_POST
 def connect(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     return _start(request, OAuthState.Purpose.CONNECT)
 
 
-@require_POST
 @owner_required
+@require_POST
 def rerequest(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     return _start(request, OAuthState.Purpose.REREQUEST)
 
 
-@require_http_methods(["GET", "POST"])
 @owner_required
+@require_http_methods(["GET", "POST"])
 def reconnect(request: HttpRequest, tenant_slug: str, account_id) -> HttpResponse:
     """GET too: the one-click link in the "needs reconnecting" email starts the flow."""
     return _start(request, OAuthState.Purpose.RECONNECT, _account(request, account_id))
@@ -144,8 +144,8 @@ def _complete(request: HttpRequest, pending, page_ids: list[str]) -> HttpRespons
     return redirect(result.next_path or _accounts_url(tenant))
 
 
-@require_http_methods(["GET", "POST"])
 @owner_required
+@require_http_methods(["GET", "POST"])
 def pick_pages(request: HttpRequest, tenant_slug: str, pending_id) -> HttpResponse:
     pending = services.pending_for(
         tenant=request.tenant, pending_id=pending_id, user=request.user, session=request.session
@@ -163,8 +163,8 @@ def pick_pages(request: HttpRequest, tenant_slug: str, pending_id) -> HttpRespon
     return render(request, "social/pick.html", {"form": form, "pending": pending})
 
 
-@require_POST
 @owner_required
+@require_POST
 def check_now(request: HttpRequest, tenant_slug: str, account_id) -> HttpResponse:
     account = _account(request, account_id)
     try:
@@ -179,8 +179,8 @@ def check_now(request: HttpRequest, tenant_slug: str, account_id) -> HttpRespons
     return redirect(_accounts_url(request.tenant))
 
 
-@require_POST
 @owner_required
+@require_POST
 def disconnect(request: HttpRequest, tenant_slug: str, account_id) -> HttpResponse:
     account = _account(request, account_id)
     services.account_disconnect(account=account, user=request.user)
