@@ -92,6 +92,9 @@ def browser():
         pytest.skip("Chromium is not installed: apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop running in the test thread from here on, and
+    # Django refuses ORM calls from a thread with a running loop unless told this is deliberate.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,

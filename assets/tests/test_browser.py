@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 
 import pytest
 from PIL import Image
@@ -14,10 +13,6 @@ from assets.models import Asset
 from assets.tests.factories import gps_exif, heic_bytes, jpeg_bytes
 from tenants.scoping import scopes_disabled
 from tenants.testing import PASSWORD, make_member, make_tenant
-
-# Playwright's sync API keeps an event loop running in the test thread, from the session-scoped
-# browser fixture on, so Django's async-safety check must be off before the database is set up.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 DROP = """
 (files) => {

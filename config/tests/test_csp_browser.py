@@ -3,15 +3,10 @@ runs (it is loaded with the nonce)."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from django.urls import reverse
 
 from tenants.testing import PASSWORD
-
-# Playwright's sync API runs an event loop in the test thread (teardown flushes the DB in it too).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

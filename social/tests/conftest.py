@@ -3,18 +3,12 @@ the connect flow through the real views and the sandbox's dialog over HTTP."""
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlsplit
 
 import pytest
 from django.test import override_settings
 
 SITE = "http://testserver"
-
-
-# Playwright's sync API runs an event loop in the test thread; the session-scoped browser
-# starts before any function fixture, so this is set when the module loads.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
 def sandbox_settings(sb, site: str):
