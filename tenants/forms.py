@@ -15,11 +15,19 @@ from django.db.models import URLField
 from django.forms.models import fields_for_model
 from django.utils.text import slugify
 
-from tenants.models import WEEKDAY_NAMES, WEEKDAYS, Membership, Tenant, validate_opening_hours
+from tenants.models import (
+    MAX_OPENINGS_PER_DAY,
+    WEEKDAY_NAMES,
+    WEEKDAYS,
+    Membership,
+    Tenant,
+    validate_opening_hours,
+)
 from tenants.services import EMAIL_TAKEN, SLUG_TAKEN, email_is_taken, normalize_email
 
 DEFAULT_TIMEZONE = "Europe/London"
-SLOTS_PER_DAY = 2
+# Rows after these start collapsed on the profile page (static/js/tenants.js) until needed.
+ALWAYS_SHOWN_SLOTS = 2
 _LEGACY_PREFIXES = ("Etc/", "SystemV/", "US/", "Canada/", "Brazil/", "Mexico/", "Chile/")
 
 
@@ -168,9 +176,14 @@ def _hour_field(label: str) -> forms.TimeField:
 
 class ProfileForm(forms.Form):
     """The restaurant's profile, with opening hours as time inputs per weekday (up to
-    `SLOTS_PER_DAY` openings a day, or closed). The slug is not editable here."""
+    `MAX_OPENINGS_PER_DAY` openings a day, or closed). The slug is not editable here.
+
+    A day stored with more openings than that (saved before the limit existed) gets a row for
+    each, so saving the page never drops one; the model's validator then asks for fewer."""
 
     def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        hours = tenant.opening_hours if isinstance(tenant.opening_hours, dict) else {}
+        self.rows = {day: max(MAX_OPENINGS_PER_DAY, len(hours.get(day) or [])) for day in WEEKDAYS}
         kwargs.setdefault("initial", self.initial_for(tenant))
         super().__init__(*args, **kwargs)
         self.fields.update(
@@ -181,7 +194,7 @@ class ProfileForm(forms.Form):
             self.fields[field].widget.attrs["rows"] = 4
         for day in WEEKDAYS:
             self.fields[f"{day}_closed"] = forms.BooleanField(label="Closed", required=False)
-            for n in range(1, SLOTS_PER_DAY + 1):
+            for n in self._numbers(day):
                 self.fields[f"{day}_open_{n}"] = _hour_field("Opens")
                 self.fields[f"{day}_close_{n}"] = _hour_field("Closes")
 
@@ -192,20 +205,24 @@ class ProfileForm(forms.Form):
         for day in WEEKDAYS:
             slots = hours.get(day) or []
             initial[f"{day}_closed"] = not slots
-            for n, slot in enumerate(slots[:SLOTS_PER_DAY], start=1):
+            for n, slot in enumerate(slots, start=1):
                 initial[f"{day}_open_{n}"] = slot.get("open")
                 initial[f"{day}_close_{n}"] = slot.get("close")
         return initial
 
+    def _numbers(self, day: str) -> range:
+        return range(1, self.rows[day] + 1)
+
     def days(self) -> list[dict[str, Any]]:
-        """Rows for the template: the weekday, its Closed box and its slots."""
+        """Rows for the template: the weekday, its Closed box and its slots as
+        ``(opens, closes, collapsible)`` (collapsible rows may start hidden until needed)."""
         return [
             {
                 "name": WEEKDAY_NAMES[day],
                 "closed": self[f"{day}_closed"],
                 "slots": [
-                    (self[f"{day}_open_{n}"], self[f"{day}_close_{n}"])
-                    for n in range(1, SLOTS_PER_DAY + 1)
+                    (self[f"{day}_open_{n}"], self[f"{day}_close_{n}"], n > ALWAYS_SHOWN_SLOTS)
+                    for n in self._numbers(day)
                 ],
             }
             for day in WEEKDAYS
@@ -221,7 +238,11 @@ class ProfileForm(forms.Form):
             if data.get(f"{day}_closed"):
                 hours[day] = []  # times typed on a closed day are ignored
                 continue
-            if any(f"{day}_{kind}" in self.errors for kind in self._slot_keys()):
+            if any(
+                f"{day}_{kind}_{n}" in self.errors
+                for n in self._numbers(day)
+                for kind in ("open", "close")
+            ):
                 continue  # a bad time format already has its own message
             try:
                 slots = self._slots(day, data)
@@ -238,14 +259,9 @@ class ProfileForm(forms.Form):
             data["opening_hours"] = {day: hours[day] for day in WEEKDAYS}
         return data
 
-    @staticmethod
-    def _slot_keys() -> list[str]:
-        return [f"{kind}_{n}" for n in range(1, SLOTS_PER_DAY + 1) for kind in ("open", "close")]
-
-    @staticmethod
-    def _slots(day: str, data: dict[str, Any]) -> list[dict[str, str]]:
+    def _slots(self, day: str, data: dict[str, Any]) -> list[dict[str, str]]:
         slots = []
-        for n in range(1, SLOTS_PER_DAY + 1):
+        for n in self._numbers(day):
             start, end = data.get(f"{day}_open_{n}"), data.get(f"{day}_close_{n}")
             if start is None and end is None:
                 continue

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from tenants.scoping import TenantScopedManager
 
+# Breakfast, lunch and dinner: one limit for the model, the admin and the profile page.
+MAX_OPENINGS_PER_DAY = 3
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAY_NAMES = dict(
     zip(
@@ -49,7 +51,8 @@ def validate_opening_hours(value: Any) -> None:
     """Opening hours: ``{"mon": [{"open": "12:00", "close": "15:00"}, …], …, "sun": []}``.
 
     Every weekday is present; an empty list means closed that day. A close time earlier than the
-    open time means the slot runs past midnight (a bar open 18:00–02:00). Slots must not overlap.
+    open time means the slot runs past midnight (a bar open 18:00–02:00). Slots must not overlap,
+    and a day has at most `MAX_OPENINGS_PER_DAY` of them.
     """
     if not isinstance(value, dict):
         raise ValidationError(_("Opening hours must list each weekday."))
@@ -64,6 +67,18 @@ def validate_opening_hours(value: Any) -> None:
             raise ValidationError(
                 _("%(day)s is missing: give its opening times or mark it closed."),
                 params={"day": WEEKDAY_NAMES[day]},
+            )
+        if len(slots) > MAX_OPENINGS_PER_DAY:
+            raise ValidationError(
+                _(
+                    "%(day)s has %(count)d openings: a day can have at most %(max)d "
+                    "(e.g. breakfast, lunch and dinner). Merge or remove some."
+                ),
+                params={
+                    "day": WEEKDAY_NAMES[day],
+                    "count": len(slots),
+                    "max": MAX_OPENINGS_PER_DAY,
+                },
             )
         spans = []
         for slot in slots:
@@ -88,6 +103,11 @@ def validate_opening_hours(value: Any) -> None:
                 raise ValidationError(
                     _("%(day)s: two openings overlap."), params={"day": WEEKDAY_NAMES[day]}
                 )
+
+
+def has_opening_hours(value: Any) -> bool:
+    """Whether any day has an opening (a new restaurant starts with every day closed)."""
+    return isinstance(value, dict) and any(isinstance(v, list) and v for v in value.values())
 
 
 def default_opening_hours() -> dict[str, list[dict[str, str]]]:

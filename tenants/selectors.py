@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tenants.models import Tenant
+from tenants.models import Tenant, has_opening_hours
 
 # What the AI writer and auto-replies need from the profile, as the owner would name it.
 PROFILE_ITEMS = [
@@ -35,6 +35,7 @@ def profile_completeness(tenant: Tenant) -> Completeness:
     done, missing = [], []
     for field, label in PROFILE_ITEMS:
         value = getattr(tenant, field)
-        filled = any(value.values()) if isinstance(value, dict) else bool(str(value).strip())
+        is_hours = field == "opening_hours"
+        filled = has_opening_hours(value) if is_hours else bool(str(value).strip())
         (done if filled else missing).append(label)
     return Completeness(done=done, missing=missing)

@@ -92,7 +92,11 @@ def tenant_profile_update(*, tenant: Tenant, fields: dict[str, Any]) -> Tenant:
         raise ValueError(f"Not profile fields: {', '.join(sorted(unknown))}")
     for name, value in fields.items():
         setattr(tenant, name, value)
-    tenant.full_clean()
+    try:
+        tenant.full_clean()
+    except ValidationError:
+        tenant.refresh_from_db(fields=list(fields))  # the caller's object keeps what is saved
+        raise
     tenant.save(update_fields=[*fields, "updated_at"])
     return tenant
 

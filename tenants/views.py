@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tenants import services
 from tenants.access import owner_required
 from tenants.forms import AcceptInvitationForm, InviteForm, ProfileForm, RoleForm, SignupForm
-from tenants.models import Invitation, Membership
+from tenants.models import Invitation, Membership, has_opening_hours
 from tenants.scoping import scopes_disabled
 from tenants.selectors import profile_completeness
 
@@ -113,7 +113,8 @@ def profile(request: HttpRequest, tenant_slug: str) -> HttpResponse:
         else:
             messages.success(request, "Profile saved.")
             return redirect("tenants:profile", tenant_slug=request.tenant.slug)
-    return TemplateResponse(request, "tenants/profile.html", {"form": form})
+    context = {"form": form, "has_opening_hours": has_opening_hours(request.tenant.opening_hours)}
+    return TemplateResponse(request, "tenants/profile.html", context)
 
 
 def _members_page(
@@ -164,13 +165,21 @@ def member_invite(request: HttpRequest, tenant_slug: str) -> HttpResponse:
             _form_errors(form, error)
         else:
             email = form.cleaned_data["email"]
-            if result.membership is not None:
+            if result.membership is not None and result.email_sent:
                 messages.success(request, f"{email} already had an account and is now a member.")
-            else:
-                messages.success(request, f"Invitation sent to {email}; the link works for 7 days.")
-            if not result.email_sent:
+            elif result.membership is not None:
                 messages.warning(
-                    request, f"The email to {email} could not be sent; try again in a while."
+                    request,
+                    f"{email} already had an account and is now a member, but the email telling "
+                    "them could not be sent: let them know yourself.",
+                )
+            elif result.email_sent:
+                messages.success(request, f"Invitation sent to {email}; the link works for 7 days.")
+            else:
+                messages.warning(
+                    request,
+                    f"The invitation for {email} is saved, but the email could not be sent. "
+                    "Invite them again in a while to send a fresh link.",
                 )
             return redirect("tenants:members", tenant_slug=request.tenant.slug)
     return _members_page(request, invite_form=form, status=400)

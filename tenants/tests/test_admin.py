@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tenants.models import Tenant
+from tenants.models import WEEKDAYS, Tenant
 from tenants.testing import make_invitation, make_member, make_tenant, membership_of
 
 
@@ -125,3 +127,41 @@ def test_invitation_tokens_do_not_appear_in_the_admin(admin_client, data):
     ).content.decode()
     assert data["invitation"].token_hash not in html
     assert admin_client.get(reverse("admin:tenants_invitation_add")).status_code == 403
+
+
+def _tenant_admin_post(admin_client, tenant, opening_hours):
+    url = reverse("admin:tenants_tenant_change", args=[tenant.pk])
+    form = admin_client.get(url).context["adminform"].form
+    post = {k: v for k, v in form.initial.items() if v is not None}
+    post.update(
+        {
+            "opening_hours": json.dumps(opening_hours),
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        }
+    )
+    return admin_client.post(url, post)
+
+
+def _hours(day, count):
+    slots = [
+        {"open": f"{h:02d}:00", "close": f"{h + 1:02d}:00"} for h in range(8, 8 + 2 * count, 2)
+    ]
+    return {**{d: [] for d in WEEKDAYS}, day: slots}
+
+
+def test_the_tenant_admin_accepts_three_openings_a_day(admin_client, data):
+    response = _tenant_admin_post(admin_client, data["tenant"], _hours("mon", 3))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Tenant.objects.get(pk=data["tenant"].pk).opening_hours == _hours("mon", 3)
+
+
+def test_the_tenant_admin_refuses_four_openings_a_day_and_saves_nothing(admin_client, data):
+    before = Tenant.objects.get(pk=data["tenant"].pk).opening_hours
+    response = _tenant_admin_post(admin_client, data["tenant"], _hours("wed", 4))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["opening_hours"] == [
+        "Wednesday has 4 openings: a day can have at most 3 (e.g. breakfast, lunch and dinner). "
+        "Merge or remove some."
+    ]
+    assert Tenant.objects.get(pk=data["tenant"].pk).opening_hours == before

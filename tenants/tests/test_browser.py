@@ -7,6 +7,18 @@ import pytest
 from tenants.testing import PASSWORD, make_member, make_tenant, make_user
 
 
+def _open_profile(live_server, page, name: str, email: str, login_as: str | None = None) -> None:
+    """A restaurant with one member, logged in through the login page, on its profile page."""
+    slug = name.lower().replace(" ", "-")
+    make_member(make_tenant(name, slug=slug), user=make_user(email))
+    page.goto(f"{live_server.url}/login/")
+    page.fill("[name=username]", login_as or email)
+    page.fill("[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/t/{slug}/")
+    page.goto(f"{live_server.url}/t/{slug}/profile/")
+
+
 @pytest.mark.browser
 def test_signing_up_in_a_browser_fills_the_address_from_the_name(live_server, page):
     errors = []
@@ -30,19 +42,37 @@ def test_signing_up_in_a_browser_fills_the_address_from_the_name(live_server, pa
 
 @pytest.mark.browser
 def test_ticking_closed_disables_that_days_times(live_server, page, transactional_db):
-    tenant = make_tenant("Browser Bistro", slug="browser-bistro")
-    make_member(tenant, user=make_user("b@example.com"))
-    page.goto(f"{live_server.url}/login/")
-    page.fill("[name=username]", "B@Example.com")
-    page.fill("[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/t/browser-bistro/")
-    page.goto(f"{live_server.url}/t/browser-bistro/profile/")
+    _open_profile(live_server, page, "Browser Bistro", "b@example.com", login_as="B@Example.com")
     assert page.is_disabled("[name=mon_open_1]")  # every day starts closed
     page.uncheck("[name=mon_closed]")
     page.fill("[name=mon_open_1]", "12:00")
     page.fill("[name=mon_close_1]", "15:00")
     page.click("main button[type=submit]")
-    page.wait_for_selector(".msg")
+    page.wait_for_selector(".messages .msg-success")
     assert page.input_value("[name=mon_open_1]") == "12:00"
     assert page.is_enabled("[name=mon_open_1]")
+
+
+@pytest.mark.browser
+def test_a_third_opening_unfolds_when_needed(live_server, page, transactional_db):
+    errors = []
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    _open_profile(live_server, page, "Breakfast Bar", "c@example.com")
+    assert "No opening hours yet" in page.inner_text("main")
+    assert page.is_hidden("[name=tue_open_3]") and page.is_visible("[name=tue_open_2]")
+    tuesday = page.locator("fieldset", has=page.locator("[name=tue_closed]"))
+    assert tuesday.locator(".slot-add").is_disabled()  # a closed day
+    page.uncheck("[name=tue_closed]")
+    tuesday.locator(".slot-add").click()
+    assert page.is_visible("[name=tue_open_3]")
+    assert tuesday.locator(".slot-add").count() == 0  # nothing left to unfold
+    for n, (start, end) in enumerate([("07:30", "10:30"), ("12:00", "14:30"), ("19:00", "22:30")]):
+        page.fill(f"[name=tue_open_{n + 1}]", start)
+        page.fill(f"[name=tue_close_{n + 1}]", end)
+    page.click("main button[type=submit]")
+    page.wait_for_selector(".messages .msg-success")
+    assert page.is_visible("[name=tue_open_3]")  # a filled third opening is never folded
+    assert page.input_value("[name=tue_open_3]") == "19:00"
+    assert page.is_hidden("[name=wed_open_3]")
+    assert "No opening hours yet" not in page.inner_text("main")
+    assert [e for e in errors if "Content Security Policy" in e] == []

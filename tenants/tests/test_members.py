@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import smtplib
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.urls import reverse
 from django.utils import timezone
 
@@ -289,3 +291,70 @@ def test_another_restaurants_owner_gets_404_and_changes_nothing(
     response = outsider_client.post(reverse(name, args=args), data)
     assert response.status_code == 404
     assert _state() == before
+
+
+class RefusingBackend(BaseEmailBackend):
+    """An SMTP server that refuses every message, as a real one does when it is down."""
+
+    def send_messages(self, email_messages):
+        raise smtplib.SMTPException("421 Service not available")
+
+
+@pytest.fixture
+def email_down(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+
+
+def test_an_invitation_whose_email_fails_is_kept_and_the_owner_is_warned(
+    owner_client, tenant, owner, email_down, caplog
+):
+    response = owner_client.post(
+        reverse("tenants:member_invite", args=[tenant.slug]),
+        {"email": "New.Cook@Example.com", "role": "staff"},
+        follow=True,
+    )
+    assert response.redirect_chain == [(reverse("tenants:members", args=[tenant.slug]), 302)]
+    with scopes_disabled():
+        invitation = Invitation.objects.get()
+    assert (invitation.email, invitation.role, invitation.invited_by) == (
+        "new.cook@example.com",
+        "staff",
+        owner,
+    )
+    [message] = response.context["messages"]
+    assert message.level_tag == "warning"
+    assert str(message) == (
+        "The invitation for new.cook@example.com is saved, but the email could not be sent. "
+        "Invite them again in a while to send a fresh link."
+    )
+    html = response.content.decode()
+    assert "Invitation sent" not in html
+    assert "Waiting for an answer" in html and "new.cook@example.com" in html
+    assert "SMTPException" in caplog.text  # logged for the operators, with the traceback
+    assert "new.cook@example.com" not in caplog.text
+
+
+def test_inviting_again_after_a_failed_email_sends_a_working_link(owner_client, tenant, settings):
+    url = reverse("tenants:member_invite", args=[tenant.slug])
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+    owner_client.post(url, {"email": "retry@example.com", "role": "staff"}, follow=True)
+    assert mail.outbox == []
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    response = owner_client.post(url, {"email": "retry@example.com", "role": "staff"}, follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["success"]
+    client = owner_client.__class__()
+    client.get(_link(mail.outbox[0]))
+    assert client.get(reverse("invitation_accept", args=["accept"])).status_code == 200
+
+
+def test_an_existing_user_added_while_email_fails_stays_a_member(owner_client, tenant, email_down):
+    someone = make_user("known@example.com")
+    response = owner_client.post(
+        reverse("tenants:member_invite", args=[tenant.slug]),
+        {"email": "known@example.com", "role": "owner"},
+        follow=True,
+    )
+    assert membership_of(tenant, someone).role == "owner"
+    [message] = response.context["messages"]
+    assert message.level_tag == "warning"
+    assert "is now a member, but the email telling them could not be sent" in str(message)

@@ -193,3 +193,97 @@ def test_the_dashboard_shows_what_the_profile_still_misses(owner_client, tenant)
     )
     html = owner_client.get(reverse("tenants:dashboard", args=[tenant.slug])).content.decode()
     assert "100% complete" in html
+
+
+THREE_MEALS = [
+    {"open": "07:30", "close": "10:30"},
+    {"open": "12:00", "close": "14:30"},
+    {"open": "19:00", "close": "22:30"},
+]
+
+
+def test_a_day_with_three_openings_round_trips_through_the_profile_page(owner_client, tenant):
+    hours = {**{d: [] for d in WEEKDAYS}, "mon": THREE_MEALS, "sat": THREE_MEALS[1:]}
+    Tenant.objects.filter(pk=tenant.pk).update(opening_hours=hours)
+    tenant = _reload(tenant)
+    url = reverse("tenants:profile", args=[tenant.slug])
+    html = owner_client.get(url).content.decode()
+    assert 'name="mon_open_3" value="19:00"' in html
+    data = _form_data(tenant, cuisine="All day")
+    assert (data["mon_open_3"], data["mon_close_3"]) == ("19:00", "22:30")
+    response = owner_client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    tenant = _reload(tenant)
+    assert tenant.opening_hours == hours
+    assert tenant.cuisine == "All day"
+
+
+def test_a_third_opening_is_added_on_the_profile_page(owner_client, tenant):
+    data = _form_data(tenant, **_week(wed=[(s["open"], s["close"]) for s in THREE_MEALS]))
+    response = owner_client.post(reverse("tenants:profile", args=[tenant.slug]), data)
+    assert response.status_code == 302
+    assert _reload(tenant).opening_hours["wed"] == THREE_MEALS
+
+
+def test_four_openings_are_refused_by_the_model_with_a_clear_message():
+    hours = {
+        **{d: [] for d in WEEKDAYS},
+        "thu": [*THREE_MEALS, {"open": "23:00", "close": "01:00"}],
+    }
+    with pytest.raises(ValidationError) as error:
+        validate_opening_hours(hours)
+    assert error.value.messages == [
+        "Thursday has 4 openings: a day can have at most 3 (e.g. breakfast, lunch and dinner). "
+        "Merge or remove some."
+    ]
+    validate_opening_hours({**hours, "thu": THREE_MEALS})  # three are fine
+
+
+def test_a_day_stored_with_four_openings_shows_all_four_and_drops_none(owner_client, tenant):
+    """Saved before the limit existed: the page shows every opening and asks for fewer, rather
+    than saving three and losing one."""
+    four = [*THREE_MEALS, {"open": "23:00", "close": "01:00"}]
+    hours = {**{d: [] for d in WEEKDAYS}, "fri": four}
+    Tenant.objects.filter(pk=tenant.pk).update(opening_hours=hours)
+    tenant = _reload(tenant)
+    url = reverse("tenants:profile", args=[tenant.slug])
+    assert 'name="fri_open_4" value="23:00"' in owner_client.get(url).content.decode()
+    response = owner_client.post(url, _form_data(tenant, cuisine="Changed"))
+    assert response.status_code == 200
+    assert "Friday has 4 openings: a day can have at most 3" in response.content.decode()
+    assert _reload(tenant).opening_hours == hours
+    data = _form_data(tenant, fri_open_4="", fri_close_4="")
+    assert owner_client.post(url, data).status_code == 302
+    assert _reload(tenant).opening_hours["fri"] == THREE_MEALS
+
+
+def test_a_profile_without_opening_hours_says_so(owner_client, tenant):
+    url = reverse("tenants:profile", args=[tenant.slug])
+    notice = "No opening hours yet: untick Closed for the days you open."
+    assert notice in owner_client.get(url).content.decode()
+    owner_client.post(url, _form_data(tenant, **_week(sun=[("12:00", "15:00")])))
+    assert notice not in owner_client.get(url).content.decode()
+
+
+def test_the_dashboard_counts_missing_opening_hours_for_a_new_restaurant(client, db):
+    client.post(
+        reverse("signup"),
+        {
+            "name": "Nuovo",
+            "slug": "nuovo",
+            "timezone": "Europe/Rome",
+            "email": "new@nuovo.example",
+            "password1": "correct-horse-battery-staple",
+            "password2": "correct-horse-battery-staple",
+        },
+    )
+    tenant = Tenant.objects.get(slug="nuovo")
+    assert tenant.opening_hours == {d: [] for d in WEEKDAYS}
+    url = reverse("tenants:dashboard", args=[tenant.slug])
+    assert "Opening hours" in client.get(url).context["completeness"].missing
+    Tenant.objects.filter(pk=tenant.pk).update(
+        opening_hours={**tenant.opening_hours, "tue": [{"open": "18:00", "close": "23:00"}]}
+    )
+    completeness = client.get(url).context["completeness"]
+    assert "Opening hours" in completeness.done
+    assert "Opening hours" not in completeness.missing
