@@ -110,8 +110,10 @@ class AssetForm(forms.Form):
         help_text="Separate tags with commas.",
         widget=forms.TextInput(attrs={"list": "tenant-tags", "autocomplete": "off"}),
     )
-    focal_x = forms.FloatField(min_value=0, max_value=1, widget=forms.NumberInput({"step": "0.01"}))
-    focal_y = forms.FloatField(min_value=0, max_value=1, widget=forms.NumberInput({"step": "0.01"}))
+    # step="any": a click on the photo writes three decimals (assets.js), which a coarser step
+    # would make the browser refuse to submit.
+    focal_x = forms.FloatField(min_value=0, max_value=1, widget=forms.NumberInput({"step": "any"}))
+    focal_y = forms.FloatField(min_value=0, max_value=1, widget=forms.NumberInput({"step": "any"}))
     instagram_mode = forms.ChoiceField(choices=Asset.PadMode.choices, label="Fit for Instagram")
     pad_color = forms.CharField(
         max_length=7, label="Padding colour", widget=forms.TextInput({"type": "color"})
