@@ -24,6 +24,26 @@ def pytest_fixture_setup(fixturedef, request):
         return (yield)
 
 
+@pytest.fixture(autouse=True)
+def no_issued_token_in_logs_or_task_arguments(monkeypatch):
+    """Design invariant 2, across the whole suite: no token or app secret that a Graph sandbox
+    issued during a test may reach a log record (raw, before any masking) or the arguments of
+    a Celery task sent during that test."""
+    from lib.testing import LeakRecorder
+    from sandbox.pytest_plugin import ISSUED_SECRETS
+
+    recorder = LeakRecorder()
+    recorder.start(monkeypatch)
+    try:
+        yield
+    finally:
+        recorder.stop()
+    # Sandboxes stop (and record what they issued) before this autouse fixture's teardown.
+    leaks = recorder.leaks(ISSUED_SECRETS)
+    if leaks:
+        pytest.fail(f"a sandbox-issued token or secret appeared in: {leaks}")
+
+
 @pytest.fixture
 def tenant(db):
     from tenants.testing import make_tenant

@@ -30,6 +30,18 @@ TEST_DEFAULTS: dict[str, Any] = {
 }
 
 
+# Every token (and app secret) any sandbox of this test session issued, recorded when the sandbox
+# stops, so the app's suite can assert none of them ever reached a log line or a task argument.
+ISSUED_SECRETS: set[str] = set()
+
+
+def _remember_secrets(server: SandboxServer) -> None:
+    world = server.world
+    with world.lock:
+        ISSUED_SECRETS.update(world.tokens)
+        ISSUED_SECRETS.update(app.secret for app in world.apps.values())
+
+
 @pytest.fixture
 def graph_sandbox_factory() -> Iterator[Callable[..., SandboxHandle]]:
     """Call with SandboxConfig options (redirect_uris, webhook_url, fetch_allow_hosts,
@@ -45,6 +57,7 @@ def graph_sandbox_factory() -> Iterator[Callable[..., SandboxHandle]]:
 
     yield start
     for server in servers:
+        _remember_secrets(server)
         server.stop()
 
 
