@@ -283,8 +283,3 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             "login_url": f"{reverse('login')}?next={reverse('invitation_accept', args=[INVITATION_URL_TOKEN])}",
         },
     )
-
-
-def placeholder(request: HttpRequest, tenant_slug: str) -> HttpResponse:
-    """A page still being built (used by other apps' URL files until their views land)."""
-    return TemplateResponse(request, "tenants/placeholder.html")
