@@ -213,9 +213,9 @@ def _flatten(img: Image.Image, colour: str) -> Image.Image:
 def normalise(fileobj: IO[bytes], *, renditions_up_to: int = 0) -> Normalised:
     """Validate and re-encode an upload; raises `ImageRejected` with a sentence for the user.
 
-    For images of at most ``renditions_up_to`` pixels the default renditions are made from the same decoded pixels while
-    the original is being re-encoded: Pillow releases the GIL in its codecs and resamplers, so
-    the two overlap on a second core."""
+    For images of at most ``renditions_up_to`` pixels the default renditions are made from the
+    same decoded pixels while the original is being re-encoded: Pillow releases the GIL in its
+    codecs and resamplers, so the two overlap on a second core."""
     img = open_checked(fileobj)
     source_format = img.format or "JPEG"
     ImageOps.exif_transpose(img, in_place=True)
@@ -319,7 +319,8 @@ def make_renditions(
     """Renditions of a decoded, oriented sRGB image (from `normalise` or `open_checked`).
 
     A big image is first shrunk by a whole factor with ``reduce`` (a fast box filter) to the
-    smallest size every rendition still needs, then resampled with Lanczos from there."""
+    smallest size every rendition still needs, then resampled with `RENDITION_FILTER` (the
+    thumbnail with Lanczos from the web size)."""
     out: dict[str, Encoded] = {}
     need_w, need_h = rendition_draft_size(img.width, img.height)
     factor = min(img.width // need_w, img.height // need_h)
@@ -341,8 +342,3 @@ def make_renditions(
             img, focal_x=focal_x, focal_y=focal_y, mode=mode, pad_color=pad_color
         )
     return out
-
-
-def sniff_stored(data: bytes) -> str:
-    """The content type of bytes we stored ourselves (used when serving, with nosniff)."""
-    return FORMATS[sniff(data[:32])][1]

@@ -140,10 +140,6 @@ class Asset(TenantOwned):
             return "portrait"
         return "square"
 
-    @property
-    def is_ready(self) -> bool:
-        return self.status == self.Status.READY
-
 
 class AssetTag(TenantOwned):
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="+")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum
 from django.urls import reverse
 
 from assets.models import Asset, Folder, Rendition, Tag
@@ -130,10 +130,6 @@ def tag_suggestions(*, tenant: Tenant, prefix: str = "", limit: int = 12) -> lis
     return list(qs.order_by("name").values_list("name", flat=True)[:limit])
 
 
-def folder_for_tenant(*, tenant: Tenant, folder_id) -> Folder | None:
-    return Folder.objects.filter(tenant=tenant, pk=folder_id).first()
-
-
 def rendition_for(*, asset: Asset, kind: str) -> Rendition | None:
     return Rendition.objects.filter(tenant=asset.tenant_id, asset=asset, kind=kind).first()
 
@@ -172,11 +168,3 @@ def asset_rendition_bytes(*, asset: Asset, kind: str) -> bytes:
         key = rendition.key
     with storages["default"].open(key, "rb") as fh:
         return fh.read()
-
-
-def tag_counts(*, tenant: Tenant) -> QuerySet[Tag]:
-    return (
-        Tag.objects.filter(tenant=tenant)
-        .annotate(n=Count("assets", filter=Q(assets__tenant=tenant)))
-        .order_by("name")
-    )
