@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from social.models import SocialAccount, TokenCheck
 from tenants.models import Tenant
@@ -26,14 +26,13 @@ def accounts_to_check() -> list[tuple[int, str]]:
     """(tenant id, account id) of every page to check, plus Instagram accounts whose page is
     gone. Unscoped on purpose: the daily check covers every tenant and passes ids on."""
     with scopes_disabled():
-        rows = SocialAccount.objects.filter(status__in=SocialAccount.HOLDING_STATUSES).values_list(
-            "tenant_id", "id", "kind", "linked_page_id"
+        rows = (
+            SocialAccount.objects.filter(status__in=SocialAccount.HOLDING_STATUSES)
+            .filter(Q(kind=SocialAccount.Kind.FACEBOOK_PAGE) | Q(linked_page__isnull=True))
+            .order_by("tenant_id", "id")
+            .values_list("tenant_id", "id")
         )
-        return [
-            (tenant_id, str(pk))
-            for tenant_id, pk, kind, linked in rows.order_by("tenant_id", "id")
-            if kind == SocialAccount.Kind.FACEBOOK_PAGE or linked is None
-        ]
+        return [(tenant_id, str(pk)) for tenant_id, pk in rows]
 
 
 def accounts_with_user_tokens() -> list[tuple[int, str]]:

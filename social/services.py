@@ -370,16 +370,20 @@ def _held_message(names: Any) -> str:
     )
 
 
-def _upsert(tenant: Tenant, kind: str, external_id: str, **values: Any) -> SocialAccount:
+def _upsert(
+    tenant: Tenant, kind: str, external_id: str, **values: Any
+) -> tuple[SocialAccount, str]:
+    """Create or update this tenant's account; returns it and its status before ("" if new)."""
     account = SocialAccount.objects.filter(
         tenant=tenant, kind=kind, external_id=external_id
     ).first()
+    before = account.status if account is not None else ""
     if account is None:
         account = SocialAccount(tenant=tenant, kind=kind, external_id=external_id)
     for name, value in values.items():
         setattr(account, name, value)
     account.save()
-    return account
+    return account, before
 
 
 def _store_accounts(
@@ -406,8 +410,7 @@ def _store_accounts(
     stored: list[SocialAccount] = []
     for page, info, subscribed in verified:
         granted = list(info.scopes) or list(pending.granted_scopes)
-        before = _status_of(tenant, SocialAccount.Kind.FACEBOOK_PAGE, page.id)
-        account = _upsert(
+        account, before = _upsert(
             tenant,
             SocialAccount.Kind.FACEBOOK_PAGE,
             page.id,
@@ -428,8 +431,7 @@ def _store_accounts(
         stored.append(account)
         if page.instagram is not None:
             ig = page.instagram
-            before = _status_of(tenant, SocialAccount.Kind.INSTAGRAM, ig.id)
-            ig_account = _upsert(
+            ig_account, before = _upsert(
                 tenant,
                 SocialAccount.Kind.INSTAGRAM,
                 ig.id,
@@ -455,13 +457,6 @@ def _store_accounts(
             )
             stored.append(ig_account)
     return stored
-
-
-def _status_of(tenant: Tenant, kind: str, external_id: str) -> str:
-    existing = SocialAccount.objects.filter(
-        tenant=tenant, kind=kind, external_id=external_id
-    ).first()
-    return existing.status if existing else ""
 
 
 def _record(
