@@ -15,7 +15,7 @@ from werkzeug.wrappers import Request, Response
 
 from sandbox import faults, messaging, overview, webhooks
 from sandbox.images import picture_png
-from sandbox.nodes import ig_media_of, page_token_from, visible_posts
+from sandbox.nodes import container_status, ig_media_of, page_token_from, visible_posts
 from sandbox.seed import seed_default_world
 from sandbox.state import (
     ALL_TASKS,
@@ -223,26 +223,14 @@ class Control:
             user = world.users[user_id]
             user.pages.pop(page_id, None)
             user.business_pages.pop(page_id, None)
-            revoked = 0
-            for token in world.tokens.values():
-                if (
-                    token.user_id == user_id
-                    and token.page_id == page_id
-                    and token.revoked_subcode is None
-                ):
-                    token.revoked_subcode = 492
-                    revoked += 1
+            revoked = world.revoke_tokens(492, user_id=user_id, page_id=page_id)
         return {"success": True, "revoked_tokens": revoked}
 
     def do_change_password(self, request: Request, user_id: str) -> dict[str, Any]:
         """Every session of the user ends: tokens fail with 190/460."""
         world = self.world
         with world.lock:
-            count = 0
-            for token in world.tokens.values():
-                if token.user_id == user_id and token.revoked_subcode is None:
-                    token.revoked_subcode = 460
-                    count += 1
+            count = world.revoke_tokens(460, user_id=user_id)
         return {"success": True, "revoked_tokens": count}
 
     def do_pages(self, request: Request) -> Any:
@@ -369,8 +357,6 @@ class Control:
         return Response(picture_png(object_id, label), mimetype="image/png")
 
     def do_containers(self, request: Request) -> list[dict[str, Any]]:
-        from sandbox.nodes import container_status
-
         return [
             dict(to_dict(c), status_code=container_status(self.world, c)[0])
             for c in self.world.containers.values()

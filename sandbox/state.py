@@ -467,12 +467,23 @@ class World:
     def revoke_user(self, app_id: str, user_id: str, subcode: int = 458) -> int:
         """Revoke a user's grant and every token derived from it; returns how many."""
         self.grants.pop((app_id, user_id), None)
+        return self.revoke_tokens(subcode, user_id=user_id, app_id=app_id)
+
+    def revoke_tokens(
+        self, subcode: int, *, user_id: str, app_id: str | None = None, page_id: str | None = None
+    ) -> int:
+        """Kill the user's still-valid user and Page tokens (of one app / one Page if given)
+        with a 190 subcode; returns how many."""
         count = 0
         for token in self.tokens.values():
-            same_user = token.app_id == app_id and token.user_id == user_id
-            if same_user and token.kind != "app" and token.revoked_subcode is None:
-                token.revoked_subcode = subcode
-                count += 1
+            if token.kind == "app" or token.user_id != user_id or token.revoked_subcode is not None:
+                continue
+            if (app_id is not None and token.app_id != app_id) or (
+                page_id is not None and token.page_id != page_id
+            ):
+                continue
+            token.revoked_subcode = subcode
+            count += 1
         return count
 
     # -- access ---------------------------------------------------------------------------
