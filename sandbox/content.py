@@ -10,7 +10,14 @@ from typing import Any
 from sandbox.context import Ctx
 from sandbox.errors import GraphError, invalid_param
 from sandbox.fields import EdgeList
-from sandbox.images import FetchError, fetch_error, fetch_url, inspect_image, is_plain_jpeg
+from sandbox.images import (
+    MAX_IG_BYTES,
+    FetchError,
+    fetch_error,
+    fetch_url,
+    inspect_image,
+    is_plain_jpeg,
+)
 from sandbox.nodes import POST, container_status, visible_posts
 from sandbox.state import Container, IGAccount, IGMedia, Page, Photo, Post, random_digits
 
@@ -213,7 +220,7 @@ def _fetch_ig_image(ctx: Ctx, url: str, *, check_ratio: bool) -> tuple[bytes, in
         data = fetch_url(url, allow=config.fetch_allow_hosts, timeout=config.fetch_timeout)
     except FetchError as exc:
         raise fetch_error(exc) from exc
-    if len(data) > 8 * 1024 * 1024:
+    if len(data) > MAX_IG_BYTES:
         raise GraphError(36000, subcode=2207004)
     info = inspect_image(data)
     if not is_plain_jpeg(data, info):

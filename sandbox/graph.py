@@ -20,6 +20,7 @@ from sandbox.faults import ConnectionReset, fault_error, take_fault
 from sandbox.fields import EdgeList, FieldSpec, paginate, parse_limit, project
 from sandbox.nodes import PAGE, granted_pages, schema_for
 from sandbox.state import (
+    CODE_LIFETIME,
     USER_LONG_LIFETIME,
     USER_SHORT_LIFETIME,
     Comment,
@@ -411,7 +412,7 @@ def oauth_access_token(ctx: Ctx) -> dict[str, Any]:
             raise GraphError(100, "Invalid verification code format.")
         if code.used:
             raise GraphError(100, "This authorization code has been used.", subcode=36009)
-        if world.now() > code.created_at + 600:
+        if world.now() > code.created_at + CODE_LIFETIME:
             raise GraphError(100, "This authorization code has expired.", subcode=36007)
         if redirect_uri != code.redirect_uri:
             raise GraphError(

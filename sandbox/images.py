@@ -117,7 +117,7 @@ def fetch_url(
                 continue
             if response.status_code != 200:
                 raise FetchError(f"HTTP {response.status_code}")
-            data = b""
+            data = bytearray()
             try:
                 for chunk in response.iter_content(65536):
                     data += chunk
@@ -125,7 +125,7 @@ def fetch_url(
                         break
             except requests.RequestException as exc:
                 raise FetchError("download timed out", timeout=True) from exc
-            return data
+            return bytes(data)
     raise FetchError("too many redirects")
 
 
