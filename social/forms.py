@@ -20,7 +20,6 @@ class PagePickerForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.pending = pending
-        self.pages = {p["id"]: p for p in pending.pages}
         self.fields["page_ids"].choices = [(p["id"], p["name"]) for p in pending.pages]
         if initial_ids:
             self.fields["page_ids"].initial = initial_ids

@@ -533,16 +533,6 @@ class GraphClient:
         items = self.paged("me/accounts", token=user_token, params={"fields": fields, "limit": 25})
         return [_page_info(item) for item in items if item.get("id") and item.get("access_token")]
 
-    def page_instagram(self, *, page_id: str, page_token: str) -> InstagramInfo | None:
-        """The Instagram professional account linked to a Page, or None (§4)."""
-        body = self.request(
-            "GET",
-            page_id,
-            token=page_token,
-            params={"fields": "instagram_business_account{id,username,name,profile_picture_url}"},
-        )
-        return _instagram_info(body.get("instagram_business_account"))
-
     def debug_token(self, *, input_token: str) -> TokenInfo:
         """§2 debug_token, called with the app token. Invalid tokens come back as data with
         ``is_valid: false`` and an ``error`` (not as an HTTP error)."""

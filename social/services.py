@@ -56,11 +56,10 @@ Status = SocialAccount.Status
 class ConnectError(Exception):
     """A connect step failed; ``message`` is for the owner, nothing was stored."""
 
-    def __init__(self, message: str, *, reason: str, retry: bool = False) -> None:
+    def __init__(self, message: str, *, reason: str) -> None:
         super().__init__(message)
         self.message = message
         self.reason = reason
-        self.retry = retry
         self.tenant: Tenant | None = None  # set once the state told us whose attempt it was
 
 
@@ -101,7 +100,6 @@ def _graph_failure(exc: GraphError, *, during: str) -> ConnectError:
         return ConnectError(
             f"{exc.user_message} Nothing was saved; please try connecting again.",
             reason="retry",
-            retry=True,
         )
     return ConnectError(
         f"Facebook refused the connection ({exc.user_message}) Nothing was saved.",
@@ -607,9 +605,9 @@ def account_notify(*, account: SocialAccount) -> bool:
         )
     with scopes_disabled():
         owners = list(
-            Membership.objects.filter(tenant=tenant, role=Membership.Role.OWNER)
-            .select_related("user")
-            .values_list("user__email", flat=True)
+            Membership.objects.filter(tenant=tenant, role=Membership.Role.OWNER).values_list(
+                "user__email", flat=True
+            )
         )
     recipients = [e for e in owners if e]
     if not recipients:

@@ -98,7 +98,7 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
         )
     except services.ConnectError as exc:
         if exc.tenant is None:
-            return _connect_error(request, exc.message, retry=exc.retry)
+            return _connect_error(request, exc.message)
         level = messages.INFO if isinstance(exc, services.ConnectCancelled) else messages.ERROR
         messages.add_message(request, level, exc.message)
         return redirect(_accounts_url(exc.tenant))
@@ -116,13 +116,8 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
     return redirect("social:pick", tenant_slug=tenant.slug, pending_id=pending.pk)
 
 
-def _connect_error(request: HttpRequest, message: str, *, retry: bool = False) -> HttpResponse:
-    return render(
-        request,
-        "social/connect_error.html",
-        {"message": message, "retry": retry},
-        status=400,
-    )
+def _connect_error(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "social/connect_error.html", {"message": message}, status=400)
 
 
 def _complete(request: HttpRequest, pending, page_ids: list[str]) -> HttpResponse:
