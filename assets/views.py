@@ -264,9 +264,6 @@ def asset_detail(request: HttpRequest, tenant_slug: str, asset_id: int) -> HttpR
     else:
         form, status = AssetForm(asset=asset, nodes=nodes), 200
     renditions = {r.kind: r for r in Rendition.objects.filter(tenant=tenant, asset=asset)}
-    instagram_url = ""
-    if "instagram" in renditions:
-        instagram_url = selectors.asset_instagram_url(asset=asset)
     return TemplateResponse(
         request,
         "assets/detail.html",
@@ -274,7 +271,6 @@ def asset_detail(request: HttpRequest, tenant_slug: str, asset_id: int) -> HttpR
             "asset": asset,
             "form": form,
             "renditions": renditions,
-            "instagram_url": instagram_url,
             "tag_names": selectors.tag_suggestions(tenant=tenant, limit=500),
         },
         status=status,
