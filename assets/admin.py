@@ -6,7 +6,7 @@ gets the same staff-only treatment."""
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import OuterRef, Subquery, Sum, Value
+from django.db.models import Count, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
@@ -90,13 +90,14 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ["name", "tenant__name"]
 
 
-def _sum(model, field: str = "bytes"):
+def _per_tenant(model, aggregate):
+    """``aggregate`` over the tenant's rows of ``model``, 0 when it has none (a subquery)."""
     return Coalesce(
         Subquery(
             model.objects.filter(tenant=OuterRef("pk"))
             .order_by()
             .values("tenant")
-            .annotate(n=Sum(field))
+            .annotate(n=aggregate)
             .values("n")
         ),
         Value(0),
@@ -111,22 +112,13 @@ class TenantStorageAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
 
     def get_queryset(self, request):
-        from django.db.models import Count
-
-        asset_count = Subquery(
-            Asset.objects.filter(tenant=OuterRef("pk"))
-            .order_by()
-            .values("tenant")
-            .annotate(n=Count("id"))
-            .values("n")
-        )
         return (
             super()
             .get_queryset(request)
             .annotate(
-                _assets=Coalesce(asset_count, Value(0)),
-                _originals=_sum(Asset),
-                _renditions=_sum(Rendition),
+                _assets=_per_tenant(Asset, Count("id")),
+                _originals=_per_tenant(Asset, Sum("bytes")),
+                _renditions=_per_tenant(Rendition, Sum("bytes")),
             )
             .order_by("-_originals")
         )
