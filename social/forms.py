@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from social.models import PendingConnection
-from social.services import _held_message, pages_held_elsewhere
+from social.services import held_message, pages_held_elsewhere
 
 
 class PagePickerForm(forms.Form):
@@ -28,5 +28,5 @@ class PagePickerForm(forms.Form):
         chosen = self.cleaned_data["page_ids"]
         held = pages_held_elsewhere(tenant=self.pending.tenant, page_ids=chosen)
         if held:
-            raise forms.ValidationError(_held_message(held.values()))
+            raise forms.ValidationError(held_message(held.values()))
         return chosen

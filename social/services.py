@@ -321,7 +321,7 @@ def connection_complete(
         raise ConnectError("Tick at least one of your pages.", reason="none_chosen")
     held = pages_held_elsewhere(tenant=tenant, page_ids=chosen)
     if held:
-        raise ConnectError(_held_message(held.values()), reason="held")
+        raise ConnectError(held_message(held.values()), reason="held")
     client = GraphClient()
     try:
         fresh = {p.id: p for p in client.list_pages(user_token=pending.user_token)}
@@ -354,12 +354,12 @@ def connection_complete(
     except IntegrityError:
         # Another restaurant connected the same page a moment ago (the partial unique index).
         raise ConnectError(
-            _held_message([known[pid]["name"] for pid in chosen]), reason="held"
+            held_message([known[pid]["name"] for pid in chosen]), reason="held"
         ) from None
     return result
 
 
-def _held_message(names: Any) -> str:
+def held_message(names: Any) -> str:
     listed = ", ".join(sorted(names))
     return (
         f"{listed} is already connected to another restaurant on Tablecast. A page can post "
@@ -527,11 +527,10 @@ def account_check(*, account: SocialAccount, trigger: str = "scheduled") -> Toke
             words = f"Facebook access ends on {min(ends):%d %b %Y}; reconnect before then."
         else:
             result, status, words = TokenCheck.Result.OK, Status.ACTIVE, "Healthy."
-    page.granted_scopes = list(info.scopes) if info.is_valid else page.granted_scopes
-    page.token_expires_at = _from_unix(info.expires_at) if info.is_valid else page.token_expires_at
-    page.data_access_expires_at = (
-        _from_unix(info.data_access_expires_at) if info.is_valid else page.data_access_expires_at
-    )
+    if info.is_valid:
+        page.granted_scopes = list(info.scopes)
+        page.token_expires_at = _from_unix(info.expires_at)
+        page.data_access_expires_at = _from_unix(info.data_access_expires_at)
     checks = [
         _apply_check(page, result=result, status=status, words=words, trigger=trigger, code=code)
     ]

@@ -147,11 +147,9 @@ def pick_pages(request: HttpRequest, tenant_slug: str, pending_id) -> HttpRespon
     )
     if pending is None:
         raise Http404("This page choice has expired; connect again.")
-    initial = (
-        [services.reconnect_target_page(pending=pending)] if pending.reconnect_account else None
-    )
+    target = services.reconnect_target_page(pending=pending)  # a reconnect's page, pre-ticked
     form = PagePickerForm(
-        request.POST or None, pending=pending, initial_ids=[i for i in initial or [] if i]
+        request.POST or None, pending=pending, initial_ids=[target] if target else None
     )
     if request.method == "POST" and form.is_valid():
         return _complete(request, pending, form.cleaned_data["page_ids"])
