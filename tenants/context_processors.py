@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
 
 
@@ -9,24 +10,34 @@ def tenant(request: HttpRequest) -> dict:
     """The current tenant, the user's restaurants (for the switcher) and banners for the layout.
 
     Banner providers are listed in ``settings.TENANT_BANNER_PROVIDERS``: callables taking the
-    request and returning ``[{"level", "text", "url", "action"}]`` (e.g. "reconnect Facebook")."""
-    from tenants.models import Tenant
-    from tenants.scoping import scopes_disabled
+    request and returning ``[{"level", "text", "url", "action"}]`` (e.g. "reconnect Facebook").
 
+    The list and the banners are computed only when a template uses them (base.html does; htmx
+    fragments do not, so they cost no queries). The middleware renders inside the tenant's
+    scope, so the banner providers still run scoped."""
     current = getattr(request, "tenant", None)
-    context: dict = {
+    user = getattr(request, "user", None)
+
+    def user_tenants() -> list:
+        if user is None or not user.is_authenticated:
+            return []
+        from tenants.models import Tenant
+        from tenants.scoping import scopes_disabled
+
+        with scopes_disabled():
+            return list(Tenant.objects.filter(memberships__user=user).only("name", "slug"))
+
+    def tenant_banners() -> list:
+        if current is None:
+            return []
+        banners: list = []
+        for path in getattr(settings, "TENANT_BANNER_PROVIDERS", []):
+            banners.extend(import_string(path)(request))
+        return banners
+
+    return {
         "tenant": current,
         "membership": getattr(request, "membership", None),
-        "user_tenants": [],
-        "tenant_banners": [],
+        "user_tenants": SimpleLazyObject(user_tenants),
+        "tenant_banners": SimpleLazyObject(tenant_banners),
     }
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        with scopes_disabled():
-            context["user_tenants"] = list(
-                Tenant.objects.filter(memberships__user=user).only("name", "slug")
-            )
-    if current is not None:
-        for path in getattr(settings, "TENANT_BANNER_PROVIDERS", []):
-            context["tenant_banners"].extend(import_string(path)(request))
-    return context
