@@ -30,13 +30,17 @@ if TABLECAST_ENV not in {"development", "production", "test"}:
 PRODUCTION = TABLECAST_ENV == "production"
 
 
-def _required(name: str, dev_default: str, cast=str):
+def _missing(name: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(f"Set the environment variable {name} (required in production).")
+
+
+def _required(name: str, dev_default: str) -> str:
     """A variable production must set; development falls back to a labelled default."""
     if name in env.ENVIRON and env.ENVIRON[name] != "":
-        return env.get_value(name, cast=cast)
+        return env.get_value(name)
     if PRODUCTION:
-        raise ImproperlyConfigured(f"Set the environment variable {name} (required in production).")
-    return cast(dev_default) if cast is not str else dev_default
+        raise _missing(name)
+    return dev_default
 
 
 DEBUG = env.bool("DEBUG", default=not PRODUCTION and TABLECAST_ENV != "test")
@@ -45,9 +49,7 @@ SECRET_KEY = _required(
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 if PRODUCTION and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured(
-        "Set the environment variable ALLOWED_HOSTS (required in production)."
-    )
+    raise _missing("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The public base URL of this deployment; OAuth redirect URIs and links in emails are built from
 # it and never from the request's Host header (RELIABILITY O6).
@@ -114,9 +116,7 @@ DATABASES = {
     )
 }
 if PRODUCTION and not DATABASES["default"].get("NAME"):
-    raise ImproperlyConfigured(
-        "Set the environment variable DATABASE_URL (required in production)."
-    )
+    raise _missing("DATABASE_URL")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -188,9 +188,7 @@ FIELD_ENCRYPTION_KEYS = env.list(
     default=[] if PRODUCTION else ["dev1:ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE="],
 )
 if PRODUCTION and not FIELD_ENCRYPTION_KEYS:
-    raise ImproperlyConfigured(
-        "Set the environment variable FIELD_ENCRYPTION_KEYS (required in production)."
-    )
+    raise _missing("FIELD_ENCRYPTION_KEYS")
 
 # Facebook / Instagram. Production points the base URLs at Meta; development at the Graph sandbox.
 FACEBOOK_GRAPH_URL = env.str("FACEBOOK_GRAPH_URL", default="http://127.0.0.1:8001").rstrip("/")
@@ -226,9 +224,7 @@ CELERY_BROKER_URL = env.str(
     "CELERY_BROKER_URL", default="" if PRODUCTION else "filesystem://localhost//"
 )
 if PRODUCTION and not CELERY_BROKER_URL:
-    raise ImproperlyConfigured(
-        "Set the environment variable CELERY_BROKER_URL (required in production)."
-    )
+    raise _missing("CELERY_BROKER_URL")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = BASE_DIR / "var" / "celery-broker"
     _broker_dir.mkdir(parents=True, exist_ok=True)
