@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 # Photos up to this size get their renditions during the upload request; bigger ones in Celery.
 INLINE_RENDER_MAX_PIXELS = 16_000_000
+RENDITION_KINDS = tuple(Rendition.Kind.values)  # thumb, web, instagram
 _UNSAFE_TITLE_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -313,7 +314,7 @@ def asset_create_from_upload(
     return UploadResult(asset, duplicate=False)
 
 
-def _enqueue_render(asset: Asset, kinds: tuple[str, ...] = ("thumb", "web", "instagram")) -> None:
+def _enqueue_render(asset: Asset, kinds: tuple[str, ...] = RENDITION_KINDS) -> None:
     from assets.tasks import asset_render_task
 
     asset_id, tenant_id = asset.pk, asset.tenant_id
@@ -323,7 +324,7 @@ def _enqueue_render(asset: Asset, kinds: tuple[str, ...] = ("thumb", "web", "ins
 
 
 @transaction.atomic
-def asset_render(*, asset: Asset, kinds: Iterable[str] = ("thumb", "web", "instagram")) -> Asset:
+def asset_render(*, asset: Asset, kinds: Iterable[str] = RENDITION_KINDS) -> Asset:
     """(Re)generate renditions from the stored original; replaces older ones of those kinds."""
     kinds = tuple(kinds)
     asset = Asset.objects.select_for_update().get(tenant=asset.tenant_id, pk=asset.pk)
@@ -370,6 +371,14 @@ def clean_tag_name(name: str) -> str:
     return name
 
 
+def _tags_named(*, tenant: Tenant, names: Iterable[str]):
+    """The tenant's tags with any of these (already cleaned) names, ignoring case."""
+    query = Q(pk__in=[])
+    for name in names:
+        query |= Q(name__iexact=name)
+    return Tag.objects.filter(query, tenant=tenant)
+
+
 def tags_get_or_create(*, tenant: Tenant, names: Iterable[str]) -> list[Tag]:
     wanted: dict[str, str] = {}
     for raw in names:
@@ -378,10 +387,7 @@ def tags_get_or_create(*, tenant: Tenant, names: Iterable[str]) -> list[Tag]:
             wanted.setdefault(name.lower(), name)
     if not wanted:
         return []
-    query = Q()
-    for lower in wanted:
-        query |= Q(name__iexact=lower)
-    found = {t.name.lower(): t for t in Tag.objects.filter(query, tenant=tenant)}
+    found = {t.name.lower(): t for t in _tags_named(tenant=tenant, names=wanted)}
     for lower, name in wanted.items():
         if lower not in found:
             try:
@@ -499,11 +505,7 @@ def assets_untag(*, tenant: Tenant, assets, tag_names: Iterable[str]) -> int:
     ids = list(
         Asset.objects.filter(tenant=tenant, pk__in=_ids(assets)).values_list("pk", flat=True)
     )
-    query = Q(pk__in=[])
-    for name in tag_names:
-        if clean_tag_name(name):
-            query |= Q(name__iexact=clean_tag_name(name))
-    tags = Tag.objects.filter(query, tenant=tenant)
+    tags = _tags_named(tenant=tenant, names=filter(None, map(clean_tag_name, tag_names)))
     AssetTag.objects.filter(tenant=tenant, asset_id__in=ids, tag__in=tags).delete()
     _refresh_search_text(tenant=tenant, asset_ids=ids)
     return len(ids)
