@@ -60,9 +60,8 @@ def test_business_portfolio_pages_are_offered_in_the_picker(flow, tenant):
     location = flow.approve(flow.start(), pages=MARIA_PAGES)
     response = flow.callback(location)
     picker = flow.client.get(response["Location"])
-    assert [p["name"] for p in picker.context["pending"].pages] == sorted(
-        MARIA_PAGES, key=MARIA_PAGES.index
-    ) or {p["name"] for p in picker.context["pending"].pages} == set(MARIA_PAGES)
+    # Which pages are offered is what matters here (the order is Facebook's).
+    assert {p["name"] for p in picker.context["pending"].pages} == set(MARIA_PAGES)
     assert b"Osteria del Porto" in picker.content
     assert b"No Instagram account linked to this page" in picker.content
 
