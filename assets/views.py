@@ -208,7 +208,7 @@ def asset_file(request: HttpRequest, tenant_slug: str, asset_id: int, kind: str)
 def _stream(key: str, content_type: str, *, private: bool, download: bool = False) -> HttpResponse:
     try:
         fh = storages["default"].open(key, "rb")
-    except (FileNotFoundError, OSError):
+    except OSError:  # FileNotFoundError included
         raise Http404("The file is missing.") from None
     ext = images.FORMATS.get(content_type.split("/")[-1].upper(), ("", "", "jpg"))[2]
     response = FileResponse(
@@ -224,13 +224,15 @@ def public_instagram(request: HttpRequest, token: str) -> HttpResponse:
     """The Instagram rendition, public by an unguessable token because Meta fetches it."""
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
+    if len(token) < 40:  # not one of ours: no query
+        raise Http404("No such image.")
     with scopes_disabled():
         rendition = (
             Rendition.objects.filter(kind=Rendition.Kind.INSTAGRAM, public_token=token)
             .only("key", "content_type")
             .first()
         )
-    if rendition is None or len(token) < 40:
+    if rendition is None:
         raise Http404("No such image.")
     return _stream(rendition.key, rendition.content_type, private=False)
 
