@@ -11,11 +11,7 @@ import pytest
 
 from tenants.scoping import scopes_disabled
 
-pytest_plugins = (
-    ["sandbox.pytest_plugin"]
-    if os.path.exists(os.path.join(os.path.dirname(__file__), "sandbox", "pytest_plugin.py"))
-    else []
-)
+pytest_plugins = ["sandbox.pytest_plugin"]
 
 
 @pytest.hookimpl(wrapper=True)
