@@ -10,9 +10,10 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import override_settings
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from tenants.testing import PASSWORD
+from tenants.tests.urlmatrix import TENANT_PREFIX, enumerate_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -74,21 +75,13 @@ def assert_nonce_matches(response, where: str) -> str | None:
 
 def tenant_urls_without_ids(tenant_slug: str) -> list[str]:
     """Every /t/<slug>/… page that needs no other URL argument, added later ones included."""
-    found: list[str] = []
-
-    def walk(patterns, prefix: str, namespace: str | None) -> None:
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                ns = entry.namespace or namespace
-                walk(entry.url_patterns, prefix + str(entry.pattern), ns)
-            elif isinstance(entry, URLPattern) and entry.name:
-                route = prefix + str(entry.pattern)
-                if route.startswith("t/<slug:tenant_slug>/") and route.count("<") == 1:
-                    name = f"{namespace}:{entry.name}" if namespace else entry.name
-                    found.append(reverse(name, kwargs={"tenant_slug": tenant_slug}))
-
-    walk(get_resolver().url_patterns, "", None)
-    return sorted(set(found))
+    return sorted(
+        {
+            reverse(entry.name, kwargs={"tenant_slug": tenant_slug})
+            for entry in enumerate_urls()
+            if entry.name and entry.route.startswith(TENANT_PREFIX) and not entry.object_kwargs
+        }
+    )
 
 
 @PRODUCTION_LIKE
