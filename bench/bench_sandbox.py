@@ -8,8 +8,6 @@ aligned `name  value  unit` lines."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import io
 import os
 import socket
@@ -24,7 +22,7 @@ from PIL import Image
 
 from sandbox.config import DEFAULT_APP_SECRET
 from sandbox.seed import MARIA_ID, TRATTORIA_ID
-from sandbox.state import TABLECAST_SCOPES
+from sandbox.state import TABLECAST_SCOPES, appsecret_proof
 
 THREADS = 4
 SECONDS = 5.0  # per scenario (≤ 10 s)
@@ -110,7 +108,6 @@ def main() -> None:
             f"{base}/_sandbox/usage",
             json={"budgets": dict.fromkeys(("app", "user", "page", "buc"), 10**9)},
         )
-        secret = DEFAULT_APP_SECRET
         user = control.post(
             f"{base}/_sandbox/tokens", json={"user_id": MARIA_ID, "scopes": TABLECAST_SCOPES}
         ).json()["token"]
@@ -118,12 +115,14 @@ def main() -> None:
             f"{base}/_sandbox/tokens",
             json={"user_id": MARIA_ID, "scopes": TABLECAST_SCOPES, "page_id": TRATTORIA_ID},
         ).json()["token"]
-
-        def proof(token: str) -> str:
-            return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
-
-        user_params = {"access_token": user, "appsecret_proof": proof(user)}
-        page_params = {"access_token": page, "appsecret_proof": proof(page)}
+        user_params = {
+            "access_token": user,
+            "appsecret_proof": appsecret_proof(DEFAULT_APP_SECRET, user),
+        }
+        page_params = {
+            "access_token": page,
+            "appsecret_proof": appsecret_proof(DEFAULT_APP_SECRET, page),
+        }
         jpeg = _jpeg_about_200_kb()
 
         def graph_get(session: requests.Session) -> requests.Response:

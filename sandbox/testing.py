@@ -3,16 +3,14 @@ app's own tests. Only `requests`; nothing here knows the app."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import requests
 
 from sandbox.server import SandboxServer
-from sandbox.state import TABLECAST_SCOPES
+from sandbox.state import TABLECAST_SCOPES, appsecret_proof
 
 
 class _FormParser(HTMLParser):
@@ -60,7 +58,7 @@ class SandboxHandle:
 
     def proof(self, access_token: str) -> str:
         """appsecret_proof for a token (graph-api.md §2)."""
-        return hmac.new(self.app_secret.encode(), access_token.encode(), hashlib.sha256).hexdigest()
+        return appsecret_proof(self.app_secret, access_token)
 
     def graph_url(self, path: str, version: str = "v24.0") -> str:
         return f"{self.url}/{version}/{path.lstrip('/')}"
@@ -171,8 +169,6 @@ class SandboxHandle:
         Either pass the app's full `dialog_url`, or let it build one from `scope`/`state`.
         """
         if dialog_url is None:
-            from urllib.parse import urlencode
-
             app = self.server.world.apps[self.app_id]
             query = {
                 "client_id": self.app_id,
@@ -186,11 +182,11 @@ class SandboxHandle:
             raise AssertionError(f"dialog answered {page.status_code}: {page.text[:300]}")
         parser = _FormParser()
         parser.feed(page.text)
-        users = {u["id"]: u["name"] for u in self.world()["users"]}
-        user_id = next((uid for uid, name in users.items() if name == user), None)
+        world = self.world()
+        user_id = next((u["id"] for u in world["users"] if u["name"] == user), None)
         if user_id is None:
             raise KeyError(user)
-        names = {p["id"]: p["name"] for p in self.world()["pages"]}
+        names = {p["id"]: p["name"] for p in world["pages"]}
         form: list[tuple[str, str]] = []
         for field in parser.inputs:
             name, value, kind = (
@@ -217,6 +213,4 @@ class SandboxHandle:
 
 def query_of(url: str) -> dict[str, str]:
     """The query parameters of a redirect URL (fragment ignored)."""
-    from urllib.parse import parse_qsl, urlsplit
-
     return dict(parse_qsl(urlsplit(url).query))
