@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import secrets
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from tenants.models import Membership, Tenant, default_opening_hours
+from tenants.models import Invitation, Membership, Tenant, default_opening_hours
 from tenants.scoping import scopes_disabled
 
 _counter = itertools.count(1)
@@ -38,12 +40,6 @@ def make_member(tenant: Tenant, user=None, role: str = Membership.Role.OWNER):
 
 def make_invitation(tenant: Tenant, email: str | None = None, role: str = Membership.Role.STAFF):
     """An open invitation and its token (the token is what the email link carries)."""
-    import secrets
-
-    from django.utils import timezone
-
-    from tenants.models import Invitation
-
     token = secrets.token_urlsafe(32)
     with scopes_disabled():
         invitation = Invitation.objects.create(
