@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from sandbox.config import SandboxConfig
@@ -67,13 +66,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     """Parse flags, print the URL, serve until interrupted."""
-    args = parse_args(argv)
-    options = vars(args)
-    if options["host"] is None and os.environ.get("HOST"):
-        options["host"] = os.environ["HOST"]
-    if options["port"] is None and os.environ.get("PORT"):
-        options["port"] = int(os.environ["PORT"])
-    config = SandboxConfig.from_env(**options)
+    config = SandboxConfig.from_env(**vars(parse_args(argv)))
     server = SandboxServer(config)
     server.bind()
     print(f"Graph sandbox running at {server.url}/_sandbox/ (app {config.app_id})", flush=True)

@@ -65,23 +65,21 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def _same(value: str) -> str:
-    return value
-
-
 def _bool(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "on", "yes")
 
 
 # Env var -> (option, converter): the fallbacks for CLI flags that were not given.
 ENV_OPTIONS: dict[str, tuple[str, Callable[[str], Any]]] = {
-    "FACEBOOK_APP_ID": ("app_id", _same),
-    "FACEBOOK_APP_SECRET": ("app_secret", _same),
+    "HOST": ("host", str),
+    "PORT": ("port", int),
+    "FACEBOOK_APP_ID": ("app_id", str),
+    "FACEBOOK_APP_SECRET": ("app_secret", str),
     "SANDBOX_REDIRECT_URIS": ("redirect_uris", _split),
-    "SANDBOX_WEBHOOK_URL": ("webhook_url", _same),
-    "FACEBOOK_WEBHOOK_VERIFY_TOKEN": ("verify_token", _same),
-    "SANDBOX_DEAUTHORIZE_URL": ("deauthorize_url", _same),
-    "SANDBOX_DATA_DELETION_URL": ("data_deletion_url", _same),
+    "SANDBOX_WEBHOOK_URL": ("webhook_url", str),
+    "FACEBOOK_WEBHOOK_VERIFY_TOKEN": ("verify_token", str),
+    "SANDBOX_DEAUTHORIZE_URL": ("deauthorize_url", str),
+    "SANDBOX_DATA_DELETION_URL": ("data_deletion_url", str),
     "SANDBOX_FETCH_ALLOW_HOSTS": ("fetch_allow_hosts", _split),
     "SANDBOX_REQUIRE_APPSECRET_PROOF": ("require_appsecret_proof", _bool),
 }
