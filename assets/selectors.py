@@ -123,11 +123,11 @@ def folder_tree(*, tenant: Tenant) -> list[FolderNode]:
     return out
 
 
-def tag_suggestions(*, tenant: Tenant, prefix: str = "", limit: int = 12) -> list[str]:
-    qs = Tag.objects.filter(tenant=tenant)
-    if prefix:
-        qs = qs.filter(name__istartswith=prefix.strip().lstrip("#"))
-    return list(qs.order_by("name").values_list("name", flat=True)[:limit])
+def tag_suggestions(*, tenant: Tenant, limit: int = 500) -> list[str]:
+    """The tenant's tag names, for the tag inputs' <datalist> (the autocomplete)."""
+    return list(
+        Tag.objects.filter(tenant=tenant).order_by("name").values_list("name", flat=True)[:limit]
+    )
 
 
 def rendition_for(*, asset: Asset, kind: str) -> Rendition | None:

@@ -9,7 +9,6 @@ urlpatterns = [
     path("upload/", views.upload, name="upload"),
     path("bulk/", views.bulk, name="bulk"),
     path("picker/", views.picker, name="picker"),
-    path("tags/", views.tag_autocomplete, name="tag_autocomplete"),
     path("a/<int:asset_id>/", views.asset_detail, name="asset_detail"),
     path("a/<int:asset_id>/tile/", views.asset_tile, name="asset_tile"),
     path("a/<int:asset_id>/file/<slug:kind>/", views.asset_file, name="asset_file"),

@@ -273,16 +273,10 @@ def asset_detail(request: HttpRequest, tenant_slug: str, asset_id: int) -> HttpR
             "asset": asset,
             "form": form,
             "renditions": renditions,
-            "tag_names": selectors.tag_suggestions(tenant=tenant, limit=500),
+            "tag_names": selectors.tag_suggestions(tenant=tenant),
         },
         status=status,
     )
-
-
-@require_GET
-def tag_autocomplete(request: HttpRequest, tenant_slug: str) -> HttpResponse:
-    names = selectors.tag_suggestions(tenant=request.tenant, prefix=request.GET.get("q", ""))
-    return TemplateResponse(request, "assets/_tag_options.html", {"names": names})
 
 
 @require_POST

@@ -6,6 +6,9 @@ Graph sandbox issued (design invariant 2, across the whole suite)."""
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -60,3 +63,33 @@ class LeakRecorder(logging.Handler):
         ] + [(f"task {text.split(' ', 1)[0]}", text) for text in self.tasks_sent]
         secrets = [s for s in secrets if s]
         return sorted({where for where, text in places for s in secrets if s in text})
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+class PeakRSS:
+    """Peak resident memory above the starting level while the block runs."""
+
+    def __enter__(self) -> PeakRSS:
+        self.base = self.peak = _rss_bytes()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _rss_bytes())
+            time.sleep(0.002)
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss_bytes())
+
+    @property
+    def growth_mb(self) -> float:
+        return (self.peak - self.base) / 1024**2
