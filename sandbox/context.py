@@ -3,7 +3,6 @@ permission checks every endpoint shares (graph-api.md §2, §3, §6)."""
 
 from __future__ import annotations
 
-import hmac
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 
 from sandbox.errors import GraphError, invalid_param, not_found, permission_error
 from sandbox.fields import FieldSpec, parse_fields
-from sandbox.state import App, Page, Token, User, World, appsecret_proof
+from sandbox.state import App, Page, Token, User, World, proof_state
 
 
 @dataclass
@@ -101,14 +100,8 @@ class Ctx:
         if problem is not None:
             raise problem
         app = world.apps.get(token.app_id)
-        proof = self.params.get("appsecret_proof")
         if app is not None:
-            if proof is None:
-                self.proof = "missing"
-            elif hmac.compare_digest(proof, appsecret_proof(app.secret, token.token)):
-                self.proof = "valid"
-            else:
-                self.proof = "invalid"
+            self.proof = proof_state(self.params.get("appsecret_proof"), app, token.token)
             # App tokens embed the secret, so Meta does not need a proof for them [U].
             needs_proof = app.require_proof and token.kind != "app"
             if self.proof == "invalid" or (self.proof == "missing" and needs_proof):

@@ -26,7 +26,7 @@ from sandbox.state import (
     Comment,
     Token,
     World,
-    appsecret_proof,
+    proof_state,
 )
 from sandbox.webhooks import queue_signed_callback
 
@@ -132,16 +132,10 @@ class GraphAPI:
 
     def _proof_state(self, ctx: Ctx, token: Token | None) -> str:
         """For calls that failed before authentication, still say whether the proof was right."""
-        proof = ctx.params.get("appsecret_proof")
         if not ctx.token_str:
             return "not_applicable"
-        if proof is None:
-            return "missing"
         app = self.world.apps.get(token.app_id) if token else self.world.default_app()
-        ok = app is not None and hmac.compare_digest(
-            proof, appsecret_proof(app.secret, ctx.token_str)
-        )
-        return "valid" if ok else "invalid"
+        return proof_state(ctx.params.get("appsecret_proof"), app, ctx.token_str)
 
     def _page_ids(self, segments: list[str], token_str: str | None) -> set[str]:
         """Pages a call concerns, for fault matching by page id."""

@@ -62,6 +62,16 @@ def appsecret_proof(app_secret: str, access_token: str) -> str:
     return hmac.new(app_secret.encode(), access_token.encode(), hashlib.sha256).hexdigest()
 
 
+def proof_state(proof: str | None, app: App | None, access_token: str) -> str:
+    """How a call's appsecret_proof compares with the app's: missing, valid or invalid."""
+    if proof is None:
+        return "missing"
+    valid = app is not None and hmac.compare_digest(
+        proof, appsecret_proof(app.secret, access_token)
+    )
+    return "valid" if valid else "invalid"
+
+
 def random_digits(length: int, prefix: str = "") -> str:
     """A numeric id like Meta's (no leading zero)."""
     rest = length - len(prefix)
