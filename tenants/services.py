@@ -194,6 +194,11 @@ def invitation_for_token(token: str) -> Invitation | None:
 
 
 @transaction.atomic
+def invitation_is_for(*, invitation: Invitation, user: Any) -> bool:
+    """Whether this logged-in user is the person invited (by email; usernames are emails)."""
+    return normalize_email(user.email or user.get_username()) == invitation.email
+
+
 def invitation_accept(
     *, invitation: Invitation, user: AbstractBaseUser | None = None, password: str | None = None
 ) -> tuple[AbstractBaseUser, Membership]:
@@ -215,7 +220,7 @@ def invitation_accept(
                 raise ValidationError({"password2": error.messages}) from None
             user.set_password(password)
             user.save()
-        elif normalize_email(user.email or user.get_username()) != locked.email:
+        elif not invitation_is_for(invitation=locked, user=user):
             raise ValidationError(
                 f"This invitation is for {locked.email}. Log out, then open the link again."
             )

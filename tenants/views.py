@@ -251,7 +251,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
     user = request.user if request.user.is_authenticated else None
     account_exists = user is None and services.email_is_taken(invitation.email)
-    wrong_user = user is not None and services.normalize_email(user.email) != invitation.email
+    wrong_user = user is not None and not services.invitation_is_for(
+        invitation=invitation, user=user
+    )
     form = AcceptInvitationForm(request.POST or None) if user is None else None
     can_accept = not wrong_user and not account_exists
     if request.method == "POST" and can_accept and (form is None or form.is_valid()):

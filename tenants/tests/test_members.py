@@ -156,6 +156,17 @@ def test_a_logged_in_user_with_the_invited_email_just_accepts(client, tenant, ot
     assert membership_of(tenant, user).role == "owner"
 
 
+def test_a_user_without_an_email_whose_login_is_the_invited_address_accepts(client, tenant):
+    """The page and the service agree on who was invited (usernames are emails)."""
+    _invitation, token = make_invitation(tenant, email="noemail@example.com")
+    user = get_user_model().objects.create_user(username="noemail@example.com", password=PASSWORD)
+    client.force_login(user)
+    client.get(reverse("invitation_accept", args=[token]))
+    response = client.post(reverse("invitation_accept", args=["accept"]))
+    assert response["Location"] == reverse("tenants:dashboard", args=[tenant.slug])
+    assert membership_of(tenant, user).role == "staff"
+
+
 def test_someone_logged_in_with_another_email_cannot_use_the_invitation(client, tenant, outsider):
     _invitation, token = make_invitation(tenant, email="meant-for@example.com")
     client.force_login(outsider)
