@@ -19,10 +19,8 @@ from sandbox.nodes import container_status, ig_media_of, page_token_from, visibl
 from sandbox.seed import seed_default_world
 from sandbox.state import (
     ALL_TASKS,
-    DATA_ACCESS_LIFETIME,
     USER_LONG_LIFETIME,
     USER_SHORT_LIFETIME,
-    Grant,
     IGAccount,
     Page,
     User,
@@ -273,12 +271,9 @@ class Control:
         scopes = list(body.get("scopes") or [])
         pages = list(body.get("pages") or world.pages_of(user, with_business=True))
         with world.lock:
-            grant = world.grants.setdefault(
-                (app.id, user.id), Grant(app.id, user.id, set(), set(), set(), world.now(), 0)
-            )
+            grant = world.renew_grant(app.id, user.id)
             grant.scopes |= set(scopes) | {"public_profile"}
             grant.page_ids |= set(pages)
-            grant.data_access_expires_at = int(world.now()) + DATA_ACCESS_LIFETIME
             long_lived = bool(body.get("long_lived", True))
             token = world.new_token(
                 "user",

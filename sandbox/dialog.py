@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
-from sandbox.state import DATA_ACCESS_LIFETIME, App, Code, Grant, World
+from sandbox.state import App, Code, World
 
 PASSTHROUGH = (
     "client_id",
@@ -184,14 +184,10 @@ def _approve(
         granted_now = shown if all_or_nothing else shown & ticked_scopes
         declined_now = shown - granted_now
         allowed_pages = set(world.pages_of(user, with_business=True))
-        grant = world.grants.get((app.id, user.id))
-        if grant is None:
-            grant = Grant(app.id, user.id, set(), set(), set(), world.now(), 0)
-            world.grants[(app.id, user.id)] = grant
+        grant = world.renew_grant(app.id, user.id)
         grant.scopes = (grant.scopes | granted_now | {"public_profile"}) - declined_now
         grant.declined = (grant.declined | declined_now) - granted_now
         grant.page_ids = ticked_pages & allowed_pages
-        grant.data_access_expires_at = int(world.now()) + DATA_ACCESS_LIFETIME
         code = Code(
             "AQ" + secrets.token_urlsafe(60), app.id, user.id, params["redirect_uri"], world.now()
         )

@@ -474,6 +474,15 @@ class World:
             )
         return None
 
+    def renew_grant(self, app_id: str, user_id: str) -> Grant:
+        """The user's grant to the app (created empty if new), its data access renewed (§3)."""
+        grant = self.grants.get((app_id, user_id))
+        if grant is None:
+            grant = Grant(app_id, user_id, set(), set(), set(), self.now(), 0)
+            self.grants[(app_id, user_id)] = grant
+        grant.data_access_expires_at = int(self.now()) + DATA_ACCESS_LIFETIME
+        return grant
+
     def revoke_user(self, app_id: str, user_id: str, subcode: int = 458) -> int:
         """Revoke a user's grant and every token derived from it; returns how many."""
         self.grants.pop((app_id, user_id), None)
