@@ -106,16 +106,19 @@ def _ig_of(ctx: Ctx, page: Page) -> Any:
     return Nested(IG_USER, ig) if ig else MISSING
 
 
-def _comments_on(world: World, object_id: str, parent: str | None = None) -> list[Comment]:
-    found = [
-        c for c in world.comments.values() if c.object_id == object_id and c.parent_id == parent
-    ]
-    return sorted(found, key=lambda c: (c.created_time, c.id))
+def _oldest_first(comments: list[Comment]) -> list[Comment]:
+    return sorted(comments, key=lambda c: (c.created_time, c.id))
+
+
+def _comments_on(world: World, object_id: str) -> list[Comment]:
+    """Top-level comments on a post or IG media."""
+    return _oldest_first(
+        [c for c in world.comments.values() if c.object_id == object_id and c.parent_id is None]
+    )
 
 
 def _replies(world: World, comment_id: str) -> list[Comment]:
-    found = [c for c in world.comments.values() if c.parent_id == comment_id]
-    return sorted(found, key=lambda c: (c.created_time, c.id))
+    return _oldest_first([c for c in world.comments.values() if c.parent_id == comment_id])
 
 
 def _by_id(item: Any) -> str:
