@@ -152,11 +152,13 @@ def test_malformed_opening_hours_are_refused_and_nothing_is_saved(
     [("timezone", "Nowhere/Atlantis"), ("website", "not a url"), ("name", ""), ("language", "xx")],
 )
 def test_bad_profile_fields_are_refused(owner_client, tenant, field, value):
-    data = _form_data(tenant, **_week(), **{field: value})
+    # A valid change travels with the bad field: it must not be saved either.
+    data = _form_data(tenant, **_week(), **{"cuisine": "Changed", field: value})
     response = owner_client.post(reverse("tenants:profile", args=[tenant.slug]), data)
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert _reload(tenant).name == "Trattoria Alba"
+    assert _reload(tenant).cuisine != "Changed"
 
 
 @pytest.mark.parametrize(
