@@ -11,8 +11,9 @@ from sandbox.context import Ctx
 from sandbox.errors import GraphError, invalid_param
 from sandbox.fields import EdgeList
 from sandbox.images import (
-    MAX_IG_BYTES,
+    MAX_FB_PHOTO_BYTES,
     FetchError,
+    FetchTooLarge,
     fetch_error,
     fetch_url,
     inspect_image,
@@ -117,6 +118,7 @@ def post_photos(ctx: Ctx, page: Page) -> dict[str, Any]:
                 url,
                 allow=ctx.world.config.fetch_allow_hosts,
                 timeout=ctx.world.config.fetch_timeout,
+                max_bytes=MAX_FB_PHOTO_BYTES,
             )
         except FetchError as exc:
             raise GraphError(324, f"(#324) Missing or invalid image file: {exc}") from exc
@@ -218,10 +220,10 @@ def _fetch_ig_image(ctx: Ctx, url: str, *, check_ratio: bool) -> tuple[bytes, in
     config = ctx.world.config
     try:
         data = fetch_url(url, allow=config.fetch_allow_hosts, timeout=config.fetch_timeout)
+    except FetchTooLarge:
+        raise GraphError(36000, subcode=2207004) from None
     except FetchError as exc:
         raise fetch_error(exc) from exc
-    if len(data) > MAX_IG_BYTES:
-        raise GraphError(36000, subcode=2207004)
     info = inspect_image(data)
     if not is_plain_jpeg(data, info):
         raise GraphError(36001, subcode=2207005)

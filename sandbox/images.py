@@ -17,6 +17,8 @@ from sandbox.errors import GraphError
 from sandbox.http import outbound
 
 MAX_IG_BYTES = 8 * 1024 * 1024  # §5: ≤ 8 MiB
+# Facebook Page photos by `url`: Meta's published cap for photos is 10 MB [U].
+MAX_FB_PHOTO_BYTES = 10 * 1024 * 1024
 
 
 @lru_cache(maxsize=256)
@@ -69,6 +71,10 @@ class FetchError(Exception):
         self.timeout = timeout
 
 
+class FetchTooLarge(FetchError):
+    """The download went past the size limit: refused whole, never truncated."""
+
+
 def _host_allowed(host: str, allow: list[str]) -> bool:
     """Meta fetches from the public internet: loopback, private, link-local and reserved
     addresses are unreachable for it, unless the allow-list names the host or its IP."""
@@ -95,10 +101,10 @@ def _host_allowed(host: str, allow: list[str]) -> bool:
 
 
 def fetch_url(
-    url: str, *, allow: list[str], timeout: float, max_bytes: int = MAX_IG_BYTES + 1
+    url: str, *, allow: list[str], timeout: float, max_bytes: int = MAX_IG_BYTES
 ) -> bytes:
     """GET `url` over HTTP like Meta's media fetcher (following ≤ 3 redirects, re-checking
-    each hop against the address policy). Reads at most `max_bytes`."""
+    each hop against the address policy). More than `max_bytes` raises `FetchTooLarge`."""
     for _hop in range(4):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -121,8 +127,8 @@ def fetch_url(
             try:
                 for chunk in response.iter_content(65536):
                     data += chunk
-                    if len(data) >= max_bytes:
-                        break
+                    if len(data) > max_bytes:
+                        raise FetchTooLarge(f"the file is larger than {max_bytes} bytes")
             except requests.RequestException as exc:
                 raise FetchError("download timed out", timeout=True) from exc
             return bytes(data)

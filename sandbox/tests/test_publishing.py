@@ -147,6 +147,16 @@ def test_photo_by_url_is_fetched_over_http(graph, trattoria, receiver, sandbox):
     )
 
 
+def test_a_photo_url_larger_than_the_limit_is_refused_not_truncated(graph, trattoria, receiver):
+    # A valid JPEG head followed by padding: truncated at any point it still decodes.
+    receiver.images["huge.jpg"] = jpeg_bytes(400, 400) + b"\x00" * (10 * 1024 * 1024)
+    error = graph.post(
+        f"{TRATTORIA_ID}/photos", trattoria, url=f"{receiver.url}/images/huge.jpg"
+    ).json()["error"]
+    assert error["code"] == 324
+    assert "larger than" in error["message"]
+
+
 def test_photo_bytes_that_are_not_an_image_are_refused(graph, trattoria):
     error = graph.post(
         f"{TRATTORIA_ID}/photos",
