@@ -15,6 +15,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import threading
 import time
@@ -24,6 +25,8 @@ import requests
 
 from sandbox.http import outbound
 from sandbox.state import App, World
+
+logger = logging.getLogger(__name__)
 
 # Nominal seconds after the first attempt: retried immediately, then less and less often,
 # for up to 36 h (§8 "Delivery"); the exact Meta schedule is [U].
@@ -327,7 +330,8 @@ class Worker(threading.Thread):
                 self.world.tick()
                 if self.world.config.auto_deliver:
                     deliver_due(self.world)
-            except Exception:  # keep the worker alive; errors show up in the delivery log
+            except Exception:  # keep the worker alive, but say what went wrong
+                logger.exception("sandbox webhook worker: tick failed")
                 time.sleep(self.interval)
 
     def stop(self) -> None:

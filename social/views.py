@@ -97,6 +97,8 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
             params=request.GET.dict(), user=request.user, session=request.session
         )
     except services.ConnectError as exc:
+        # The reason is a short code for operators; the owner sees exc.message.
+        logger.info("facebook connect ended without a connection: %s", exc.reason)
         if exc.tenant is None:
             return _connect_error(request, exc.message)
         level = messages.INFO if isinstance(exc, services.ConnectCancelled) else messages.ERROR
@@ -125,6 +127,7 @@ def _complete(request: HttpRequest, pending, page_ids: list[str]) -> HttpRespons
     try:
         result = services.connection_complete(pending=pending, page_ids=page_ids, user=request.user)
     except services.ConnectError as exc:
+        logger.info("facebook connect ended without a connection: %s", exc.reason)
         messages.error(request, exc.message)
         return redirect("social:pick", tenant_slug=tenant.slug, pending_id=pending.pk)
     names = ", ".join(str(a) for a in result.accounts)

@@ -91,6 +91,12 @@ def test_cancelling_on_facebook_shows_a_friendly_message_and_stores_nothing(flow
     assert not sb.requests_log(path="/oauth/access_token")
 
 
+def test_a_connect_that_ends_without_a_connection_is_logged_with_its_reason(flow, tenant, caplog):
+    caplog.set_level("INFO", logger="social.views")
+    flow.callback(flow.approve(flow.start(), cancel=True))
+    assert "facebook connect ended without a connection: cancelled" in caplog.text
+
+
 def test_facebook_erroring_on_the_code_exchange_stores_nothing(flow, sb, tenant):
     sb.add_fault(
         route="/oauth/access_token",
