@@ -116,7 +116,7 @@ def test_search_uses_postgres_full_text_with_a_gin_index(tenant):
 def test_filters_by_folder_tag_orientation_and_use(tenant):
     with scopes_disabled():
         dishes = Folder.objects.get(tenant=tenant, name="Dishes")
-    wide = make_asset(tenant, title="wide", width=90, height=40, folder=dishes)
+    make_asset(tenant, title="wide", width=90, height=40, folder=dishes)
     tall = make_asset(tenant, title="tall", width=40, height=90)
     with tenant_scope(tenant):
         services.assets_tag(tenant=tenant, assets=[tall], tag_names=["brunch"])
