@@ -1,7 +1,7 @@
 """Connecting, checking, refreshing and disconnecting Facebook Pages and Instagram accounts.
 
 Writes and Graph calls live here (keyword-only ``<thing>_<action>`` functions); views and tasks
-call one of them. All Graph traffic goes through `social.graph_api`.
+call one of them. All Graph traffic goes through `social.graph`.
 
 Connect flow (RELIABILITY §1):
 1. `oauth_start` stores an `OAuthState` (256-bit value, only its hash kept; bound to user,
@@ -32,8 +32,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from social import graph_api
-from social.graph_api import GraphClient, GraphError, PageInfo
+from social.graph import GraphClient, GraphError, PermissionMissing, connect
+from social.graph.connect import PageInfo, TokenInfo
+from social.graph.errors import TOKEN_SUBCODE_WORDS
 from social.models import (
     OAUTH_STATE_LIFETIME_SECONDS,
     DataDeletionRequest,
@@ -119,7 +120,7 @@ def oauth_start(
 ) -> str:
     """Create a single-use state and return the Facebook dialog URL to redirect to."""
     state = secrets.token_urlsafe(32)  # 256 bits (O1: ≥ 128)
-    verifier = graph_api.pkce_verifier() if settings.FACEBOOK_USE_PKCE else ""
+    verifier = connect.pkce_verifier() if settings.FACEBOOK_USE_PKCE else ""
     OAuthState.objects.create(
         tenant=tenant,
         state_hash=_sha256(state),
@@ -130,11 +131,11 @@ def oauth_start(
         code_verifier=verifier,
         next_path=safe_next_path(tenant, next_path),
     )
-    return graph_api.dialog_url(
+    return connect.dialog_url(
         redirect_uri=callback_uri(),
         state=state,
         rerequest=purpose == OAuthState.Purpose.REREQUEST,
-        code_challenge=graph_api.pkce_challenge(verifier) if verifier else None,
+        code_challenge=connect.pkce_challenge(verifier) if verifier else None,
     )
 
 
@@ -234,13 +235,16 @@ def _callback_with_state(
         raise ConnectError(STATE_ERRORS["missing"], reason="no_code")
     client = GraphClient()
     try:
-        short = client.exchange_code(
-            code=code, redirect_uri=callback_uri(), code_verifier=state.code_verifier or None
+        short = connect.exchange_code(
+            client,
+            code=code,
+            redirect_uri=callback_uri(),
+            code_verifier=state.code_verifier or None,
         )
-        long = client.exchange_long_lived(user_token=short.access_token)
-        me = client.me(user_token=long.access_token)
-        permissions = client.permissions(user_token=long.access_token)
-        pages = client.list_pages(user_token=long.access_token)
+        long = connect.exchange_long_lived(client, user_token=short.access_token)
+        me = connect.me(client, user_token=long.access_token)
+        permissions = connect.permissions(client, user_token=long.access_token)
+        pages = connect.list_pages(client, user_token=long.access_token)
     except GraphError as exc:
         raise _graph_failure(exc, during="callback") from None
     if not pages:
@@ -298,8 +302,8 @@ class ConnectResult:
     next_path: str
 
 
-def _verify_page_token(client: GraphClient, page: PageInfo) -> graph_api.TokenInfo:
-    info = client.debug_token(input_token=page.access_token)
+def _verify_page_token(client: GraphClient, page: PageInfo) -> TokenInfo:
+    info = connect.debug_token(client, input_token=page.access_token)
     if not info.is_valid or info.type != "PAGE" or info.profile_id != page.id:
         raise ConnectError(
             f"Facebook did not give us a working page token for {page.name}. Nothing was saved; "
@@ -324,8 +328,8 @@ def connection_complete(
         raise ConnectError(held_message(held.values()), reason="held")
     client = GraphClient()
     try:
-        fresh = {p.id: p for p in client.list_pages(user_token=pending.user_token)}
-        verified: list[tuple[PageInfo, graph_api.TokenInfo, bool]] = []
+        fresh = {p.id: p for p in connect.list_pages(client, user_token=pending.user_token)}
+        verified: list[tuple[PageInfo, TokenInfo, bool]] = []
         for pid in chosen:
             page = fresh.get(pid)
             if page is None:
@@ -336,8 +340,10 @@ def connection_complete(
                 )
             info = _verify_page_token(client, page)
             try:
-                subscribed = client.subscribe_page(page_id=page.id, page_token=page.access_token)
-            except graph_api.PermissionMissing:
+                subscribed = connect.subscribe_page(
+                    client, page_id=page.id, page_token=page.access_token
+                )
+            except PermissionMissing:
                 subscribed = False  # shown on the accounts page; "grant missing permissions"
             verified.append((page, info, subscribed))
     except GraphError as exc:
@@ -387,7 +393,7 @@ def _upsert(
 def _store_accounts(
     *,
     pending: PendingConnection,
-    verified: list[tuple[PageInfo, graph_api.TokenInfo, bool]],
+    verified: list[tuple[PageInfo, TokenInfo, bool]],
     user: Any,
 ) -> list[SocialAccount]:
     tenant = pending.tenant
@@ -502,10 +508,10 @@ def account_check(*, account: SocialAccount, trigger: str = "scheduled") -> Toke
             trigger=trigger,
         )
     client = GraphClient()
-    info = client.debug_token(input_token=page.page_token)
+    info = connect.debug_token(client, input_token=page.page_token)
     targets = info.targets("pages_show_list") if info.is_valid else set()
     if not info.is_valid:
-        words = graph_api.TOKEN_SUBCODE_WORDS.get(
+        words = TOKEN_SUBCODE_WORDS.get(
             info.error_subcode or 0, "Facebook no longer accepts this connection."
         )
         code = f"{info.error_code}/{info.error_subcode}" if info.error_code else "invalid"
@@ -640,7 +646,7 @@ def account_refresh_user_token(*, account: SocialAccount, within: timedelta | No
     ends = account.user_token_expires_at
     if ends is None or ends > timezone.now() + within or ends <= timezone.now():
         return False
-    fresh = GraphClient().exchange_long_lived(user_token=account.user_token)
+    fresh = connect.exchange_long_lived(GraphClient(), user_token=account.user_token)
     account.user_token = fresh.access_token
     account.user_token_expires_at = _expiry(fresh.expires_in)
     account.save()
@@ -660,7 +666,7 @@ def account_disconnect(
     if page is not None and page.page_token:
         client = GraphClient()
         try:
-            client.unsubscribe_page(page_id=page.external_id, page_token=page.page_token)
+            connect.unsubscribe_page(client, page_id=page.external_id, page_token=page.page_token)
         except GraphError as exc:
             logger.info("disconnect: unsubscribe failed: %s", exc.describe())
         with scopes_disabled():
@@ -675,7 +681,7 @@ def account_disconnect(
             )
         if not others and page.user_token:
             try:
-                client.revoke_login(user_token=page.user_token)
+                connect.revoke_login(client, user_token=page.user_token)
             except GraphError as exc:
                 logger.info("disconnect: revoking the login failed: %s", exc.describe())
     with transaction.atomic():

@@ -10,7 +10,7 @@ from celery import shared_task
 from django.conf import settings
 
 from social import selectors, services
-from social.graph_api import GraphError
+from social.graph import GraphError
 from social.models import SocialAccount
 from tenants.tasks import TenantTask
 

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from social import selectors, services
 from social.forms import PagePickerForm
-from social.graph_api import GraphError, SignedRequestInvalid, parse_signed_request
+from social.graph import GraphError
+from social.graph.signed_request import SignedRequestInvalid, parse_signed_request
 from social.models import DataDeletionRequest, OAuthState, SocialAccount
 from tenants.access import owner_required
 from tenants.models import Tenant

@@ -191,15 +191,15 @@ def test_a_rate_limit_while_connecting_pages_keeps_the_picker_and_stores_nothing
 
 
 def test_a_page_token_that_is_not_a_page_token_is_refused(flow, sb, tenant, monkeypatch):
-    from social import graph_api
+    from social.graph import connect
 
-    real = graph_api.GraphClient.debug_token
+    real = connect.debug_token
 
-    def as_user_token(self, *, input_token):
-        info = real(self, input_token=input_token)
-        return graph_api.TokenInfo(**{**info.__dict__, "type": "USER"})
+    def as_user_token(client, *, input_token):
+        info = real(client, input_token=input_token)
+        return connect.TokenInfo(**{**info.__dict__, "type": "USER"})
 
-    monkeypatch.setattr(graph_api.GraphClient, "debug_token", as_user_token)
+    monkeypatch.setattr(connect, "debug_token", as_user_token)
     response = flow.connect(pages=["Pizzeria Bella Napoli"])
     page = flow.client.get(response["Location"])
     assert b"did not give us a working page token" in page.content

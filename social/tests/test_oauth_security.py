@@ -13,7 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from social import graph_api, services
+from social import services
+from social.graph import connect
 from social.models import OAuthState, PendingConnection, SocialAccount
 from social.tests.conftest import SITE, Flow
 from tenants.scoping import scopes_disabled
@@ -136,7 +137,7 @@ def test_o5_pkce_sends_an_s256_challenge_and_keeps_the_verifier_server_side(
     with scopes_disabled():
         verifier = OAuthState.objects.get().code_verifier
     assert query["code_challenge_method"] == ["S256"]
-    assert query["code_challenge"] == [graph_api.pkce_challenge(verifier)]
+    assert query["code_challenge"] == [connect.pkce_challenge(verifier)]
     assert verifier not in dialog
     location = flow.approve(dialog, pages=["Pizzeria Bella Napoli"])
     assert verifier not in location

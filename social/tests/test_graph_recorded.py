@@ -1,4 +1,4 @@
-"""graph_api against recorded Facebook answers (graph-api.md §2, §6, §7, §10)."""
+"""social.graph against recorded Facebook answers (graph-api.md §2, §6, §7, §10)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import pytest
 import requests
 from django.test import override_settings
 
-from social import graph_api
-from social.graph_api import GraphClient
+from social import graph
+from social.graph import GraphClient, connect
+from social.graph.signed_request import SignedRequestInvalid, parse_signed_request
 from social.tests.fakegraph import error_body, session_with
 
 SECRET = "recorded-app-secret"
@@ -40,26 +41,26 @@ def client_with(*answers):
 @pytest.mark.parametrize(
     ("code", "subcode", "expected"),
     [
-        (190, 460, graph_api.TokenInvalid),
-        (190, 463, graph_api.TokenInvalid),
-        (102, None, graph_api.TokenInvalid),
-        (10, None, graph_api.PermissionMissing),
-        (200, None, graph_api.PermissionMissing),
-        (4, None, graph_api.RateLimited),
-        (17, None, graph_api.RateLimited),
-        (32, None, graph_api.RateLimited),
-        (613, 1996, graph_api.RateLimited),
-        (1, None, graph_api.TransientError),
-        (2, None, graph_api.TransientError),
-        (100, None, graph_api.InvalidParameter),
-        (506, None, graph_api.DuplicatePost),
-        (368, None, graph_api.UnknownGraphError),
+        (190, 460, graph.TokenInvalid),
+        (190, 463, graph.TokenInvalid),
+        (102, None, graph.TokenInvalid),
+        (10, None, graph.PermissionMissing),
+        (200, None, graph.PermissionMissing),
+        (4, None, graph.RateLimited),
+        (17, None, graph.RateLimited),
+        (32, None, graph.RateLimited),
+        (613, 1996, graph.RateLimited),
+        (1, None, graph.TransientError),
+        (2, None, graph.TransientError),
+        (100, None, graph.InvalidParameter),
+        (506, None, graph.DuplicatePost),
+        (368, None, graph.UnknownGraphError),
     ],
 )
 def test_it_parses_each_error_code_into_its_type(code, subcode, expected):
     client, _ = client_with((400, error_body(code, subcode)))
     with pytest.raises(expected) as caught:
-        client.me(user_token=TOKEN)
+        connect.me(client, user_token=TOKEN)
     assert caught.value.code == code
     assert caught.value.subcode == subcode
     assert caught.value.fbtrace_id == "AbCdEf123"
@@ -68,8 +69,8 @@ def test_it_parses_each_error_code_into_its_type(code, subcode, expected):
 
 def test_it_treats_is_transient_as_retryable_whatever_the_code():
     client, _ = client_with((400, error_body(9004, 2207052, is_transient=True)))
-    with pytest.raises(graph_api.TransientError):
-        client.me(user_token=TOKEN)
+    with pytest.raises(graph.TransientError):
+        connect.me(client, user_token=TOKEN)
 
 
 def test_it_reads_retry_after_from_the_business_usage_header():
@@ -91,8 +92,8 @@ def test_it_reads_retry_after_from_the_business_usage_header():
             {"X-Business-Use-Case-Usage": json.dumps(buc)},
         )
     )
-    with pytest.raises(graph_api.RateLimited) as caught:
-        client.me(user_token=TOKEN)
+    with pytest.raises(graph.RateLimited) as caught:
+        connect.me(client, user_token=TOKEN)
     assert caught.value.retry_after == 7 * 60
     assert caught.value.usage.max_percent == 104
     assert caught.value.retryable
@@ -106,58 +107,58 @@ def test_it_exposes_the_usage_headers_of_the_last_call():
             {"X-App-Usage": '{"call_count": 42, "total_cputime": 5, "total_time": 9}'},
         )
     )
-    client.me(user_token=TOKEN)
+    connect.me(client, user_token=TOKEN)
     assert client.last_usage.app["call_count"] == 42
     assert client.last_usage.max_percent == 42
 
 
 def test_absent_usage_headers_are_normal():
     client, _ = client_with((200, {"id": "1", "name": "Maria"}))
-    client.me(user_token=TOKEN)
+    connect.me(client, user_token=TOKEN)
     assert client.last_usage.max_percent == 0
     assert client.last_usage.regain_seconds == 0
 
 
 def test_a_5xx_without_an_envelope_is_transient():
     client, _ = client_with((502, "<html>Bad gateway</html>"))
-    with pytest.raises(graph_api.TransientError):
-        client.me(user_token=TOKEN)
+    with pytest.raises(graph.TransientError):
+        connect.me(client, user_token=TOKEN)
 
 
 def test_malformed_json_on_success_is_transient():
     client, _ = client_with((200, '{"id": "1234567890", "success": tr'))
-    with pytest.raises(graph_api.TransientError):
-        client.me(user_token=TOKEN)
+    with pytest.raises(graph.TransientError):
+        connect.me(client, user_token=TOKEN)
 
 
 def test_a_timeout_becomes_a_graph_timeout_without_the_url_in_the_text():
     client, _ = client_with(
         requests.ReadTimeout(f"https://graph.example.test/v24.0/debug_token?input_token={TOKEN}")
     )
-    with pytest.raises(graph_api.GraphTimeout) as caught:
-        client.debug_token(input_token=TOKEN)
+    with pytest.raises(graph.GraphTimeout) as caught:
+        connect.debug_token(client, input_token=TOKEN)
     assert TOKEN not in str(caught.value)
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
 
 
 def test_a_connection_error_is_transient_and_token_free():
     client, _ = client_with(requests.ConnectionError(f"reset while sending access_token={TOKEN}"))
-    with pytest.raises(graph_api.TransientError) as caught:
-        client.me(user_token=TOKEN)
+    with pytest.raises(graph.TransientError) as caught:
+        connect.me(client, user_token=TOKEN)
     assert TOKEN not in str(caught.value)
 
 
 def test_error_messages_that_echo_a_token_are_masked():
     client, _ = client_with((400, error_body(190, 467, message=f"Malformed access token {TOKEN}")))
-    with pytest.raises(graph_api.TokenInvalid) as caught:
-        client.me(user_token=TOKEN)
+    with pytest.raises(graph.TokenInvalid) as caught:
+        connect.me(client, user_token=TOKEN)
     assert TOKEN not in str(caught.value)
     assert TOKEN not in caught.value.message
 
 
 def test_every_call_carries_the_token_in_a_header_with_its_proof_and_the_pinned_version():
     client, adapter = client_with((200, {"id": "1", "name": "Maria"}))
-    client.me(user_token=TOKEN)
+    connect.me(client, user_token=TOKEN)
     sent = adapter.requests[0]
     assert sent.headers["Authorization"] == f"Bearer {TOKEN}"
     query = parse_qs(urlparse(sent.url).query)
@@ -171,7 +172,7 @@ def test_the_code_exchange_posts_its_secrets_in_the_body():
     client, adapter = client_with(
         (200, {"access_token": TOKEN, "token_type": "bearer", "expires_in": 3600})
     )
-    result = client.exchange_code(code="the-code", redirect_uri="http://x/cb/")
+    result = connect.exchange_code(client, code="the-code", redirect_uri="http://x/cb/")
     sent = adapter.requests[0]
     assert sent.method == "POST"
     assert SECRET not in sent.url and "the-code" not in sent.url
@@ -205,7 +206,7 @@ def test_paging_follows_the_after_cursor_until_next_is_absent_even_past_an_empty
         ),
         (200, {"data": [page(2)], "paging": {"cursors": {"before": "B"}}}),
     )
-    pages = client.list_pages(user_token=TOKEN)
+    pages = connect.list_pages(client, user_token=TOKEN)
     assert [p.id for p in pages] == ["1", "2"]
     assert all(urlparse(r.url).hostname == "graph.example.test" for r in adapter.requests)
     assert parse_qs(urlparse(adapter.requests[2].url).query)["after"] == ["A2"]
@@ -220,13 +221,13 @@ def test_debug_token_reads_an_invalid_token_answer():
         }
     }
     client, adapter = client_with((200, body))
-    info = client.debug_token(input_token=TOKEN)
+    info = connect.debug_token(client, input_token=TOKEN)
     assert not info.is_valid and info.error_code == 190 and info.error_subcode == 460
     assert adapter.requests[0].headers["Authorization"] == f"Bearer 111|{SECRET}"
 
 
 def test_granular_scope_targets_none_means_everything():
-    info = graph_api.TokenInfo(
+    info = connect.TokenInfo(
         is_valid=True,
         granular_scopes=({"scope": "pages_show_list", "target_ids": ["1"]}, {"scope": "email"}),
     )
@@ -237,13 +238,13 @@ def test_granular_scope_targets_none_means_everything():
 
 def test_pkce_s256_matches_the_rfc_7636_appendix_b_vector():
     assert (
-        graph_api.pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+        connect.pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
         == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
     )
 
 
 def test_pkce_verifiers_are_long_enough_and_unique():
-    verifiers = {graph_api.pkce_verifier() for _ in range(1000)}
+    verifiers = {connect.pkce_verifier() for _ in range(1000)}
     assert len(verifiers) == 1000
     assert all(43 <= len(v) <= 128 for v in verifiers)
 
@@ -253,11 +254,11 @@ def test_the_dialog_url_sends_a_challenge_only_when_given_and_only_s256():
         FACEBOOK_DIALOG_URL="https://www.example.test", FACEBOOK_SCOPES=["a", "b"]
     ):
         plain = parse_qs(
-            urlparse(graph_api.dialog_url(redirect_uri="https://x/cb/", state="s")).query
+            urlparse(connect.dialog_url(redirect_uri="https://x/cb/", state="s")).query
         )
         pkce = parse_qs(
             urlparse(
-                graph_api.dialog_url(
+                connect.dialog_url(
                     redirect_uri="https://x/cb/", state="s", code_challenge="c", rerequest=True
                 )
             ).query
@@ -274,7 +275,7 @@ def _signed(payload: dict, secret: str = SECRET) -> str:
 
 def test_a_signed_request_verifies_with_unpadded_base64url():
     payload = {"algorithm": "HMAC-SHA256", "issued_at": 1, "user_id": "10160000000000001"}
-    assert graph_api.parse_signed_request(_signed(payload))["user_id"] == "10160000000000001"
+    assert parse_signed_request(_signed(payload))["user_id"] == "10160000000000001"
 
 
 @pytest.mark.parametrize(
@@ -290,5 +291,5 @@ def test_a_signed_request_verifies_with_unpadded_base64url():
     ],
 )
 def test_a_bad_signed_request_is_refused(bad):
-    with pytest.raises(graph_api.SignedRequestInvalid):
-        graph_api.parse_signed_request(bad)
+    with pytest.raises(SignedRequestInvalid):
+        parse_signed_request(bad)
