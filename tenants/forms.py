@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -21,6 +22,7 @@ from tenants.models import (
     WEEKDAYS,
     Membership,
     Tenant,
+    validate_closures,
     validate_opening_hours,
 )
 from tenants.services import EMAIL_TAKEN, SLUG_TAKEN, email_is_taken, normalize_email
@@ -155,10 +157,59 @@ PROFILE_FIELDS = [
     "description",
     "menu_highlights",
     "tone_of_voice",
+    "city",
+    "signature_hashtags",
+    "emoji_style",
+    "reservation_url",
+    "dietary_options",
+    "parking",
+    "delivery",
+    "closures",
 ]
 
 
+class ClosuresField(forms.CharField):
+    """Holiday closures typed one per line, ``2026-12-25 Christmas Day``, stored as
+    ``[{"date": "2026-12-25", "note": "Christmas Day"}]`` (validated by `validate_closures`)."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "placeholder": "2026-12-25 Christmas Day"})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return "\n".join(
+                f"{item.get('date', '')} {item.get('note', '')}".strip()
+                for item in value
+                if isinstance(item, dict)
+            )
+        return value
+
+    def to_python(self, value: Any) -> list[dict[str, str]]:  # type: ignore[override]
+        closures = []
+        for number, line in enumerate(str(value or "").splitlines(), start=1):
+            line = line.strip()
+            if not line:
+                continue
+            day, _, note = line.partition(" ")
+            try:
+                date.fromisoformat(day)
+                if len(day) != 10:
+                    raise ValueError
+            except ValueError:
+                raise ValidationError(
+                    f"Line {number}: start with the date as YYYY-MM-DD, e.g. 2026-12-25 Christmas Day."
+                ) from None
+            closures.append({"date": day, "note": note.strip()[:120]})
+        return sorted(closures, key=lambda item: item["date"])
+
+    def validate(self, value: Any) -> None:
+        validate_closures(value)
+
+
 def _formfield(model_field: Any, **kwargs: Any) -> forms.Field | None:
+    if model_field.name == "closures":
+        return ClosuresField(
+            required=False, label="Closed on", help_text=model_field.help_text + " One per line."
+        )
     if isinstance(model_field, URLField):
         kwargs["assume_scheme"] = "https"  # "alba.example" means https://alba.example
     return model_field.formfield(**kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import zoneinfo
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -114,6 +114,49 @@ def default_opening_hours() -> dict[str, list[dict[str, str]]]:
     return {day: [] for day in WEEKDAYS}
 
 
+MAX_CLOSURES = 60
+MAX_SIGNATURE_HASHTAGS = 10
+
+
+def validate_closures(value: Any) -> None:
+    """Days the restaurant is closed outside its weekly hours (holidays, works):
+    ``[{"date": "2026-12-25", "note": "Christmas Day"}, …]``, dates unique, at most `MAX_CLOSURES`."""
+    if not isinstance(value, list):
+        raise ValidationError(_("Closures must be a list of dates."))
+    if len(value) > MAX_CLOSURES:
+        raise ValidationError(
+            _("At most %(max)d closure dates can be kept; remove past ones."),
+            params={"max": MAX_CLOSURES},
+        )
+    seen: set[str] = set()
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("date"), str):
+            raise ValidationError(_("Each closure needs a date as YYYY-MM-DD."))
+        try:
+            date.fromisoformat(item["date"])
+        except ValueError:
+            raise ValidationError(
+                _("%(value)s is not a date: write it as YYYY-MM-DD."),
+                params={"value": item["date"]},
+            ) from None
+        if len(item["date"]) != 10 or not isinstance(item.get("note", ""), str):
+            raise ValidationError(_("Each closure needs a date as YYYY-MM-DD."))
+        if item["date"] in seen:
+            raise ValidationError(_("%(value)s is listed twice."), params={"value": item["date"]})
+        seen.add(item["date"])
+
+
+def validate_signature_hashtags(value: str) -> None:
+    tags = value.split()
+    if any(not tag.startswith("#") or len(tag) < 2 for tag in tags):
+        raise ValidationError(_("Write hashtags starting with #, separated by spaces."))
+    if len(tags) > MAX_SIGNATURE_HASHTAGS:
+        raise ValidationError(
+            _("Keep to %(max)d signature hashtags at most."),
+            params={"max": MAX_SIGNATURE_HASHTAGS},
+        )
+
+
 class Tenant(models.Model):
     """A restaurant: the unit of isolation, and the profile the AI writer and auto-replies use."""
 
@@ -137,6 +180,40 @@ class Tenant(models.Model):
         max_length=255, blank=True, help_text="How you sound: e.g. warm, playful, family-run."
     )
     language = models.CharField(max_length=12, default="en", choices=settings.LANGUAGES)
+    city = models.CharField(max_length=120, blank=True, help_text="The town or city you are in.")
+    signature_hashtags = models.CharField(
+        max_length=255,
+        blank=True,
+        validators=[validate_signature_hashtags],
+        help_text="Hashtags you always use, e.g. #trattoriaalba #romefood.",
+    )
+
+    class EmojiStyle(models.TextChoices):
+        NONE = "none", _("No emoji")
+        SOME = "some", _("A few emoji")
+        LOTS = "lots", _("Plenty of emoji")
+
+    emoji_style = models.CharField(
+        max_length=8, choices=EmojiStyle.choices, default=EmojiStyle.SOME, verbose_name="Emoji"
+    )
+    reservation_url = models.URLField(
+        blank=True, help_text="Where guests book a table: your booking page or service."
+    )
+    dietary_options = models.CharField(
+        max_length=255, blank=True, help_text="Diets you cater for, e.g. vegan, gluten-free."
+    )
+    parking = models.CharField(
+        max_length=255, blank=True, help_text="What guests should know about parking."
+    )
+    delivery = models.CharField(
+        max_length=255, blank=True, help_text="Whether and how you deliver or offer take-away."
+    )
+    closures = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_closures],
+        help_text="Days you are closed outside your weekly hours (holidays).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

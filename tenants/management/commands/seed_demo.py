@@ -31,6 +31,14 @@ DEMO_PROFILE = {
     "menu_highlights": "Tagliatelle al ragù\nTortellini in brodo\nLasagne verdi\nZuppa inglese",
     "tone_of_voice": "Warm, proud of tradition, a little playful",
     "language": "en",
+    "city": "Bologna",
+    "signature_hashtags": "#trattoriademo #bolognafood",
+    "emoji_style": "some",
+    "reservation_url": "https://trattoria-demo.example/book",
+    "dietary_options": "vegetarian, vegan on request, gluten-free pasta",
+    "parking": "Public parking at Piazza VIII Agosto, five minutes on foot.",
+    "delivery": "Take-away by phone; no delivery.",
+    "closures": [{"date": "2026-12-25", "note": "Christmas Day"}],
 }
 
 
