@@ -4,12 +4,11 @@ and content_publishing_limit (graph-api.md §5, checklist "Publishing")."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from sandbox.context import Ctx
 from sandbox.errors import GraphError, invalid_param
-from sandbox.fields import EdgeList
+from sandbox.fields import EdgeList, Schema, project
 from sandbox.images import (
     MAX_FB_PHOTO_BYTES,
     FetchError,
@@ -19,8 +18,18 @@ from sandbox.images import (
     inspect_image,
     is_plain_jpeg,
 )
-from sandbox.nodes import POST, container_status, visible_posts
-from sandbox.state import Container, IGAccount, IGMedia, Page, Photo, Post, random_digits
+from sandbox.nodes import (
+    CONTAINER,
+    IG_MEDIA,
+    PHOTO,
+    POST,
+    container_status,
+    photo_expired,
+    visible_posts,
+)
+from sandbox.reads import edge_list
+from sandbox.state import Container, IGAccount, IGMedia, Page, Photo, Post, World, random_digits
+from sandbox.timeparse import parse_time
 
 SCHEDULE_MIN = 600  # §5: 10 minutes ahead ...
 SCHEDULE_MAX = 30 * 86400  # ... to 30 days ahead [C]
@@ -31,23 +40,28 @@ RATIO_MIN, RATIO_MAX = 0.8, 1.91
 
 
 def _schedule(ctx: Ctx, published: bool) -> int | None:
-    """`scheduled_publish_time` needs `published=false` and 600 s – 30 d ahead (§5)."""
+    """`scheduled_publish_time` (unix, ISO 8601 or a strtotime-style relative string such as
+    `+2 hours`) needs `published=false` and 600 s – 30 d ahead (§5)."""
     raw = ctx.param("scheduled_publish_time")
     if raw in (None, ""):
         return None
-    try:
-        when = int(raw)
-    except ValueError:
-        try:
-            when = int(datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp())
-        except ValueError as exc:
-            raise invalid_param("(#100) The specified scheduled publish time is invalid.") from exc
+    when = parse_time(raw, ctx.world.now())
+    if when is None:
+        raise invalid_param("(#100) The specified scheduled publish time is invalid.")
     if published:
         raise invalid_param("(#100) Cannot specify a scheduled publish time on a published post")
     ahead = when - ctx.world.now()
     if not SCHEDULE_MIN <= ahead <= SCHEDULE_MAX:
         raise invalid_param("(#100) The specified scheduled publish time is invalid.")
     return when
+
+
+def created(ctx: Ctx, schema: Schema, obj: Any, result: dict[str, Any]) -> dict[str, Any]:
+    """Read-after-write: a create call with `fields=` answers with those fields too (§5)."""
+    spec = ctx.fields()
+    if spec is None:
+        return result
+    return {**result, **project(schema, obj, spec, ctx)}
 
 
 def _new_post(ctx: Ctx, page: Page, **fields: Any) -> Post:
@@ -63,32 +77,46 @@ def _new_post(ctx: Ctx, page: Page, **fields: Any) -> Post:
     return post
 
 
+def _attached_photos(ctx: Ctx, page: Page) -> list[str]:
+    """`attached_media`: a JSON array (SDKs), indexed keys `attached_media[0]={...}` or one
+    object, each `{"media_fbid": id}` of an unpublished, unexpired photo of this Page."""
+    world = ctx.world
+    photo_ids: list[str] = []
+    for item in ctx.list_param("attached_media"):
+        media_fbid = str(item.get("media_fbid") or "") if isinstance(item, dict) else ""
+        photo = world.photos.get(media_fbid)
+        if photo is None or photo.page_id != page.id or photo.published or photo.post_id:
+            raise invalid_param(
+                f"(#100) attached_media: {media_fbid or item!r} is not an unpublished photo "
+                "of this Page"
+            )
+        if photo_expired(world, photo):
+            raise invalid_param(  # Meta's exact answer is [U]
+                f"(#100) attached_media: the unpublished photo {media_fbid} has expired "
+                "(unpublished photos are kept 24 hours)"
+            )
+        photo_ids.append(photo.id)
+    return photo_ids
+
+
 def post_feed(ctx: Ctx, page: Page) -> dict[str, Any]:
     """POST /{page}/feed: message, link, published, scheduled_publish_time, attached_media;
     duplicate consecutive message → 506 (§5)."""
     _token, page = ctx.page_token_for(page.id, "pages_manage_posts", "pages_read_engagement")
     message = ctx.param("message") or ""
     link = ctx.param("link")
-    attached = ctx.json_param("attached_media") or []
     published = ctx.flag("published", True)
     scheduled = _schedule(ctx, published)
-    if not (message or link or attached):
-        raise invalid_param("(#100) Missing message or attachment")
     world = ctx.world
     with world.lock:
+        photo_ids = _attached_photos(ctx, page)
+        if not (message or link or photo_ids):
+            raise invalid_param("(#100) Missing message or attachment")
         previous = [
             p for p in world.posts.values() if p.page_id == page.id and not p.deleted and p.from_app
         ]
         if message and previous and previous[-1].message == message:
             raise GraphError(506)
-        photo_ids = []
-        for item in attached if isinstance(attached, list) else [attached]:
-            photo = world.photos.get(str(item.get("media_fbid")) if isinstance(item, dict) else "")
-            if photo is None or photo.page_id != page.id or photo.published or photo.post_id:
-                raise invalid_param(
-                    "(#100) attached_media must name unpublished photos of this Page"
-                )
-            photo_ids.append(photo.id)
         post = _new_post(
             ctx,
             page,
@@ -101,14 +129,15 @@ def post_feed(ctx: Ctx, page: Page) -> dict[str, Any]:
         )
         for photo_id in photo_ids:
             world.photos[photo_id].post_id = post.id
-    return {"id": post.id}
+        return created(ctx, POST, post, {"id": post.id})
 
 
 def post_photos(ctx: Ctx, page: Page) -> dict[str, Any]:
     """POST /{page}/photos with `url` or a multipart `source`; the bytes must decode as an
     image; `published=false` makes an unpublished photo for attached_media (§5)."""
     _token, page = ctx.page_token_for(page.id, "pages_manage_posts", "pages_read_engagement")
-    upload = ctx.files.get("source")
+    # The file may come under any field name (the Business SDK sends `source0`) [C].
+    upload = ctx.files.get("source") or next(iter(ctx.files.values()), None)
     url = ctx.param("url")
     if upload is not None:
         data = upload.read()
@@ -158,17 +187,54 @@ def post_photos(ctx: Ctx, page: Page) -> dict[str, Any]:
             )
             photo.post_id = post.id
             result["post_id"] = post.id
-    return result
+        return created(ctx, PHOTO, photo, result)
 
 
 def scheduled_posts(ctx: Ctx, page: Page) -> dict[str, Any]:
-    from sandbox.graph import edge_list
-
     ctx.page_for(page.id)
     posts = [
         p for p in visible_posts(ctx.world, page.id, published=False) if p.scheduled_publish_time
     ]
     return edge_list(ctx, EdgeList(POST, posts, lambda p: p.id))
+
+
+EDITABLE_POST_PARAMS = {"message", "is_published", "scheduled_publish_time"}
+
+
+def update_post(ctx: Ctx, post: Post) -> dict[str, Any]:
+    """POST /{post-id}: change `message`, publish an unpublished post now
+    (`is_published=true`) or move its `scheduled_publish_time`; a feed `edited` event for
+    a published post. Other attributes (link, photos) cannot be changed [U]."""
+    ctx.page_token_for(post.page_id, "pages_manage_posts", "pages_read_engagement")
+    unsupported = {"link", "attached_media", "url", "source"} & set(ctx.params)
+    if unsupported:
+        raise invalid_param(f"(#100) A post's {sorted(unsupported)[0]} cannot be changed")
+    if not EDITABLE_POST_PARAMS & set(ctx.params):
+        raise invalid_param(
+            "(#100) Nothing to update: give message, is_published or scheduled_publish_time"
+        )
+    world = ctx.world
+    with world.lock:
+        if "scheduled_publish_time" in ctx.params:
+            if post.published:
+                raise invalid_param(
+                    "(#100) Cannot specify a scheduled publish time on a published post"
+                )
+            post.scheduled_publish_time = _schedule(ctx, False)
+        if "message" in ctx.params:
+            post.message = ctx.param("message") or ""
+            for photo_id in post.photo_ids[:1]:
+                if photo_id in world.photos and len(post.photo_ids) == 1:
+                    world.photos[photo_id].caption = post.message
+        post.updated_time = int(world.now())
+        if ctx.flag("is_published", post.published) and not post.published:
+            post.published = True
+            post.scheduled_publish_time = None
+            post.created_time = int(world.now())
+            world.emit_feed(post.page_id, world.feed_value(post, "add"))
+        elif post.published:
+            world.emit_feed(post.page_id, world.feed_value(post, "edited"))
+        return created(ctx, POST, post, {"success": True})
 
 
 def delete_object(ctx: Ctx, obj: Any) -> dict[str, Any]:
@@ -260,18 +326,12 @@ def ig_media_create(ctx: Ctx, ig: IGAccount) -> dict[str, Any]:
     children: list[str] = []
     ready_at = now + world.container_processing_seconds
     if media_type == "CAROUSEL":
-        children = [c.strip() for c in (ctx.param("children") or "").split(",") if c.strip()]
-        if not 2 <= len(children) <= 10:
+        children = [str(c).strip() for c in ctx.list_param("children") if str(c).strip()]
+        if not 2 <= len(children) <= 10 or len(set(children)) != len(children):
             raise GraphError(100, subcode=2207028)
-        for child_id in children:
-            child = world.containers.get(child_id)
-            if child is None or child.ig_id != ig.id or not child.is_carousel_item:
-                raise GraphError(
-                    100,
-                    subcode=2207028,
-                    message=f"Carousel child {child_id} is not a carousel item of this account.",
-                )
-            ready_at = max(ready_at, child.ready_at)
+        with world.lock:
+            for child_id in children:
+                ready_at = max(ready_at, _carousel_child(world, ig, child_id).ready_at)
     elif media_type == "REELS":
         ctx.required("video_url")  # videos are accepted without transcoding checks
     else:
@@ -295,7 +355,33 @@ def ig_media_create(ctx: Ctx, ig: IGAccount) -> dict[str, Any]:
             data=data,
         )
         world.containers[container.id] = container
-    return {"id": container.id}
+        return created(ctx, CONTAINER, container, {"id": container.id})
+
+
+def _carousel_child(world: World, ig: IGAccount, child_id: str) -> Container:
+    """A child must be a carousel item of this account, not failed, expired or published,
+    and not already listed by another carousel (Meta's exact answers are [U])."""
+    child = world.containers.get(child_id)
+    if child is None or child.ig_id != ig.id or not child.is_carousel_item:
+        raise GraphError(
+            100,
+            subcode=2207028,
+            message=f"Carousel child {child_id} is not a carousel item of this account.",
+        )
+    status, _text = container_status(world, child)
+    if status in ("ERROR", "EXPIRED", "PUBLISHED"):
+        raise GraphError(
+            100,
+            subcode=2207028,
+            message=f"Carousel child {child_id} cannot be used: its status is {status}.",
+        )
+    if any(child_id in other.children for other in world.containers.values()):
+        raise GraphError(
+            100,
+            subcode=2207028,
+            message=f"Carousel child {child_id} already belongs to another carousel.",
+        )
+    return child
 
 
 def ig_media_publish(ctx: Ctx, ig: IGAccount) -> dict[str, Any]:
@@ -308,6 +394,13 @@ def ig_media_publish(ctx: Ctx, ig: IGAccount) -> dict[str, Any]:
         container = world.containers.get(creation_id)
         if container is None or container.ig_id != ig.id:
             raise GraphError(24, subcode=2207006)
+        if container.is_carousel_item:
+            raise GraphError(  # [U] Meta's exact answer
+                100,
+                "(#100) This container is a carousel item: publish the CAROUSEL container "
+                "that lists it.",
+                instagram=True,
+            )
         status, _text = container_status(world, container)
         if status == "PUBLISHED":
             raise GraphError(
@@ -326,7 +419,7 @@ def ig_media_publish(ctx: Ctx, ig: IGAccount) -> dict[str, Any]:
         if quota_usage(ctx, ig, world.now() - 86400) >= world.publish_limit:
             raise GraphError(9, subcode=2207042)
         media = _publish_container(ctx, container)
-    return {"id": media.id}
+        return created(ctx, IG_MEDIA, media, {"id": media.id})
 
 
 def _publish_container(ctx: Ctx, container: Container) -> IGMedia:

@@ -12,6 +12,7 @@ from werkzeug.datastructures import FileStorage
 from sandbox.errors import GraphError, invalid_param, not_found, permission_error
 from sandbox.fields import FieldSpec, parse_fields
 from sandbox.state import App, Page, Token, User, World, proof_state
+from sandbox.timeparse import parse_time
 
 
 @dataclass
@@ -54,6 +55,31 @@ class Ctx:
             return json.loads(raw)
         except json.JSONDecodeError as exc:
             raise invalid_param(f"(#100) Param {name} must be a JSON object") from exc
+
+    def list_param(self, name: str) -> list[Any]:
+        """List params (`children`, `attached_media`, `subscribed_fields`): a JSON array (what
+        Meta's SDKs send), indexed keys (folded by `sandbox.params`), or comma-separated text."""
+        raw = (self.params.get(name) or "").strip()
+        if not raw:
+            return []
+        if raw[:1] in ("[", "{"):
+            try:
+                value = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise invalid_param(f"(#100) Param {name} must be a JSON array") from exc
+            return value if isinstance(value, list) else [value]
+        return [part.strip() for part in raw.split(",") if part.strip()]
+
+    def time_param(self, name: str) -> int | None:
+        """A time parameter (`since`, `until`, `scheduled_publish_time`): unix seconds, an
+        ISO 8601 string or a strtotime-style relative string (`+2 hours`, `tomorrow`)."""
+        raw = self.params.get(name)
+        if raw in (None, ""):
+            return None
+        when = parse_time(raw, self.world.now())
+        if when is None:
+            raise invalid_param(f"(#100) The parameter {name} is not a valid time: {raw}")
+        return when
 
     def fields(self) -> dict[str, FieldSpec] | None:
         return parse_fields(self.params.get("fields"))

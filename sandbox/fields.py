@@ -161,6 +161,7 @@ class EdgeList:
     schema: Schema
     items: list[Any]
     key: Callable[[Any], str]
+    paged: bool = True  # False: `{"data": [...]}` only, like a Post's `attachments`
 
 
 MISSING = object()  # a resolver returns this to leave the field out (e.g. no IG account)
@@ -198,7 +199,7 @@ def materialize(value: Any, spec: FieldSpec, ctx: Any = None) -> Any:
         body: dict[str, Any] = {
             "data": [project(value.schema, item, spec.sub, ctx) for item in chunk]
         }
-        if paging:
+        if paging and value.paged:
             body["paging"] = paging
         return body
     return value

@@ -8,7 +8,6 @@ import hmac
 import json
 import math
 import time
-from collections.abc import Callable
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
@@ -17,13 +16,22 @@ from sandbox import content, messaging
 from sandbox.context import Ctx
 from sandbox.errors import GraphError, invalid_param, not_found
 from sandbox.faults import ConnectionReset, fault_error, take_fault
-from sandbox.fields import EdgeList, FieldSpec, paginate, parse_limit, project
+from sandbox.fields import EdgeList, project
 from sandbox.nodes import PAGE, granted_pages, schema_for
+from sandbox.params import request_params
+from sandbox.reads import (
+    EdgeHandler,
+    check_read,
+    edge_list,
+    instagram_account_of,
+    owner_page_id,
+    resolve,
+    schema_edge,
+)
 from sandbox.state import (
     CODE_LIFETIME,
     USER_LONG_LIFETIME,
     USER_SHORT_LIFETIME,
-    Comment,
     Token,
     World,
     proof_state,
@@ -37,8 +45,6 @@ REDACTED_PARAMS = {
     "input_token",
     "appsecret_proof",
 }
-
-EdgeHandler = Callable[[Ctx, Any], dict[str, Any]]
 
 
 def split_version(path: str) -> tuple[str, str]:
@@ -68,23 +74,33 @@ class GraphAPI:
     def __call__(self, request: Request, base_url: str) -> Response:
         world = self.world
         version, graph_path = split_version(request.path)
-        params = dict(request.values.items(multi=False))
         files = dict(request.files.items(multi=False))
-        token_str = params.get("access_token") or bearer_token(request)
-        ctx = Ctx(world, request.method, graph_path, params, files, base_url, version, token_str)
-        segments = [s for s in graph_path.split("/") if s]
         record: dict[str, Any] = {
             "time": world.now(),
             "method": request.method,
             "path": request.path,
             "graph_path": graph_path,
             "version": version,
-            "params": {k: ("[redacted]" if k in REDACTED_PARAMS else v) for k, v in params.items()},
             "files": {k: f.filename for k, f in files.items()},
         }
         headers: dict[str, str] = {"facebook-api-version": version or "v24.0"}
         started = time.monotonic()
         try:
+            params = request_params(request)
+        except GraphError as err:
+            params = dict(request.args.items(multi=False))
+            parse_error: GraphError | None = err
+        else:
+            parse_error = None
+        record["params"] = {
+            k: ("[redacted]" if k in REDACTED_PARAMS else v) for k, v in params.items()
+        }
+        token_str = params.get("access_token") or bearer_token(request)
+        ctx = Ctx(world, request.method, graph_path, params, files, base_url, version, token_str)
+        segments = [s for s in graph_path.split("/") if s]
+        try:
+            if parse_error is not None:
+                raise parse_error
             world.tick()
             page_ids = self._page_ids(segments, token_str)
             fault = take_fault(
@@ -272,79 +288,14 @@ class GraphAPI:
         )
 
 
-def resolve(world: World, object_id: str) -> Any:
-    """Look an id up in every table (Graph ids are global)."""
-    for table in (
-        world.pages,
-        world.users,
-        world.ig_accounts,
-        world.posts,
-        world.photos,
-        world.containers,
-        world.ig_media,
-        world.comments,
-        world.apps,
-    ):
-        if object_id in table:
-            return table[object_id]
-    return None
-
-
-def instagram_account_of(world: World, obj: Any) -> str | None:
-    """The IG account an Instagram object belongs to (None for Facebook objects)."""
-    kind = type(obj).__name__
-    if kind == "IGAccount":
-        return str(obj.id)
-    if kind in ("Container", "IGMedia"):
-        return str(obj.ig_id)
-    if isinstance(obj, Comment) and obj.platform == "instagram":
-        return world.pages[obj.page_id].ig_id
-    return None
-
-
-def owner_page_id(world: World, obj: Any) -> str | None:
-    """The Page an object belongs to (IG objects: the Page linked to the IG account)."""
-    if hasattr(obj, "page_id"):
-        return obj.page_id
-    ig_id = getattr(obj, "ig_id", None)
-    if ig_id and ig_id in world.ig_accounts:
-        return world.ig_accounts[ig_id].page_id
-    if type(obj).__name__ == "Page":
-        return obj.id
-    return None
-
-
-def check_read(ctx: Ctx, obj: Any) -> None:
-    """Who may read a node: the user themself, or a token that can act on the owning Page;
-    Instagram nodes also need instagram_basic (§3)."""
-    token = ctx.authenticate()
-    kind = type(obj).__name__
-    if kind == "User":
-        if token.user_id != obj.id or token.kind != "user":
-            raise not_found(obj.id)
-        return
-    if kind == "App":
-        if token.app_id != obj.id:
-            raise not_found(obj.id)
-        return
-    if getattr(obj, "deleted", False):
-        raise not_found(obj.id)
-    page_id = owner_page_id(ctx.world, obj)
-    if page_id is None:
-        raise not_found(obj.id)
-    ctx.page_for(page_id)
-    if kind in ("IGAccount", "IGMedia", "Container") or (
-        kind == "Comment" and obj.platform == "instagram"
-    ):
-        ctx.require_scopes(token, "instagram_basic", code=10)
-
-
 def node(ctx: Ctx, obj: Any) -> dict[str, Any]:
-    """GET/DELETE /{id} (POST updates are not emulated)."""
+    """GET, DELETE and POST (update) /{id}."""
     check_read(ctx, obj)
     kind = type(obj).__name__
     if ctx.method == "DELETE":
         return content.delete_object(ctx, obj)
+    if ctx.method == "POST" and kind in UPDATES:
+        return UPDATES[kind](ctx, obj)
     if ctx.method != "GET":
         raise GraphError(100, "(#100) Unsupported post request.", type="GraphMethodException")
     if kind == "App":
@@ -522,35 +473,7 @@ def accounts(ctx: Ctx, user: Any) -> dict[str, Any]:
     return edge_list(ctx, EdgeList(PAGE, pages, lambda p: p.id), default=ACCOUNT_FIELDS)
 
 
-def edge_list(ctx: Ctx, value: EdgeList, default: list[str] | None = None) -> dict[str, Any]:
-    """Render a top-level edge GET with full paging URLs; `default` overrides the node's
-    default fields when no `fields=` is given."""
-    chunk, paging = paginate(
-        value.items,
-        value.key,
-        limit=parse_limit(ctx.param("limit")),
-        after=ctx.param("after"),
-        before=ctx.param("before"),
-        url=ctx.url,
-        params=ctx.params,
-    )
-    spec = ctx.fields()
-    if spec is None and default is not None:
-        spec = {name: FieldSpec() for name in default}
-    return {"data": [project(value.schema, item, spec, ctx) for item in chunk], "paging": paging}
-
-
-def schema_edge(name: str) -> EdgeHandler:
-    """An edge that is just a node field (`/{page}/feed`, `/{ig}/media`, ...), paged."""
-
-    def handler(ctx: Ctx, obj: Any) -> dict[str, Any]:
-        check_read(ctx, obj)
-        value = schema_for(obj).fields[name](ctx, obj)
-        assert isinstance(value, EdgeList)
-        return edge_list(ctx, value)
-
-    return handler
-
+UPDATES: dict[str, EdgeHandler] = {"Post": content.update_post}
 
 EDGES: dict[tuple[str, str, str], EdgeHandler] = {
     ("User", "accounts", "GET"): accounts,

@@ -39,11 +39,102 @@ def container_status(world: World, container: Container) -> tuple[str, str]:
     if container.forced_status == "ERROR":
         sub = container.error_subcode or 2207001
         return "ERROR", f"Error: Media upload has failed with error code {sub}"
+    for child_id in container.children:  # a carousel fails with any of its items [U]
+        child = world.containers.get(child_id)
+        if child is not None and container_status(world, child)[0] == "ERROR":
+            return "ERROR", f"Error: Carousel item {child_id} failed to upload"
     if now >= container.created_at + 86400:
         return "EXPIRED", "Expired: Media was not published within 24 hours."
     if now >= container.ready_at:
         return "FINISHED", "Finished: Media has been uploaded and it is ready to be published."
     return "IN_PROGRESS", "In Progress: Media is still being processed."
+
+
+UNPUBLISHED_PHOTO_LIFETIME = 86400  # an unpublished photo not attached within 24 h expires [U]
+
+
+def photo_expired(world: World, photo: Photo) -> bool:
+    """Unpublished photos (uploaded for `attached_media`) live 24 h unless attached [U]."""
+    return (
+        not photo.published
+        and not photo.post_id
+        and world.now() - photo.created_time > UNPUBLISHED_PHOTO_LIFETIME
+    )
+
+
+SHORTCODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def shortcode(media_id: str) -> str:
+    """Instagram's shortcode is the media id in URL-safe base64 digits [C]; 11 characters."""
+    number, out = int(media_id), ""
+    while number:
+        number, digit = divmod(number, 64)
+        out = SHORTCODE_ALPHABET[digit] + out
+    return out[-11:].rjust(11, "A")
+
+
+def _image(ctx: Ctx, photo: Photo) -> dict[str, Any]:
+    return {"height": photo.height, "src": photo_url(ctx, photo.id), "width": photo.width}
+
+
+def _photo_attachment(ctx: Ctx, photo: Photo) -> dict[str, Any]:
+    url = f"https://www.facebook.com/photo.php?fbid={photo.id}&set=a.{photo.page_id}&type=3"
+    attachment: dict[str, Any] = {
+        "media": {"image": _image(ctx, photo)},
+        "media_type": "photo",
+        "target": {"id": photo.id, "url": url},
+        "type": "photo",
+        "url": url,
+    }
+    if photo.caption:
+        attachment["description"] = photo.caption
+    return attachment
+
+
+def post_attachments(ctx: Ctx, post: Post) -> list[dict[str, Any]]:
+    """A Post's `attachments` in Meta's shape [C]: one photo → `type: photo`; several →
+    one `album` attachment with the photos as `subattachments`; a link → `share`."""
+    photos = [ctx.world.photos[i] for i in post.photo_ids if i in ctx.world.photos]
+    permalink = post_permalink(post)
+    if len(photos) == 1:
+        return [_photo_attachment(ctx, photos[0])]
+    if photos:
+        return [
+            {
+                "media": {"image": _image(ctx, photos[0])},
+                "media_type": "album",
+                "target": {"id": post.id.split("_")[-1], "url": permalink},
+                "title": f"Photos from {ctx.world.pages[post.page_id].name}'s post",
+                "type": "album",
+                "url": permalink,
+                "subattachments": EdgeList(
+                    ATTACHMENT,
+                    [_photo_attachment(ctx, photo) for photo in photos],
+                    _attachment_key,
+                    paged=False,
+                ),
+            }
+        ]
+    if post.link:
+        return [
+            {
+                "media_type": "link",
+                "target": {"url": post.link},
+                "title": post.link,
+                "type": "share",
+                "url": post.link,
+            }
+        ]
+    return []
+
+
+def _attachment_key(attachment: dict[str, Any]) -> str:
+    return str(attachment["target"].get("id") or attachment["target"].get("url"))
+
+
+def post_permalink(post: Post) -> str:
+    return f"https://www.facebook.com/{post.page_id}/posts/{post.id.split('_')[-1]}"
 
 
 def visible_posts(world: World, page_id: str, *, published: bool | None = True) -> list[Post]:
@@ -125,9 +216,25 @@ def _by_id(item: Any) -> str:
     return str(item.id)
 
 
+# Container media_type -> the published media's media_type / media_product_type [D].
+IG_MEDIA_TYPES = {"CAROUSEL": "CAROUSEL_ALBUM", "REELS": "VIDEO", "STORIES": "IMAGE"}
+IG_PRODUCT_TYPES = {"REELS": "REELS", "STORIES": "STORY"}
+
 PAGE: Schema
 POST: Schema
 IG_USER: Schema
+ATTACHMENT_FIELDS = ["description", "media", "media_type", "target", "title", "type", "url"]
+ATTACHMENT = Schema(
+    "StoryAttachment",
+    [*ATTACHMENT_FIELDS, "subattachments"],
+    {
+        **{
+            name: (lambda key: lambda ctx, a: a.get(key, MISSING))(name)
+            for name in ATTACHMENT_FIELDS
+        },
+        "subattachments": lambda ctx, a: a.get("subattachments", MISSING),
+    },
+)
 
 USER = Schema(
     "User",
@@ -211,20 +318,18 @@ POST = Schema(
         "id": lambda ctx, p: p.id,
         "message": lambda ctx, p: p.message or MISSING,
         "created_time": lambda ctx, p: iso(p.created_time),
-        "updated_time": lambda ctx, p: iso(p.created_time),
+        "updated_time": lambda ctx, p: iso(p.updated_time or p.created_time),
         "is_published": lambda ctx, p: p.published,
         "scheduled_publish_time": lambda ctx, p: p.scheduled_publish_time or MISSING,
         "status_type": lambda ctx, p: (
             "added_photos" if p.kind == "photo" else "mobile_status_update"
         ),
-        "permalink_url": lambda ctx, p: (
-            f"https://www.facebook.com/{p.page_id}/posts/{p.id.split('_')[-1]}"
-        ),
+        "permalink_url": lambda ctx, p: post_permalink(p),
         "full_picture": lambda ctx, p: photo_url(ctx, p.photo_ids[0]) if p.photo_ids else MISSING,
         "link": lambda ctx, p: p.link or MISSING,
         "from": lambda ctx, p: {"name": ctx.world.pages[p.page_id].name, "id": p.page_id},
         "attachments": lambda ctx, p: EdgeList(
-            PHOTO, [ctx.world.photos[i] for i in p.photo_ids if i in ctx.world.photos], _by_id
+            ATTACHMENT, post_attachments(ctx, p), _attachment_key, paged=False
         ),
         "comments": lambda ctx, p: EdgeList(COMMENT, _comments_on(ctx.world, p.id), _by_id),
     },
@@ -253,19 +358,32 @@ IG_MEDIA = Schema(
     {
         "id": lambda ctx, m: m.id,
         "caption": lambda ctx, m: m.caption or MISSING,
-        "media_type": lambda ctx, m: (
-            "CAROUSEL_ALBUM" if m.media_type == "CAROUSEL" else m.media_type
-        ),
-        "media_product_type": lambda ctx, m: "STORY" if m.media_type == "STORIES" else "FEED",
+        "media_type": lambda ctx, m: IG_MEDIA_TYPES.get(m.media_type, m.media_type),
+        "media_product_type": lambda ctx, m: IG_PRODUCT_TYPES.get(m.media_type, "FEED"),
         "media_url": lambda ctx, m: f"{ctx.base_url}/_sandbox/media/{m.id}.jpg",
-        "permalink": lambda ctx, m: f"https://www.instagram.com/p/SbX{m.id[-8:]}/",
+        "shortcode": lambda ctx, m: shortcode(m.id),
+        # Meta: "Only available on VIDEO media" [D]; REELS are videos.
+        "thumbnail_url": lambda ctx, m: (
+            f"{ctx.base_url}/_sandbox/pictures/{m.id}.png"
+            if m.media_type in ("REELS", "VIDEO")
+            else MISSING
+        ),
+        "permalink": lambda ctx, m: f"https://www.instagram.com/p/{shortcode(m.id)}/",
+        "is_comment_enabled": lambda ctx, m: True,
         "timestamp": lambda ctx, m: iso(m.timestamp),
         "username": lambda ctx, m: ctx.world.ig_accounts[m.ig_id].username,
         "owner": lambda ctx, m: {"id": m.ig_id},
         "like_count": lambda ctx, m: 0,
         "comments_count": lambda ctx, m: len(_comments_on(ctx.world, m.id)),
-        "children": lambda ctx, m: EdgeList(
-            IG_MEDIA, [ctx.world.ig_media[c] for c in m.children if c in ctx.world.ig_media], _by_id
+        # Only carousels have `children` (absent on other media, as on Meta [C]).
+        "children": lambda ctx, m: (
+            EdgeList(
+                IG_MEDIA,
+                [ctx.world.ig_media[c] for c in m.children if c in ctx.world.ig_media],
+                _by_id,
+            )
+            if m.media_type == "CAROUSEL"
+            else MISSING
         ),
         "comments": lambda ctx, m: EdgeList(IG_COMMENT, _comments_on(ctx.world, m.id), _by_id),
     },

@@ -226,6 +226,7 @@ class Post:
     photo_ids: list[str] = field(default_factory=list)
     deleted: bool = False
     from_app: bool = True
+    updated_time: int | None = None
 
 
 @dataclass

@@ -198,7 +198,9 @@ def test_unpublished_photos_attach_to_a_feed_post(graph, trattoria):
     attachments = graph.get(post["id"], trattoria, fields="attachments").json()["attachments"][
         "data"
     ]
-    assert [a["id"] for a in attachments] == [i["id"] for i in ids]
+    assert [a["type"] for a in attachments] == ["album"]
+    photos = attachments[0]["subattachments"]["data"]
+    assert [a["target"]["id"] for a in photos] == [i["id"] for i in ids]
     again = graph.post(
         f"{TRATTORIA_ID}/feed",
         trattoria,

@@ -1,0 +1,163 @@
+"""Meta's own Business SDK (facebook-business) against the sandbox, for every publishing
+call the app makes: if the sandbox speaks the protocol as Meta does, the SDK's encodings
+(JSON-array list params, booleans as true/false, `fields` on creates, file uploads under
+`source0`, `summary=true` on edges) work unchanged."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import pytest
+from facebook_business.adobjects.iguser import IGUser
+from facebook_business.adobjects.page import Page
+from facebook_business.adobjects.pagepost import PagePost
+from facebook_business.adobjects.shadowigmediabuilder import ShadowIGMediaBuilder
+from facebook_business.api import FacebookAdsApi, FacebookRequest
+from facebook_business.exceptions import FacebookRequestError
+from facebook_business.session import FacebookSession
+
+from sandbox.seed import TRATTORIA_ID, TRATTORIA_IG_ID
+from sandbox.testing import SandboxHandle
+from sandbox.tests.conftest import jpeg_bytes
+
+
+def sdk_api(sandbox: SandboxHandle, token: str) -> FacebookAdsApi:
+    """An SDK client pointed at the sandbox (the SDK adds appsecret_proof itself)."""
+    session = FacebookSession(sandbox.app_id, sandbox.app_secret, token)
+    session.GRAPH = sandbox.url
+    session.requests.trust_env = False  # straight to the sandbox, no proxy from the env
+    return FacebookAdsApi(session, api_version="v24.0")
+
+
+@pytest.fixture
+def api(sandbox, maria):
+    return sdk_api(sandbox, maria.page_tokens["Trattoria da Maria"])
+
+
+def _ready(sandbox, container_id: str) -> None:
+    sandbox.control("POST", f"containers/{container_id}", json={"ready": True})
+
+
+def _image_url(receiver, name: str) -> str:
+    receiver.images[name] = jpeg_bytes(1080, 1080)
+    return f"{receiver.url}/images/{name}"
+
+
+def test_sdk_page_feed_post_edit_and_delete(sandbox, api):
+    page = Page(TRATTORIA_ID, api=api)
+    post = page.create_feed(fields=["id", "permalink_url"], params={"message": "Tonight: ossobuco"})
+    assert post["id"].startswith(TRATTORIA_ID + "_") and post["permalink_url"]
+    PagePost(post["id"], api=api).api_update(params={"message": "Tonight: ossobuco!"})
+    read = PagePost(post["id"], api=api).api_get(fields=["message", "is_published"])
+    assert read["message"] == "Tonight: ossobuco!" and read["is_published"] is True
+    listed = page.get_published_posts(fields=["message"], params={"since": "-1 hour"})
+    assert [p["id"] for p in listed] == [post["id"]]
+    PagePost(post["id"], api=api).api_delete()
+    with pytest.raises(FacebookRequestError) as error:
+        PagePost(post["id"], api=api).api_get(fields=["message"])
+    assert error.value.api_error_code() == 100
+
+
+def test_sdk_scheduled_post(sandbox, api):
+    page = Page(TRATTORIA_ID, api=api)
+    post = page.create_feed(
+        params={
+            "message": "Sunday brunch",
+            "published": False,
+            "scheduled_publish_time": "+2 hours",
+        }
+    )
+    scheduled = page.get_scheduled_posts(fields=["message", "scheduled_publish_time"])
+    assert [p["id"] for p in scheduled] == [post["id"]]
+
+
+def test_sdk_page_photo_by_url_and_by_file(sandbox, api, receiver):
+    page = Page(TRATTORIA_ID, api=api)
+    by_url = page.create_photo(params={"url": _image_url(receiver, "p.jpg"), "caption": "Pasta"})
+    assert by_url["post_id"].startswith(TRATTORIA_ID + "_")
+    with tempfile.NamedTemporaryFile(suffix=".jpg", delete=False) as handle:
+        handle.write(jpeg_bytes(500, 400))
+    try:
+        request = page.create_photo(params={"caption": "From disk"}, pending=True)
+        request.add_file(handle.name)
+        by_file = request.execute()
+    finally:
+        os.unlink(handle.name)
+    photos = {
+        p["id"]: p for p in sandbox.control("GET", "photos", params={"page_id": TRATTORIA_ID})
+    }
+    assert photos[by_file["id"]]["width"] == 500 and photos[by_file["id"]]["caption"] == "From disk"
+
+
+def test_sdk_album_post_from_unpublished_photos(sandbox, api, receiver):
+    page = Page(TRATTORIA_ID, api=api)
+    photo_ids = [
+        page.create_photo(params={"url": _image_url(receiver, f"a{i}.jpg"), "published": False})[
+            "id"
+        ]
+        for i in range(3)
+    ]
+    post = page.create_feed(
+        params={
+            "message": "Three dishes",
+            "attached_media": [{"media_fbid": photo_id} for photo_id in photo_ids],
+        }
+    )
+    read = PagePost(post["id"], api=api).api_get(fields=["attachments", "message"])
+    (album,) = read["attachments"]["data"]
+    assert album["type"] == "album"
+    assert [a["target"]["id"] for a in album["subattachments"]["data"]] == photo_ids
+
+
+def test_sdk_instagram_single_image(sandbox, api, receiver):
+    ig = IGUser(TRATTORIA_IG_ID, api=api)
+    limit = ig.get_content_publishing_limit(fields=["quota_usage", "config"])
+    assert limit[0]["quota_usage"] == 0 and limit[0]["config"]["quota_total"] == 50
+    container = ig.create_media(
+        params={"image_url": _image_url(receiver, "ig.jpg"), "caption": "Fresh #pasta"}
+    )
+    status = ShadowIGMediaBuilder(container["id"], api=api).api_get(fields=["status_code"])
+    assert status["status_code"] == "IN_PROGRESS"
+    _ready(sandbox, container["id"])
+    status = ShadowIGMediaBuilder(container["id"], api=api).api_get(
+        fields=["status_code", "status"]
+    )
+    assert status["status_code"] == "FINISHED"
+    media = ig.create_media_publish(
+        fields=["id", "permalink", "shortcode"], params={"creation_id": container["id"]}
+    )
+    assert media["shortcode"] in media["permalink"]
+    assert ig.get_content_publishing_limit(fields=["quota_usage"])[0]["quota_usage"] == 1
+    listed = ig.get_media(fields=["caption", "media_type"])
+    assert next((m["id"], m["caption"]) for m in listed) == (media["id"], "Fresh #pasta")
+
+
+def test_sdk_instagram_carousel(sandbox, api, receiver):
+    ig = IGUser(TRATTORIA_IG_ID, api=api)
+    children = [
+        ig.create_media(
+            params={"image_url": _image_url(receiver, f"c{i}.jpg"), "is_carousel_item": True}
+        )["id"]
+        for i in range(3)
+    ]
+    for child in children:
+        _ready(sandbox, child)
+    parent = ig.create_media(
+        params={"media_type": "CAROUSEL", "caption": "Three plates", "children": children}
+    )
+    _ready(sandbox, parent["id"])
+    media = ig.create_media_publish(params={"creation_id": parent["id"]})
+    read = FacebookRequest(media["id"], "GET", "/", api=api).add_fields(
+        ["media_type", "children{id}"]
+    )
+    body = read.execute().json()
+    assert body["media_type"] == "CAROUSEL_ALBUM" and len(body["children"]["data"]) == 3
+
+
+def test_sdk_sees_meta_errors_with_codes(sandbox, api, receiver):
+    ig = IGUser(TRATTORIA_IG_ID, api=api)
+    container = ig.create_media(params={"image_url": _image_url(receiver, "x.jpg")})
+    with pytest.raises(FacebookRequestError) as error:
+        ig.create_media_publish(params={"creation_id": container["id"]})
+    assert (error.value.api_error_code(), error.value.api_error_subcode()) == (9007, 2207027)
