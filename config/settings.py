@@ -239,6 +239,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Queues by task name ("<app>.<thing>_<action>", docs/conventions.md): publishing and webhook
+# work never wait behind slow default work. The worker in Procfile consumes all three.
+CELERY_TASK_ROUTES = {
+    "posting.*": {"queue": "publish"},
+    "webhooks.*": {"queue": "webhooks"},
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Only one beat sends tasks; a second one stands by (config/beat.py).
 CELERY_BEAT_SCHEDULER = "config.beat:SingleBeatScheduler"

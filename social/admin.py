@@ -85,7 +85,7 @@ class SocialAccountAdmin(admin.ModelAdmin):
     def check_tokens_now(self, request, queryset) -> None:
         count = 0
         for tenant_id, pk in queryset.values_list("tenant_id", "id"):
-            tasks.check_account_token.apply_async(
+            tasks.account_check.apply_async(
                 kwargs={"tenant_id": tenant_id, "account_id": str(pk), "trigger": "admin"}
             )
             count += 1

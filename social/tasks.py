@@ -1,6 +1,7 @@
 """Token health tasks: ids in, tenant scope on (TenantTask), one service call, retry policy here.
 
-Beat (one instance) runs the three periodic ones; the data migration 0002 creates them."""
+Beat (one instance) runs the three periodic ones; the data migrations 0002 and 0003 create
+and name them. Naming: docs/conventions.md ("Tasks")."""
 
 from __future__ import annotations
 
@@ -17,26 +18,22 @@ from tenants.tasks import TenantTask
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="social.check_all_tokens")
-def check_all_tokens() -> int:
+@shared_task(name="social.accounts_check")
+def accounts_check() -> int:
     """Daily: enqueue one check per page, spread evenly over a window shorter than the
     broker's visibility timeout, so the app token's rate budget is never spent in a burst."""
     targets = selectors.accounts_to_check()
     window = settings.SOCIAL_TOKEN_CHECK_WINDOW_SECONDS
     step = window / max(len(targets), 1)
     for index, (tenant_id, account_id) in enumerate(targets):
-        check_account_token.apply_async(
+        account_check.apply_async(
             kwargs={"tenant_id": tenant_id, "account_id": account_id}, countdown=int(index * step)
         )
     return len(targets)
 
 
-@shared_task(
-    name="social.check_account_token", base=TenantTask, bind=True, max_retries=5, acks_late=True
-)
-def check_account_token(
-    self, *, tenant_id: int, account_id: str, trigger: str = "scheduled"
-) -> str:
+@shared_task(name="social.account_check", base=TenantTask, bind=True, max_retries=5, acks_late=True)
+def account_check(self, *, tenant_id: int, account_id: str, trigger: str = "scheduled") -> str:
     account = SocialAccount.objects.filter(tenant_id=tenant_id, pk=account_id).first()
     if account is None or not account.is_holding:
         return "gone"
@@ -51,19 +48,19 @@ def check_account_token(
     return check.result
 
 
-@shared_task(name="social.refresh_user_tokens")
-def refresh_user_tokens() -> int:
+@shared_task(name="social.user_tokens_refresh")
+def user_tokens_refresh() -> int:
     """Daily: renew long-lived user tokens that are close to their end."""
     targets = selectors.accounts_with_user_tokens()
     for tenant_id, account_id in targets:
-        refresh_user_token.apply_async(kwargs={"tenant_id": tenant_id, "account_id": account_id})
+        user_token_refresh.apply_async(kwargs={"tenant_id": tenant_id, "account_id": account_id})
     return len(targets)
 
 
 @shared_task(
-    name="social.refresh_user_token", base=TenantTask, bind=True, max_retries=3, acks_late=True
+    name="social.user_token_refresh", base=TenantTask, bind=True, max_retries=3, acks_late=True
 )
-def refresh_user_token(self, *, tenant_id: int, account_id: str) -> bool:
+def user_token_refresh(self, *, tenant_id: int, account_id: str) -> bool:
     account = SocialAccount.objects.filter(tenant_id=tenant_id, pk=account_id).first()
     if account is None:
         return False
@@ -77,7 +74,7 @@ def refresh_user_token(self, *, tenant_id: int, account_id: str) -> bool:
         return False
 
 
-@shared_task(name="social.purge_oauth_states")
-def purge_oauth_states() -> int:
+@shared_task(name="social.oauth_states_purge")
+def oauth_states_purge() -> int:
     """Hourly: OAuth states past their ten minutes and abandoned page pickers."""
     return services.oauth_states_purge()

@@ -289,8 +289,8 @@ def test_check_tokens_now_enqueues_one_check_per_account_with_ids_only(
 
     chosen = [three_statuses["active"], three_statuses["needs_reconnect"]]
     with (
-        mock.patch.object(tasks.check_account_token, "apply_async", side_effect=record),
-        mock.patch.object(tasks.check_account_token, "delay", side_effect=record),
+        mock.patch.object(tasks.account_check, "apply_async", side_effect=record),
+        mock.patch.object(tasks.account_check, "delay", side_effect=record),
     ):
         response = admin_client.post(
             reverse(CHANGELIST),

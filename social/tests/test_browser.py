@@ -74,7 +74,7 @@ def test_sign_up_connect_two_pages_break_one_and_reconnect_it(
         with scopes_disabled():
             pizzeria = SocialAccount.objects.get(name="Pizzeria Bella Napoli")
         sb.revoke_token(pizzeria.page_token, subcode=492)
-        tasks.check_account_token.apply(
+        tasks.account_check.apply(
             kwargs={"tenant_id": pizzeria.tenant_id, "account_id": str(pizzeria.pk)}
         ).get()
         page.reload()

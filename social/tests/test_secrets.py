@@ -128,10 +128,10 @@ def test_no_token_appears_in_logs_admin_pages_or_task_arguments(
             with scopes_disabled():
                 page = SocialAccount.objects.get(name="Pizzeria Bella Napoli")
                 ids = [str(a.pk) for a in SocialAccount.objects.all()]
-            tasks.check_all_tokens()
+            tasks.accounts_check()
             sb.revoke_token(page.page_token)
             with django_capture_on_commit_callbacks(execute=True):
-                tasks.check_account_token(tenant_id=tenant.pk, account_id=str(page.pk))
+                tasks.account_check(tenant_id=tenant.pk, account_id=str(page.pk))
             # reconnect, check now, disconnect
             dialog = flow.client.post(reverse("social:reconnect", args=[tenant.slug, page.pk]))[
                 "Location"

@@ -49,7 +49,7 @@ def _on_commit(django_capture_on_commit_callbacks):
 
 def run_check(account, trigger="scheduled"):
     with _capture(execute=True):
-        return tasks.check_account_token.apply(
+        return tasks.account_check.apply(
             kwargs={
                 "tenant_id": account.tenant_id,
                 "account_id": str(account.pk),
@@ -125,7 +125,7 @@ def test_a_transient_error_during_a_check_is_retried_not_marked_broken(connected
     sb.add_fault(route="/debug_token", code=2, http_status=500, count=1)
     with (
         mock.patch.object(
-            tasks.check_account_token, "retry", side_effect=RuntimeError("retried")
+            tasks.account_check, "retry", side_effect=RuntimeError("retried")
         ) as retry,
         pytest.raises(RuntimeError, match="retried"),
     ):
@@ -155,7 +155,7 @@ def test_a_rate_limit_during_a_check_retries_after_facebooks_estimate(connected,
     )
     with (
         mock.patch.object(
-            tasks.check_account_token, "retry", side_effect=RuntimeError("retried")
+            tasks.account_check, "retry", side_effect=RuntimeError("retried")
         ) as retry,
         pytest.raises(RuntimeError),
     ):
@@ -166,9 +166,9 @@ def test_a_rate_limit_during_a_check_retries_after_facebooks_estimate(connected,
 def test_the_daily_check_spreads_checks_within_the_window_and_passes_only_ids(connected, settings):
     sent = []
     with mock.patch.object(
-        tasks.check_account_token, "apply_async", side_effect=lambda **kw: sent.append(kw)
+        tasks.account_check, "apply_async", side_effect=lambda **kw: sent.append(kw)
     ):
-        count = tasks.check_all_tokens()
+        count = tasks.accounts_check()
     assert count == 2  # the two pages; the Instagram account is checked with its page
     countdowns = [s["countdown"] for s in sent]
     assert (
@@ -183,9 +183,9 @@ def test_the_beat_schedule_exists_in_the_database(db):
 
     names = set(PeriodicTask.objects.values_list("task", flat=True))
     assert {
-        "social.check_all_tokens",
-        "social.refresh_user_tokens",
-        "social.purge_oauth_states",
+        "social.accounts_check",
+        "social.user_tokens_refresh",
+        "social.oauth_states_purge",
     } <= names
 
 
@@ -196,7 +196,7 @@ def test_a_long_lived_user_token_near_its_end_is_renewed(connected, sb):
         page.user_token_expires_at = timezone.now() + timedelta(days=3)
         page.save()
     assert (
-        tasks.refresh_user_token.apply(
+        tasks.user_token_refresh.apply(
             kwargs={"tenant_id": page.tenant_id, "account_id": str(page.pk)}
         ).get()
         is True
@@ -210,7 +210,7 @@ def test_a_long_lived_user_token_near_its_end_is_renewed(connected, sb):
 def test_a_user_token_far_from_its_end_is_left_alone(connected, sb):
     page = connected["Pizzeria Bella Napoli:facebook_page"]
     assert (
-        tasks.refresh_user_token.apply(
+        tasks.user_token_refresh.apply(
             kwargs={"tenant_id": page.tenant_id, "account_id": str(page.pk)}
         ).get()
         is False
@@ -226,7 +226,7 @@ def test_expired_oauth_states_are_purged(owner, tenant):
         OAuthState.objects.filter(pk=OAuthState.objects.first().pk).update(
             created_at=timezone.now() - timedelta(minutes=11)
         )
-    assert tasks.purge_oauth_states() == 1
+    assert tasks.oauth_states_purge() == 1
     with scopes_disabled():
         assert OAuthState.objects.count() == 1
 
