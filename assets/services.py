@@ -1,4 +1,5 @@
-"""Writes to the asset library: folders, uploads, renditions, metadata, bulk actions, usage.
+"""Writes to the asset library: folders, uploads, metadata, bulk actions, usage (renditions:
+`assets.renditions`).
 
 Every function takes keyword arguments and the tenant explicitly; callers run inside that
 tenant's scope (views via the middleware, tasks via `TenantTask`). Files go through
@@ -20,15 +21,21 @@ from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from assets import images
+from assets import images, tasks
 from assets.models import DEFAULT_FOLDERS, Asset, AssetTag, Folder, Rendition, Tag, storage_key
+from assets.renditions import (
+    RENDITION_KINDS,
+    asset_render,
+    file_save,
+    files_delete,
+    rendition_rows,
+)
 from assets.selectors import tenant_storage_used
+from lib.tasks import enqueue_on_commit
 from tenants.models import Tenant
 from tenants.scoping import tenant_scope
 
@@ -36,12 +43,7 @@ logger = logging.getLogger(__name__)
 
 # Photos up to this size get their renditions during the upload request; bigger ones in Celery.
 INLINE_RENDER_MAX_PIXELS = 16_000_000
-RENDITION_KINDS = tuple(Rendition.Kind.values)  # thumb, web, instagram
 _UNSAFE_TITLE_CHARS = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _storage():
-    return storages["default"]
 
 
 # --- folders -----------------------------------------------------------------------------------
@@ -196,42 +198,6 @@ def _quota_error() -> images.ImageRejected:
     )
 
 
-def _save(key: str, data: bytes, stored: list[str]) -> str:
-    name = _storage().save(key, ContentFile(data))
-    stored.append(name)
-    return name
-
-
-def _delete_keys(keys: Iterable[str]) -> None:
-    storage = _storage()
-    for key in keys:
-        try:
-            storage.delete(key)
-        except Exception:  # a leftover file costs space, not correctness; keep going
-            logger.warning("Could not delete stored file %s", key, exc_info=True)
-
-
-def _rendition_rows(
-    *, asset: Asset, encoded: dict[str, images.Encoded], stored: list[str]
-) -> list[Rendition]:
-    rows = []
-    for kind, enc in encoded.items():
-        key = _save(storage_key(tenant_id=asset.tenant_id, ext=enc.ext), enc.data, stored)
-        rows.append(
-            Rendition(
-                tenant_id=asset.tenant_id,
-                asset=asset,
-                kind=kind,
-                key=key,
-                content_type=enc.content_type,
-                width=enc.width,
-                height=enc.height,
-                bytes=len(enc.data),
-            )
-        )
-    return rows
-
-
 def asset_create_from_upload(
     *,
     tenant: Tenant,
@@ -273,7 +239,7 @@ def asset_create_from_upload(
 
     stored: list[str] = []
     try:
-        key = _save(storage_key(tenant_id=tenant.pk, ext=enc.ext), enc.data, stored)
+        key = file_save(storage_key(tenant_id=tenant.pk, ext=enc.ext), enc.data, stored)
         with transaction.atomic():
             # One upload at a time per tenant past this point, so the quota holds under races.
             Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
@@ -298,67 +264,26 @@ def asset_create_from_upload(
             )
             if inline:
                 Rendition.objects.bulk_create(
-                    _rendition_rows(asset=asset, encoded=renditions, stored=stored)
+                    rendition_rows(asset=asset, encoded=renditions, stored=stored)
                 )
             else:
                 _enqueue_render(asset)
     except IntegrityError:
-        _delete_keys(stored)
+        files_delete(stored)
         existing = Asset.objects.filter(tenant=tenant, sha256=sha256).first()
         if existing is None:
             raise
         return UploadResult(existing, duplicate=True)
     except BaseException:
-        _delete_keys(stored)
+        files_delete(stored)
         raise
     return UploadResult(asset, duplicate=False)
 
 
 def _enqueue_render(asset: Asset, kinds: tuple[str, ...] = RENDITION_KINDS) -> None:
-    from assets.tasks import asset_render_task
-
-    asset_id, tenant_id = asset.pk, asset.tenant_id
-    transaction.on_commit(
-        lambda: asset_render_task.delay(asset_id, list(kinds), tenant_id=tenant_id)
+    enqueue_on_commit(
+        tasks.asset_render, tenant_id=asset.tenant_id, asset_id=asset.pk, kinds=list(kinds)
     )
-
-
-@transaction.atomic
-def asset_render(*, asset: Asset, kinds: Iterable[str] = RENDITION_KINDS) -> Asset:
-    """(Re)generate renditions from the stored original; replaces older ones of those kinds."""
-    kinds = tuple(kinds)
-    asset = Asset.objects.select_for_update().get(tenant=asset.tenant_id, pk=asset.pk)
-    with _storage().open(asset.key, "rb") as fh:
-        img = images.open_checked(
-            fh, draft_size=images.rendition_draft_size(asset.width, asset.height)
-        )
-        encoded = images.make_renditions(
-            img,
-            focal_x=asset.focal_x,
-            focal_y=asset.focal_y,
-            mode=asset.instagram_mode,
-            pad_color=asset.pad_color,
-            kinds=kinds,
-        )
-        del img
-    old = list(Rendition.objects.filter(tenant=asset.tenant_id, asset=asset, kind__in=kinds))
-    stored: list[str] = []
-    try:
-        rows = _rendition_rows(asset=asset, encoded=encoded, stored=stored)
-        Rendition.objects.filter(pk__in=[r.pk for r in old]).delete()
-        Rendition.objects.bulk_create(rows)
-        asset.status = Asset.Status.READY
-        asset.save(update_fields=["status", "updated_at"])
-    except BaseException:
-        _delete_keys(stored)
-        raise
-    old_keys = [r.key for r in old]
-    transaction.on_commit(lambda: _delete_keys(old_keys))
-    return asset
-
-
-def asset_mark_failed(*, asset: Asset) -> None:
-    Asset.objects.filter(tenant=asset.tenant_id, pk=asset.pk).update(status=Asset.Status.FAILED)
 
 
 # --- metadata ----------------------------------------------------------------------------------
@@ -522,7 +447,7 @@ def assets_delete(*, tenant: Tenant, assets) -> int:
     AssetTag.objects.filter(tenant=tenant, asset__in=qs).delete()
     Rendition.objects.filter(tenant=tenant, asset__in=qs).delete()
     qs.delete()
-    transaction.on_commit(lambda: _delete_keys(keys))
+    transaction.on_commit(lambda: files_delete(keys))
     return count
 
 

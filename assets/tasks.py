@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from assets import images, services
+from assets import images, renditions
 from assets.models import Asset
 from tenants.tasks import TenantTask
 
@@ -14,6 +14,7 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(
+    name="assets.asset_render",
     base=TenantTask,
     bind=True,
     acks_late=True,
@@ -22,7 +23,7 @@ logger = logging.getLogger(__name__)
     retry_backoff_max=300,
     max_retries=5,
 )
-def asset_render_task(self, asset_id: int, kinds: list[str], *, tenant_id: int) -> None:
+def asset_render(self, *, tenant_id: int, asset_id: int, kinds: list[str]) -> None:
     """Make the asset's renditions. Runs in the tenant's scope: another tenant's id is not found.
 
     Storage hiccups retry with backoff; a stored original that no longer decodes marks the asset
@@ -32,7 +33,7 @@ def asset_render_task(self, asset_id: int, kinds: list[str], *, tenant_id: int) 
         logger.info("Asset %s is gone (deleted before its renditions were made)", asset_id)
         return
     try:
-        services.asset_render(asset=asset, kinds=tuple(kinds))
+        renditions.asset_render(asset=asset, kinds=tuple(kinds))
     except images.ImageRejected:
         logger.exception("Asset %s could not be rendered", asset_id)
-        services.asset_mark_failed(asset=asset)
+        renditions.asset_mark_failed(asset=asset)
