@@ -11,7 +11,7 @@ import pytest
 
 from tenants.scoping import scopes_disabled
 
-pytest_plugins = ["sandbox.pytest_plugin"]
+pytest_plugins = ["sandbox.pytest_plugin", "openai_sandbox.pytest_plugin"]
 
 
 @pytest.hookimpl(wrapper=True)
