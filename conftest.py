@@ -40,6 +40,14 @@ def no_issued_token_in_logs_or_task_arguments(monkeypatch):
         pytest.fail(f"a sandbox-issued token or secret appeared in: {leaks}")
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttle_counts(settings):
+    """Every test starts with no log-in, reset or sign-up attempts counted (lib/throttle.py)."""
+    from django.core.cache import caches
+
+    caches[settings.THROTTLE_CACHE].clear()
+
+
 @pytest.fixture
 def tenant(db):
     from tenants.testing import make_tenant

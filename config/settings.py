@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Logged-in pages: Cache-Control: private, no-store (lib/middleware.py).
+    "lib.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -138,6 +140,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Throttling (docs/security.md): name → (attempts, window in seconds). The log-in counts are of
+# failures; the others of requests. Counts live in this cache (Redis in production).
+THROTTLE_CACHE = "default"
+THROTTLE_RULES = {
+    "login_account": (10, 15 * 60),
+    "login_address": (30, 15 * 60),
+    "password_reset_email": (3, 60 * 60),
+    "password_reset_address": (10, 60 * 60),
+    "signup_address": (10, 60 * 60),
+}
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0: the header is
+# ignored and the client address is REMOTE_ADDR (a client can write any X-Forwarded-For).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

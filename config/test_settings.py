@@ -21,3 +21,6 @@ FIELD_ENCRYPTION_KEYS = [
     "test1:dGVzdC1rZXktbnVtYmVyLW9uZS0zMi1ieXRlcyEhISE=",
 ]
 STORAGES["default"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}  # noqa: F405
+# Throttle counts in a per-process cache the root conftest empties before every test.
+CACHES = {**CACHES, "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}  # noqa: F405
+THROTTLE_CACHE = "throttle"

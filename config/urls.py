@@ -5,9 +5,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import health
+from tenants.forms import ThrottledAdminAuthenticationForm
 
 admin.site.site_header = "Tablecast operations"
 admin.site.site_title = "Tablecast operations"
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.db.models import URLField
 from django.forms.models import fields_for_model
 from django.utils.text import slugify
 
+from lib import throttle
 from tenants.models import (
     MAX_OPENINGS_PER_DAY,
     WEEKDAY_NAMES,
@@ -123,7 +125,40 @@ class SignupForm(PasswordPairMixin):
         return email
 
 
-class EmailAuthenticationForm(AuthenticationForm):
+class ThrottledLoginMixin:
+    """Failed log-ins are counted per account (the typed email, whether or not such an account
+    exists, so the answer never tells them apart) and per client address; past the limit every
+    attempt, the right password included, gets the same "try again in N minutes" answer."""
+
+    request: Any
+    cleaned_data: dict[str, Any]
+
+    def clean(self) -> dict[str, Any]:
+        typed = (self.cleaned_data.get("username") or "").strip().lower()
+        if not typed:
+            return super().clean()  # type: ignore[misc]
+        address = throttle.client_address(self.request) if self.request else ""
+        minutes = max(
+            throttle.blocked_minutes("login_account", typed),
+            throttle.blocked_minutes("login_address", address),
+        )
+        if minutes:
+            raise ValidationError(throttle.too_many_message(minutes), code="throttled")
+        try:
+            cleaned = super().clean()  # type: ignore[misc]
+        except ValidationError:
+            throttle.record("login_account", typed)
+            throttle.record("login_address", address)
+            raise
+        throttle.reset("login_account", typed)
+        return cleaned
+
+
+class ThrottledAdminAuthenticationForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """The operations admin's log-in, with the portal's limits (config/urls.py sets it)."""
+
+
+class EmailAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
     """Log in with the email in any letter case (usernames are the emails)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

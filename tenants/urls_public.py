@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from tenants import views
-from tenants.forms import EmailAuthenticationForm, SiteURLPasswordResetForm
+from tenants.forms import EmailAuthenticationForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,7 +17,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(form_class=SiteURLPasswordResetForm),
+        views.PasswordResetRequestView.as_view(),
         name="password_reset",
     ),
     path(

@@ -8,16 +8,25 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordResetView
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lib import throttle
 from tenants import services
 from tenants.access import owner_required
-from tenants.forms import AcceptInvitationForm, InviteForm, ProfileForm, RoleForm, SignupForm
+from tenants.forms import (
+    AcceptInvitationForm,
+    InviteForm,
+    ProfileForm,
+    RoleForm,
+    SignupForm,
+    SiteURLPasswordResetForm,
+)
 from tenants.models import Invitation, Membership, has_opening_hours
 from tenants.scoping import scopes_disabled
 from tenants.selectors import profile_completeness
@@ -56,11 +65,40 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("tenants:dashboard", tenant_slug=chosen.tenant.slug)
 
 
+class PasswordResetRequestView(PasswordResetView):
+    """Django's reset request, throttled (docs/security.md): past the per-address limit the
+    form says when to try again; past the per-email limit the same "check your email" page is
+    shown and nothing is sent, whether or not the account exists."""
+
+    form_class = SiteURLPasswordResetForm
+
+    def form_valid(self, form: SiteURLPasswordResetForm) -> HttpResponse:
+        email = form.cleaned_data["email"].strip().lower()
+        if throttle.blocked_minutes("password_reset_email", email):
+            return HttpResponseRedirect(self.get_success_url())
+        address = throttle.client_address(self.request)
+        minutes = throttle.blocked_minutes("password_reset_address", address)
+        if minutes:
+            form.add_error(None, throttle.too_many_message(minutes))
+            return self.form_invalid(form)
+        throttle.record("password_reset_address", address)
+        throttle.record("password_reset_email", email)
+        return super().form_valid(form)
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    """A new restaurant: with a new account for visitors, under the current user otherwise."""
+    """A new restaurant: with a new account for visitors, under the current user otherwise.
+    Sign-up attempts are throttled per client address (docs/security.md)."""
     with_account = not request.user.is_authenticated
     form = SignupForm(request.POST or None, with_account=with_account)
+    if request.method == "POST":
+        address = throttle.client_address(request)
+        minutes = throttle.blocked_minutes("signup_address", address)
+        throttle.record("signup_address", address)
+        if minutes:
+            form.full_clean()
+            form.add_error(None, throttle.too_many_message(minutes))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
