@@ -19,6 +19,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--app-id", default=None, help="env FACEBOOK_APP_ID")
     parser.add_argument("--app-secret", default=None, help="env FACEBOOK_APP_SECRET")
     parser.add_argument(
+        "--app-url",
+        default=None,
+        help="the app's base URL (default http://127.0.0.1:8000, env SANDBOX_APP_URL); "
+        "the redirect URI, webhook, deauthorize and data-deletion URLs default to its endpoints",
+    )
+    parser.add_argument(
         "--redirect-uri",
         action="append",
         default=None,
@@ -70,6 +76,11 @@ def main(argv: list[str] | None = None) -> None:
     server = SandboxServer(config)
     server.bind()
     print(f"Graph sandbox running at {server.url}/_sandbox/ (app {config.app_id})", flush=True)
+    print(
+        f"  webhooks to {config.webhook_url or 'nowhere'}, logins back to "
+        f"{', '.join(config.redirect_uris or [])}",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 DEFAULT_APP_ID = "1234567890123456"
 DEFAULT_APP_SECRET = "sandbox-app-secret-change-me"
-DEFAULT_REDIRECT_URI = "http://127.0.0.1:8000/social/facebook/callback/"
-DEFAULT_WEBHOOK_URL = "http://127.0.0.1:8000/webhooks/facebook"
+DEFAULT_APP_URL = "http://127.0.0.1:8000"
 DEFAULT_VERIFY_TOKEN = "sandbox-verify-token"
-DEFAULT_DEAUTHORIZE_URL = "http://127.0.0.1:8000/facebook/deauthorize"
-DEFAULT_DATA_DELETION_URL = "http://127.0.0.1:8000/facebook/data-deletion"
+# The app's endpoints, relative to `app_url`: where the sandbox redirects logins and sends
+# webhooks and callbacks unless a URL is given explicitly.
+APP_PATHS = {
+    "redirect_uri": "/social/facebook/callback/",
+    "webhook_url": "/webhooks/facebook",
+    "deauthorize_url": "/facebook/deauthorize",
+    "data_deletion_url": "/facebook/data-deletion",
+}
 
 
 @dataclass
@@ -30,11 +35,15 @@ class SandboxConfig:
     port: int = 8001
     app_id: str = DEFAULT_APP_ID
     app_secret: str = DEFAULT_APP_SECRET
-    redirect_uris: list[str] = field(default_factory=lambda: [DEFAULT_REDIRECT_URI])
-    webhook_url: str | None = DEFAULT_WEBHOOK_URL
+    # Base URL of the app; the four URLs below default to its endpoints (APP_PATHS) when not
+    # given, so a sandbox started for an app on another port never talks to port 8000.
+    # An empty string means "none" (e.g. no webhook callback configured).
+    app_url: str = DEFAULT_APP_URL
+    redirect_uris: list[str] | None = None
+    webhook_url: str | None = None
     verify_token: str = DEFAULT_VERIFY_TOKEN
-    deauthorize_url: str | None = DEFAULT_DEAUTHORIZE_URL
-    data_deletion_url: str | None = DEFAULT_DATA_DELETION_URL
+    deauthorize_url: str | None = None
+    data_deletion_url: str | None = None
     fetch_allow_hosts: list[str] = field(default_factory=list)
     require_appsecret_proof: bool = True
     empty_world: bool = False
@@ -45,20 +54,30 @@ class SandboxConfig:
     container_processing_seconds: float = 3.0
     quiet: bool = True
 
+    def __post_init__(self) -> None:
+        base = self.app_url.rstrip("/")
+        if self.redirect_uris is None:
+            self.redirect_uris = [base + APP_PATHS["redirect_uri"]]
+        for name in ("webhook_url", "deauthorize_url", "data_deletion_url"):
+            if getattr(self, name) is None:
+                setattr(self, name, base + APP_PATHS[name])
+
     @classmethod
     def from_env(cls, **overrides: object) -> SandboxConfig:
-        """Defaults, overridden by env vars, overridden by explicit (non-None) options."""
-        config = cls()
+        """Defaults, overridden by env vars, overridden by explicit (non-None) options;
+        app URLs not given are derived from `app_url` afterwards."""
+        options: dict[str, Any] = {}
         for env_name, (name, convert) in ENV_OPTIONS.items():
             if os.environ.get(env_name):
-                setattr(config, name, convert(os.environ[env_name]))
+                options[name] = convert(os.environ[env_name])
+        names = {f.name for f in fields(cls)}
         for name, value in overrides.items():
             if value is None:
                 continue
-            if not hasattr(config, name):
+            if name not in names:
                 raise TypeError(f"unknown sandbox option {name!r}")
-            setattr(config, name, value)
-        return config
+            options[name] = value
+        return cls(**options)
 
 
 def _split(value: str) -> list[str]:
@@ -75,6 +94,7 @@ ENV_OPTIONS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PORT": ("port", int),
     "FACEBOOK_APP_ID": ("app_id", str),
     "FACEBOOK_APP_SECRET": ("app_secret", str),
+    "SANDBOX_APP_URL": ("app_url", str),
     "SANDBOX_REDIRECT_URIS": ("redirect_uris", _split),
     "SANDBOX_WEBHOOK_URL": ("webhook_url", str),
     "FACEBOOK_WEBHOOK_VERIFY_TOKEN": ("verify_token", str),

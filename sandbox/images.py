@@ -14,7 +14,7 @@ import requests
 from PIL import Image, ImageDraw
 
 from sandbox.errors import GraphError
-from sandbox.http import outbound
+from sandbox.outbound import outbound
 
 MAX_IG_BYTES = 8 * 1024 * 1024  # §5: ≤ 8 MiB
 # Facebook Page photos by `url`: Meta's published cap for photos is 10 MB [U].

@@ -23,7 +23,7 @@ from typing import Any
 
 import requests
 
-from sandbox.http import outbound
+from sandbox.outbound import outbound
 from sandbox.state import App, World
 
 logger = logging.getLogger(__name__)
