@@ -226,4 +226,15 @@ class AssetIdsField(forms.Field):
         found = {a.pk: a for a in Asset.objects.filter(tenant=self.tenant, pk__in=ids)}
         if set(ids) - set(found):
             raise ValidationError("Choose photos from your library.")
-        return [found[i] for i in dict.fromkeys(ids)]
+        chosen = [found[i] for i in dict.fromkeys(ids)]
+        preparing = [a.title or "A photo" for a in chosen if a.status == Asset.Status.PROCESSING]
+        if preparing:
+            raise ValidationError(
+                f"{', '.join(preparing)} is still being prepared; wait a moment and try again."
+            )
+        failed = [a.title or "A photo" for a in chosen if a.status != Asset.Status.READY]
+        if failed:
+            raise ValidationError(
+                f"{', '.join(failed)} could not be prepared for posting; choose another photo."
+            )
+        return chosen

@@ -369,6 +369,27 @@ def test_asset_ids_field_refuses_another_tenants_ids(tenant, other_tenant):
             field.clean(f"{ours.pk},{theirs.pk}")
 
 
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [("processing", "still being prepared"), ("failed", "could not be prepared")],
+)
+def test_asset_ids_field_returns_only_ready_assets(tenant, status, words):
+    from django.core.exceptions import ValidationError
+
+    from assets.forms import AssetIdsField
+    from assets.models import Asset
+
+    ready, other = make_asset(tenant, title="Ready"), make_asset(tenant, title="Terrace")
+    with tenant_scope(tenant):
+        Asset.objects.filter(pk=other.pk).update(status=status)
+        field = AssetIdsField(tenant=tenant)
+        assert field.clean(f"{ready.pk}") == [ready]
+        with pytest.raises(ValidationError) as caught:
+            field.clean(f"{ready.pk},{other.pk}")
+    message = caught.value.messages[0]
+    assert message.startswith("Terrace ") and words in message
+
+
 def test_library_page_renders_tiles_tags_and_folders(owner_client, tenant):
     asset = make_asset(tenant, title="Gnocchi")
     with tenant_scope(tenant):
