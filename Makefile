@@ -21,7 +21,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/honcho --procfile Procfile start
+	$(BIN)/python scripts/run.py $(BIN)/honcho --procfile Procfile start
 
 ## test: install, check PostgreSQL/Redis/Chromium are there, run the whole suite.
 test: $(VENV)/.dev
