@@ -359,3 +359,18 @@ FACEBOOK_USE_PKCE = env.bool("FACEBOOK_USE_PKCE", default=False)
 SOCIAL_TOKEN_CHECK_WINDOW_SECONDS = env.int("SOCIAL_TOKEN_CHECK_WINDOW_SECONDS", default=2700)
 # Long-lived user tokens are renewed when they end within this many days.
 SOCIAL_USER_TOKEN_REFRESH_DAYS = env.int("SOCIAL_USER_TOKEN_REFRESH_DAYS", default=10)
+
+# Webhooks (docs/webhooks.md). Meta batches up to 1,000 updates per POST; a larger body is
+# refused (413) before it is read. Events are kept at least 7 days (Meta retries for 36 h and the
+# dedupe key must outlive every retry); pending ones are re-enqueued after the sweep delay.
+WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=3 * 1024 * 1024)
+WEBHOOK_RETENTION_DAYS = max(env.int("WEBHOOK_RETENTION_DAYS", default=14), 7)
+WEBHOOK_SWEEP_AFTER_MINUTES = env.int("WEBHOOK_SWEEP_AFTER_MINUTES", default=10)
+# At most one automatic reply per conversation per this many minutes (stops bot loops).
+WEBHOOK_AUTO_REPLY_INTERVAL_MINUTES = env.int("WEBHOOK_AUTO_REPLY_INTERVAL_MINUTES", default=2)
+# Outside the 24-hour window, staff may still reply with the HUMAN_AGENT tag (up to 7 days).
+WEBHOOK_HUMAN_AGENT_TAG = env.bool("WEBHOOK_HUMAN_AGENT_TAG", default=False)
+# Answer questions no rule matches with posting/ai.py (grounded in the profile).
+WEBHOOK_AI_REPLIES = env.bool("WEBHOOK_AI_REPLIES", default=False)
+# How often the inbox asks for new messages (htmx polling), in seconds.
+WEBHOOK_INBOX_POLL_SECONDS = env.int("WEBHOOK_INBOX_POLL_SECONDS", default=5)

@@ -1,0 +1,172 @@
+"""The receiving end of Facebook's webhooks (design invariant 5, docs/webhooks.md).
+
+Order matters and is the whole point of this module:
+
+1. the raw body is read with a size cap (nothing parsed yet);
+2. ``X-Hub-Signature-256`` is checked on those exact bytes with `hmac.compare_digest`: Meta
+   signs the bytes it sends (non-ASCII escaped as ``\\uXXXX``), so re-serialised JSON would not
+   match, and a forged body is never parsed;
+3. the JSON is split into one `WebhookEvent` per change or messaging item, all inserted in one
+   statement that skips items already stored (unique ``dedupe_key``: ``ON CONFLICT DO NOTHING``
+   on PostgreSQL, ``INSERT OR IGNORE`` on SQLite);
+4. one processing task per delivery is enqueued once that insert is committed.
+
+No outbound HTTP here; routing to a restaurant happens in the task.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from tenants.scoping import scopes_disabled
+from webhooks.models import WebhookEvent
+
+SIGNATURE_HEADER = "HTTP_X_HUB_SIGNATURE_256"
+SIGNATURE_PREFIX = "sha256="
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class MalformedPayload(ValueError):
+    """Signed, but not a webhook payload we can read (not JSON, or no ``entry`` list)."""
+
+
+class EnqueueFailed(Exception):
+    """The events were stored but the broker refused the processing task."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    delivery_id: uuid.UUID
+    items: int  # items in the POST
+    new: int  # items not seen before
+
+
+def body_read(*, request: Any, limit: int) -> bytes:
+    """The raw body, refusing more than ``limit`` bytes without reading them all."""
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    # request.read() bypasses DATA_UPLOAD_MAX_MEMORY_SIZE; our own cap applies instead.
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        raise BodyTooLarge
+    return body
+
+
+def signature_valid(*, body: bytes, header: str | None, secret: str) -> bool:
+    """``X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>``, constant time."""
+    if not header or not header.startswith(SIGNATURE_PREFIX) or not secret:
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    given = header[len(SIGNATURE_PREFIX) :].strip().lower()
+    return hmac.compare_digest(expected.encode(), given.encode("ascii", "replace"))
+
+
+def _canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def dedupe_key(*, object_type: str, entry_id: str, field: str, item: Any) -> str:
+    """The same item delivered again (any batch, any key order) gets the same key."""
+    digest = hashlib.sha256()
+    for part in (object_type, entry_id, field):
+        digest.update(part.encode())
+        digest.update(b"\x00")
+    digest.update(_canonical(item))
+    return digest.hexdigest()
+
+
+def payload_events(*, body: bytes, delivery_id: uuid.UUID) -> list[WebhookEvent]:
+    """One unsaved `WebhookEvent` per change or messaging item of a parsed POST body."""
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise MalformedPayload(f"the body is not JSON ({type(exc).__name__})") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("entry"), list):
+        raise MalformedPayload("the JSON has no entry list")
+    object_type = str(payload.get("object") or "")[:40]
+    events: list[WebhookEvent] = []
+    for entry in payload["entry"]:
+        if not isinstance(entry, dict):
+            raise MalformedPayload("an entry is not an object")
+        entry_id = str(entry.get("id") or "")[:64]
+        entry_time = entry.get("time") if isinstance(entry.get("time"), int) else None
+        items: list[tuple[str, bool, Any]] = []
+        for change in entry.get("changes") or []:
+            field = str(change.get("field") or "") if isinstance(change, dict) else ""
+            value = change.get("value") if isinstance(change, dict) else change
+            items.append((field[:64], False, value))
+        for key in ("messaging", "standby"):
+            for item in entry.get(key) or []:
+                items.append((_messaging_field(item, key), True, item))
+        if not items:  # keep what we cannot classify rather than drop it
+            items.append(("", False, entry))
+        for field, is_messaging, value in items:
+            events.append(
+                WebhookEvent(
+                    dedupe_key=dedupe_key(
+                        object_type=object_type, entry_id=entry_id, field=field, item=value
+                    ),
+                    delivery_id=delivery_id,
+                    object=object_type,
+                    entry_id=entry_id,
+                    field=field,
+                    messaging=is_messaging,
+                    entry_time=entry_time,
+                    payload=value,
+                )
+            )
+    return events
+
+
+def _messaging_field(item: Any, key: str) -> str:
+    """The webhook field a messaging item belongs to (Meta does not repeat it in the item)."""
+    if key == "standby":
+        return "standby"
+    if not isinstance(item, dict):
+        return "messaging"
+    message = item.get("message")
+    if isinstance(message, dict):
+        return "message_echoes" if message.get("is_echo") else "messages"
+    for name in ("postback", "reaction", "read", "delivery", "referral", "optin"):
+        if name in item:
+            return {"postback": "messaging_postbacks", "read": "message_reads"}.get(
+                name, f"message_{name}s" if name in ("reaction", "delivery") else name
+            )
+    return "messaging"
+
+
+def events_store(*, body: bytes, enqueue: Any) -> Stored:
+    """Insert the body's events in one statement and, once committed, call
+    ``enqueue(delivery_id)`` if any of them is new. If ``enqueue`` fails, this delivery's new
+    rows are deleted again and `EnqueueFailed` is raised, so Meta's retry stores them afresh
+    (a beat sweep re-enqueues anything left pending should that delete fail too)."""
+    delivery_id = uuid.uuid4()
+    events = payload_events(body=body, delivery_id=delivery_id)
+    # durable: this is the outermost transaction, so after the block the rows are committed.
+    with scopes_disabled(), transaction.atomic(durable=True):
+        WebhookEvent.objects.bulk_create(events, ignore_conflicts=True, batch_size=1000)
+        new = WebhookEvent.objects.filter(delivery_id=delivery_id).count()
+    if new:
+        try:
+            enqueue(delivery_id)
+        except Exception as exc:  # the broker's errors vary by transport
+            with scopes_disabled():
+                WebhookEvent.objects.filter(delivery_id=delivery_id).delete()
+            raise EnqueueFailed(type(exc).__name__) from exc
+    return Stored(delivery_id=delivery_id, items=len(events), new=new)
+
+
+def max_body_bytes() -> int:
+    return settings.WEBHOOK_MAX_BODY_BYTES

@@ -1,0 +1,78 @@
+"""``/webhooks/facebook``: Facebook's verification handshake and its signed event POSTs.
+
+The view parses the request, calls `webhooks.receive`, and maps every outcome to the status
+Meta acts on: 200 only once the events are durable and their processing is queued; 5xx when the
+database or the broker is down, so Meta retries (docs/webhooks.md)."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from webhooks import receive, tasks
+
+logger = logging.getLogger(__name__)
+
+
+def _plain(text: str, status: int) -> HttpResponse:
+    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def facebook(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _handshake(request)
+    try:
+        body = receive.body_read(request=request, limit=receive.max_body_bytes())
+    except receive.BodyTooLarge:
+        logger.warning("webhook refused: body over %s bytes", receive.max_body_bytes())
+        return _plain("The body is larger than this endpoint accepts.", 413)
+    if not receive.signature_valid(
+        body=body,
+        header=request.META.get(receive.SIGNATURE_HEADER),
+        secret=settings.FACEBOOK_APP_SECRET,
+    ):
+        logger.warning("webhook refused: missing or invalid X-Hub-Signature-256")
+        return _plain("The signature is missing or invalid.", 403)
+    try:
+        stored = receive.events_store(body=body, enqueue=tasks.delivery_enqueue)
+    except receive.MalformedPayload as exc:
+        logger.warning("webhook refused: signed but unreadable: %s", exc)
+        return _plain("The body is not a webhook payload.", 400)
+    except DatabaseError as exc:
+        logger.error("webhook not stored, database unavailable: %s", type(exc).__name__)
+        return _plain("Not stored; please retry.", 503)
+    except receive.EnqueueFailed as exc:
+        logger.error("webhook not accepted, task queue unavailable: %s", exc)
+        return _plain("Not queued; please retry.", 503)
+    logger.info(
+        "webhook stored: delivery %s, %s items, %s new",
+        stored.delivery_id,
+        stored.items,
+        stored.new,
+    )
+    return _plain("OK", 200)
+
+
+def _handshake(request: HttpRequest) -> HttpResponse:
+    """graph-api.md §8: answer exactly the challenge when mode and verify token match."""
+    mode = request.GET.get("hub.mode", "")
+    token = request.GET.get("hub.verify_token", "")
+    challenge = request.GET.get("hub.challenge", "")
+    expected = settings.FACEBOOK_WEBHOOK_VERIFY_TOKEN
+    if (
+        mode == "subscribe"
+        and challenge
+        and expected
+        and hmac.compare_digest(token.encode(), expected.encode())
+    ):
+        return _plain(challenge, 200)
+    logger.warning("webhook verification refused (mode %r)", mode[:20])
+    return _plain("Verification failed.", 403)
