@@ -20,6 +20,7 @@ from urllib.parse import quote_plus
 from django.conf import settings
 from django.utils import timezone
 
+from lib.tasks import enqueue_on_commit
 from social.graph.messaging import INSTAGRAM_TEXT_LIMIT, MESSENGER_TEXT_LIMIT
 from tenants.models import WEEKDAY_NAMES, WEEKDAYS, Tenant, has_opening_hours
 from webhooks.models import AutoReplyRule, Conversation, Message, ReplySettings
@@ -305,5 +306,5 @@ def auto_reply_consider(*, message: Message, first: bool) -> Message | None:
     conversation.save(update_fields=["last_auto_reply_at"])
     from webhooks import tasks
 
-    tasks.enqueue_on_commit(tasks.message_send, tenant_id=tenant.pk, message_id=str(answer.pk))
+    enqueue_on_commit(tasks.message_send, tenant_id=tenant.pk, message_id=str(answer.pk))
     return answer

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
 
-from celery import Task, shared_task
-from django.db import transaction
+from celery import shared_task
 
 from social.graph import GraphError
 from tenants.tasks import TenantTask
@@ -22,12 +20,6 @@ from webhooks import processing, services
 
 logger = logging.getLogger(__name__)
 # Queue: "webhooks", routed by name (CELERY_TASK_ROUTES "webhooks.*").
-
-
-def enqueue_on_commit(task: Task, /, **kwargs: Any) -> None:
-    """Send ``task`` with these keyword arguments once the current transaction commits."""
-    captured = dict(kwargs)
-    transaction.on_commit(lambda: task.apply_async(kwargs=captured))
 
 
 def delivery_enqueue(delivery_id: uuid.UUID) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from lib.tasks import enqueue_on_commit
 from social.models import SocialAccount
 from webhooks import replies
 from webhooks.models import Conversation, Message, WebhookEvent
@@ -66,7 +67,7 @@ def messaging_handle(event: WebhookEvent) -> None:
     if created:
         from webhooks import tasks
 
-        tasks.enqueue_on_commit(
+        enqueue_on_commit(
             tasks.customer_name_fetch,
             tenant_id=account.tenant_id,
             conversation_id=str(conversation.pk),
