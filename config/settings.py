@@ -233,7 +233,10 @@ GRAPH_READ_TIMEOUT = env.float("GRAPH_READ_TIMEOUT", default=30.0)
 
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
-OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
+OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-5-mini")
+OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=20.0)
+# AI generations (drafts and automatic answers) per restaurant per local day; then the offline writer.
+AI_DAILY_LIMIT = env.int("AI_DAILY_LIMIT", default=50)
 
 # Celery. Development: kombu's filesystem transport, so worker and beat need no server.
 CELERY_BROKER_URL = env.str(
