@@ -111,6 +111,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's widget templates, drawn in Python where the markup is the same (lib/form_rendering.py).
+FORM_RENDERER = "lib.form_rendering.FastTemplates"
+
 DATABASES = {
     "default": env.db(
         "DATABASE_URL",

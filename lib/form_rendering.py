@@ -1,0 +1,167 @@
+"""A form renderer that draws Django's plain widgets in Python (docs/performance.md).
+
+Django renders every widget, every option of a select, every label and every (empty) error list
+through a template: the profile page's select of 600 time zones alone was 1,800 template renders
+and most of that page's 27 ms. `FastTemplates` writes the same markup, byte for byte, for
+Django's own templates of inputs, selects and their options, textareas, labels and empty error
+lists, and leaves every other template to the template engine: radio and checkbox lists, admin
+widgets, and any of those templates a project overrides (it checks where each one is loaded
+from). Values whose display depends on the locale (numbers, dates as option labels) also go to
+the template, so the output never differs. ``lib/tests/test_form_rendering.py`` compares both
+renderers widget by widget.
+
+Enabled by ``FORM_RENDERER = "lib.form_rendering.FastTemplates"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import django
+from django.forms.renderers import DjangoTemplates
+from django.utils.functional import Promise, cached_property
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import SafeData, SafeString, mark_safe
+
+_STOCK = Path(django.__file__).resolve().parent / "forms" / "templates"
+_WIDGETS = "django/forms/widgets/"
+_INPUT_TYPES = [
+    *("checkbox", "color", "date", "datetime", "email", "hidden", "input", "number"),
+    *("password", "search", "tel", "text", "time", "url"),
+]
+_OPTION = f"{_WIDGETS}select_option.html"
+
+
+class _Fallback(Exception):
+    """This context needs the real template (a value shown through the locale, a custom
+    option template)."""
+
+
+def _text(value: Any) -> str:
+    """``{{ value }}`` for text; anything the template would localise falls back."""
+    if isinstance(value, (str, Promise)):
+        return conditional_escape(value)
+    raise _Fallback
+
+
+def _format(value: Any) -> str:
+    """``{{ value|stringformat:'s' }}`` ("%s" % value is str(value) for anything but a tuple,
+    which the filter turns into its str first)."""
+    try:
+        out = str(value)
+    except (TypeError, ValueError):
+        out = ""
+    return out if isinstance(value, SafeData) else escape(out)
+
+
+def _attrs(attrs: Mapping[str, Any] | None) -> str:
+    """``django/forms/widgets/attrs.html`` (and ``django/forms/attrs.html``)."""
+    parts = []
+    for name, value in (attrs or {}).items():
+        if value is not False:
+            parts.append(" " + _text(name))
+            if value is not True:
+                parts.append(f'="{_format(value)}"')
+    return "".join(parts)
+
+
+def _input(context: Mapping[str, Any]) -> str:
+    widget = context["widget"]
+    value = f' value="{_format(widget["value"])}"' if widget["value"] is not None else ""
+    return (
+        f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"'
+        f"{value}{_attrs(widget['attrs'])}>"
+    )
+
+
+def _option(option: Mapping[str, Any]) -> str:
+    if option.get("template_name") != _OPTION:
+        raise _Fallback
+    return (
+        f'<option value="{_format(option["value"])}"{_attrs(option["attrs"])}>'
+        f"{_text(option['label'])}</option>"
+    )
+
+
+def _select(context: Mapping[str, Any]) -> str:
+    widget = context["widget"]
+    parts = [f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>']
+    for group_name, group_choices, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{_text(group_name)}">')
+        # select_option.html ends with a newline, which the include keeps.
+        parts.extend(f"\n  {_option(option)}\n" for option in group_choices)
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return "".join(parts)
+
+
+def _textarea(context: Mapping[str, Any]) -> str:
+    widget = context["widget"]
+    value = _text(widget["value"]) if widget["value"] else ""
+    return f'<textarea name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>'
+
+
+def _label(context: Mapping[str, Any]) -> str:
+    label = _text(context["label"])
+    if not context["use_tag"]:
+        return label
+    tag = _text(context["tag"])
+    return f"<{tag}{_attrs(context['attrs'])}>{label}</{tag}>"
+
+
+def _errors(context: Mapping[str, Any]) -> str:
+    if context["errors"]:
+        raise _Fallback  # rare, and the markup has more parts: let the template draw it
+    return ""
+
+
+_RENDERERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    **{f"{_WIDGETS}{name}.html": _input for name in _INPUT_TYPES},
+    f"{_WIDGETS}select.html": _select,
+    f"{_WIDGETS}textarea.html": _textarea,
+    "django/forms/label.html": _label,
+    "django/forms/errors/list/default.html": _errors,
+    "django/forms/errors/list/ul.html": _errors,
+}
+
+
+class FastTemplates(DjangoTemplates):
+    """Django's default form renderer, with Python stand-ins for its plainest templates."""
+
+    @cached_property
+    def _fast(self) -> dict[str, Callable[[Mapping[str, Any]], str]]:
+        """The stand-ins whose template, and every template it includes, is Django's own file
+        (a project's override of any of them keeps the template)."""
+        stock = {}
+        for name, render in _RENDERERS.items():
+            origin = Path(self.get_template(name).origin.name).resolve()
+            if origin.is_relative_to(_STOCK) and self._includes_are_stock(name):
+                stock[name] = render
+        return stock
+
+    def _includes_are_stock(self, name: str) -> bool:
+        includes = {
+            f"{_WIDGETS}attrs.html",
+            "django/forms/attrs.html",
+            _OPTION,
+            f"{_WIDGETS}input.html",
+        }
+        if name.startswith("django/forms/errors/"):
+            includes = {"django/forms/errors/list/ul.html"}
+        return all(
+            Path(self.get_template(inc).origin.name).resolve().is_relative_to(_STOCK)
+            for inc in includes
+        )
+
+    def render(self, template_name: str, context: dict, request=None) -> SafeString | str:
+        render = self._fast.get(template_name)
+        if render is not None:
+            try:
+                return mark_safe(render(context).strip())  # noqa: S308 (every part is escaped)
+            except _Fallback:
+                pass
+        return super().render(template_name, context, request=request)
