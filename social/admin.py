@@ -8,8 +8,9 @@ from django.contrib import admin, messages
 from django.db.models import URLField
 from django.shortcuts import render
 
-from social import services, tasks
+from social import tasks
 from social.models import DataDeletionRequest, OAuthState, SocialAccount, TokenCheck
+from social.services import moves
 from tenants.models import Tenant
 
 TOKEN_FIELDS = ("page_token", "user_token", "code_verifier")
@@ -99,10 +100,10 @@ class SocialAccountAdmin(admin.ModelAdmin):
         if form.is_valid():
             target = form.cleaned_data["tenant"]
             try:
-                moved = services.accounts_move(
+                moved = moves.accounts_move(
                     accounts=list(queryset), target=target, operator=request.user
                 )
-            except services.MoveRefused as exc:
+            except moves.MoveRefused as exc:
                 self.message_user(request, exc.message, messages.ERROR)
                 return None
             self.message_user(

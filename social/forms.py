@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from social.models import PendingConnection
-from social.services import held_message, pages_held_elsewhere
+from social.services.connections import held_elsewhere_message
 
 
 class PagePickerForm(forms.Form):
@@ -26,7 +26,7 @@ class PagePickerForm(forms.Form):
 
     def clean_page_ids(self) -> list[str]:
         chosen = self.cleaned_data["page_ids"]
-        held = pages_held_elsewhere(tenant=self.pending.tenant, page_ids=chosen)
+        held = held_elsewhere_message(tenant=self.pending.tenant, page_ids=chosen)
         if held:
-            raise forms.ValidationError(held_message(held.values()))
+            raise forms.ValidationError(held)
         return chosen

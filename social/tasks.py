@@ -10,9 +10,10 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from social import selectors, services
+from social import selectors
 from social.graph import GraphError
 from social.models import SocialAccount
+from social.services import lifecycle, token_health
 from tenants.tasks import TenantTask
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ def account_check(self, *, tenant_id: int, account_id: str, trigger: str = "sche
     if account is None or not account.is_holding:
         return "gone"
     try:
-        check = services.account_check(account=account, trigger=trigger)
+        check = token_health.account_check(account=account, trigger=trigger)
     except GraphError as exc:
         if not exc.retryable:
             raise
@@ -65,7 +66,7 @@ def user_token_refresh(self, *, tenant_id: int, account_id: str) -> bool:
     if account is None:
         return False
     try:
-        return services.account_refresh_user_token(account=account)
+        return token_health.account_refresh_user_token(account=account)
     except GraphError as exc:
         if exc.retryable:
             raise self.retry(countdown=getattr(exc, "retry_after", 300), exc=None) from None
@@ -77,4 +78,4 @@ def user_token_refresh(self, *, tenant_id: int, account_id: str) -> bool:
 @shared_task(name="social.oauth_states_purge")
 def oauth_states_purge() -> int:
     """Hourly: OAuth states past their ten minutes and abandoned page pickers."""
-    return services.oauth_states_purge()
+    return lifecycle.oauth_states_purge()

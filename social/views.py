@@ -13,14 +13,14 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from social import selectors, services
+from social import selectors
 from social.forms import PagePickerForm
 from social.graph import GraphError
 from social.graph.signed_request import SignedRequestInvalid, parse_signed_request
 from social.models import DataDeletionRequest, OAuthState, SocialAccount
+from social.services import connections, lifecycle, oauth, token_health
 from tenants.access import owner_required
 from tenants.models import Tenant
-from tenants.scoping import tenant_scope
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def accounts(request: HttpRequest, tenant_slug: str) -> HttpResponse:
 def _start(
     request: HttpRequest, purpose: str, account: SocialAccount | None = None
 ) -> HttpResponse:
-    url = services.oauth_start(
+    url = oauth.oauth_start(
         tenant=request.tenant,
         user=request.user,
         session=request.session,
@@ -94,43 +94,32 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
             "connect again.",
         )
     try:
-        pending = services.oauth_callback(
+        outcome = oauth.oauth_callback(
             params=request.GET.dict(), user=request.user, session=request.session
         )
-    except services.ConnectError as exc:
+    except connections.ConnectError as exc:
         # The reason is a short code for operators; the owner sees exc.message.
         logger.info("facebook connect ended without a connection: %s", exc.reason)
         if exc.tenant is None:
             return _connect_error(request, exc.message)
-        level = messages.INFO if isinstance(exc, services.ConnectCancelled) else messages.ERROR
+        level = messages.INFO if isinstance(exc, connections.ConnectCancelled) else messages.ERROR
         messages.add_message(request, level, exc.message)
         return redirect(_accounts_url(exc.tenant))
-    tenant = pending.tenant
-    with tenant_scope(tenant):
-        target = services.reconnect_target_page(pending=pending)
-        if target is not None:
-            return _complete(request, pending, [target])
-        if pending.reconnect_account is not None:
-            messages.warning(
-                request,
-                f"The Facebook account you used does not manage {pending.reconnect_account.name}. "
-                "Pick the pages it does manage, or go back and log in to Facebook as the page's admin.",
-            )
-    return redirect("social:pick", tenant_slug=tenant.slug, pending_id=pending.pk)
+    if outcome.connected is not None:
+        return _connected(request, outcome.tenant, outcome.connected)
+    if outcome.message:
+        level = messages.ERROR if outcome.message_is_error else messages.WARNING
+        messages.add_message(request, level, outcome.message)
+    return redirect("social:pick", tenant_slug=outcome.tenant.slug, pending_id=outcome.pending.pk)
 
 
 def _connect_error(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "social/connect_error.html", {"message": message}, status=400)
 
 
-def _complete(request: HttpRequest, pending, page_ids: list[str]) -> HttpResponse:
-    tenant = pending.tenant
-    try:
-        result = services.connection_complete(pending=pending, page_ids=page_ids, user=request.user)
-    except services.ConnectError as exc:
-        logger.info("facebook connect ended without a connection: %s", exc.reason)
-        messages.error(request, exc.message)
-        return redirect("social:pick", tenant_slug=tenant.slug, pending_id=pending.pk)
+def _connected(
+    request: HttpRequest, tenant: Tenant, result: connections.ConnectResult
+) -> HttpResponse:
     names = ", ".join(str(a) for a in result.accounts)
     messages.success(request, f"Connected: {names}.")
     if result.missing_scopes:
@@ -146,17 +135,25 @@ def _complete(request: HttpRequest, pending, page_ids: list[str]) -> HttpRespons
 @owner_required
 @require_http_methods(["GET", "POST"])
 def pick_pages(request: HttpRequest, tenant_slug: str, pending_id) -> HttpResponse:
-    pending = services.pending_for(
+    pending = selectors.pending_for(
         tenant=request.tenant, pending_id=pending_id, user=request.user, session=request.session
     )
     if pending is None:
         raise Http404("This page choice has expired; connect again.")
-    target = services.reconnect_target_page(pending=pending)  # a reconnect's page, pre-ticked
+    target = selectors.reconnect_target_page(pending=pending)  # a reconnect's page, pre-ticked
     form = PagePickerForm(
         request.POST or None, pending=pending, initial_ids=[target] if target else None
     )
     if request.method == "POST" and form.is_valid():
-        return _complete(request, pending, form.cleaned_data["page_ids"])
+        try:
+            result = connections.connection_complete(
+                pending=pending, page_ids=form.cleaned_data["page_ids"], user=request.user
+            )
+        except connections.ConnectError as exc:
+            logger.info("facebook connect ended without a connection: %s", exc.reason)
+            messages.error(request, exc.message)
+            return redirect("social:pick", tenant_slug=request.tenant.slug, pending_id=pending.pk)
+        return _connected(request, request.tenant, result)
     return render(request, "social/pick.html", {"form": form, "pending": pending})
 
 
@@ -165,7 +162,7 @@ def pick_pages(request: HttpRequest, tenant_slug: str, pending_id) -> HttpRespon
 def check_now(request: HttpRequest, tenant_slug: str, account_id) -> HttpResponse:
     account = _account(request, account_id)
     try:
-        check = services.account_check(account=account, trigger="manual")
+        check = token_health.account_check(account=account, trigger="manual")
     except GraphError as exc:
         messages.error(request, f"{exc.user_message}")
     else:
@@ -180,7 +177,7 @@ def check_now(request: HttpRequest, tenant_slug: str, account_id) -> HttpRespons
 @require_POST
 def disconnect(request: HttpRequest, tenant_slug: str, account_id) -> HttpResponse:
     account = _account(request, account_id)
-    services.account_disconnect(account=account, user=request.user)
+    lifecycle.account_disconnect(account=account, user=request.user)
     messages.success(request, f"Disconnected {account.name}. Its history is kept below.")
     return redirect(_accounts_url(request.tenant))
 
@@ -201,7 +198,7 @@ def deauthorize(request: HttpRequest) -> HttpResponse:
     user_id = _signed_user_id(request)
     if user_id is None:
         return JsonResponse({"error": "invalid signed_request"}, status=400)
-    count = services.facebook_user_deauthorize(facebook_user_id=user_id)
+    count = lifecycle.facebook_user_deauthorize(facebook_user_id=user_id)
     logger.info("deauthorize: %s account(s) revoked", count)
     return JsonResponse({"success": True})
 
@@ -212,7 +209,7 @@ def data_deletion(request: HttpRequest) -> HttpResponse:
     user_id = _signed_user_id(request)
     if user_id is None:
         return JsonResponse({"error": "invalid signed_request"}, status=400)
-    deletion = services.facebook_user_data_delete(facebook_user_id=user_id)
+    deletion = lifecycle.facebook_user_data_delete(facebook_user_id=user_id)
     status_path = reverse(
         "social_data_deletion_status", kwargs={"code": deletion.confirmation_code}
     )

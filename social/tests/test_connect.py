@@ -134,11 +134,11 @@ def test_a_page_held_by_another_tenant_is_refused_with_an_explanation(
 def test_a_race_for_the_same_page_is_refused_by_the_database(
     flow, sb, tenant, other_tenant, monkeypatch
 ):
-    from social import forms, services
+    from social import selectors
 
-    # Both pre-checks miss it (as when the other tenant commits a moment later).
-    monkeypatch.setattr(services, "pages_held_elsewhere", lambda **kw: {})
-    monkeypatch.setattr(forms, "pages_held_elsewhere", lambda **kw: {})
+    # Both pre-checks (the form's and the service's) miss it, as when the other tenant
+    # commits a moment later.
+    monkeypatch.setattr(selectors, "pages_held_elsewhere", lambda **kw: {})
     with scopes_disabled():
         SocialAccount.objects.create(
             tenant=other_tenant,

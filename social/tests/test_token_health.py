@@ -14,7 +14,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from social import services, tasks
+from social import tasks
 from social.models import (
     DataDeletionRequest,
     OAuthState,
@@ -22,6 +22,7 @@ from social.models import (
     SocialAccount,
     TokenCheck,
 )
+from social.services import oauth
 from tenants.scoping import scopes_disabled
 
 
@@ -112,7 +113,7 @@ def test_a_reconnect_with_a_facebook_user_who_lacks_the_page_falls_back_to_the_p
 def test_an_expiring_data_access_warns_once_ahead_of_time(connected, sb):
     page = connected["Pizzeria Bella Napoli:facebook_page"]
     later = timezone.now() + timedelta(days=85)  # Facebook grants data access for 90 days
-    with mock.patch("social.services.timezone.now", return_value=later):
+    with mock.patch("django.utils.timezone.now", return_value=later):
         assert run_check(page) == "expiring"
         assert reload(page).status == "expiring"
         assert len(mail.outbox) == 1 and "expires soon" in mail.outbox[0].subject
@@ -220,8 +221,8 @@ def test_a_user_token_far_from_its_end_is_left_alone(connected, sb):
 def test_expired_oauth_states_are_purged(owner, tenant):
     from django.contrib.sessions.backends.db import SessionStore
 
-    services.oauth_start(tenant=tenant, user=owner, session=SessionStore())
-    services.oauth_start(tenant=tenant, user=owner, session=SessionStore())
+    oauth.oauth_start(tenant=tenant, user=owner, session=SessionStore())
+    oauth.oauth_start(tenant=tenant, user=owner, session=SessionStore())
     with scopes_disabled():
         OAuthState.objects.filter(pk=OAuthState.objects.first().pk).update(
             created_at=timezone.now() - timedelta(minutes=11)
