@@ -86,9 +86,9 @@ class WebhookEvent(models.Model):
 
 
 class ReplySettings(TenantOwned):
-    """A restaurant's auto-reply switch and the answers its profile does not hold yet
-    (reservations, parking, delivery, dietary notes, holiday closures, greeting, away message).
-    Hours, address, phone, website and menu highlights come from the restaurant's profile."""
+    """A restaurant's auto-reply switches and its greeting and away message. The answers
+    themselves come from the restaurant's profile (`tenants.models.Tenant`: hours, closures,
+    address, phone, booking link, diets, parking, delivery, menu highlights)."""
 
     enabled = models.BooleanField(
         default=True, help_text="Answer routine questions automatically on every account."
@@ -108,17 +108,6 @@ class ReplySettings(TenantOwned):
         blank=True,
         default="Thanks for your message! We are closed right now; we will reply when we are back.",
         help_text="Sent outside opening hours when no other answer fits.",
-    )
-    reservations = models.CharField(
-        max_length=500, blank=True, help_text="How to book: a link, or 'call us'."
-    )
-    parking = models.CharField(max_length=500, blank=True)
-    delivery = models.CharField(max_length=500, blank=True)
-    dietary = models.CharField(
-        max_length=1000, blank=True, help_text="Vegan, vegetarian, gluten-free options."
-    )
-    holiday_closures = models.JSONField(
-        default=list, blank=True, help_text='[{"date": "2026-12-25", "note": "Christmas"}]'
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -2,7 +2,7 @@
 safeguards around them (docs/webhooks.md, "Auto-replies").
 
 Order for one incoming message: a request for a person hands the conversation over; an owner's
-rule; the built-in intents (hours, address, menu and dietary, reservations, parking, delivery);
+rule; the built-in intents (hours with closures, address, menu and diets, reservations, parking, delivery);
 a greeting for a first message; the away message when closed; the optional AI answer; otherwise
 a person takes over. Never answered: echoes, our own account, conversations handed to a person,
 messages older than the 24-hour window, and a second automatic reply in the same conversation
@@ -64,6 +64,8 @@ INTENTS: dict[str, re.Pattern[str]] = {
         r"allerg",
         r"lactose",
         r"dairy",
+        r"halal",
+        r"kosher",
         r"what (?:do|can) (?:you|i) (?:serve|eat)",
     ),
     "reservations": _words(r"book", r"reserv", r"table for", r"a table\b"),
@@ -73,7 +75,16 @@ INTENTS: dict[str, re.Pattern[str]] = {
     ),
 }
 DIETARY = _words(
-    r"vegan", r"vegetarian", r"gluten", r"coeliac", r"celiac", r"allerg", r"lactose", r"dairy"
+    r"vegan",
+    r"vegetarian",
+    r"gluten",
+    r"coeliac",
+    r"celiac",
+    r"allerg",
+    r"lactose",
+    r"dairy",
+    r"halal",
+    r"kosher",
 )
 DAY_WORDS = {
     **{name.lower(): day for day, name in WEEKDAY_NAMES.items()},
@@ -96,8 +107,8 @@ def _slots_text(slots: list[dict[str, str]]) -> str:
     return spans[0] if len(spans) == 1 else ", ".join(spans[:-1]) + " and " + spans[-1]
 
 
-def _closure(reply: ReplySettings, day: date) -> dict | None:
-    for item in reply.holiday_closures or []:
+def _closure(tenant: Tenant, day: date) -> dict | None:
+    for item in tenant.closures or []:
         if isinstance(item, dict) and item.get("date") == day.isoformat():
             return item
     return None
@@ -117,12 +128,12 @@ def day_asked(*, text: str, today: date) -> tuple[date, str]:
     return today, "Today"
 
 
-def hours_answer(*, tenant: Tenant, reply: ReplySettings, text: str, now: datetime) -> str:
+def hours_answer(*, tenant: Tenant, text: str, now: datetime) -> str:
     if not has_opening_hours(tenant.opening_hours):
         return ""
     today = now.astimezone(tenant.tzinfo).date()
     when, label = day_asked(text=text, today=today)
-    closure = _closure(reply, when)
+    closure = _closure(tenant, when)
     dated = f"{label} ({when:%A} {when.day} {when:%B})" if label == "Today" else label
     if closure is not None:
         note = f" ({closure['note']})" if closure.get("note") else ""
@@ -143,21 +154,39 @@ def address_answer(*, tenant: Tenant) -> str:
     return f"You can find us at {tenant.address}. Directions: {directions_url(tenant.address)}"
 
 
-def menu_answer(*, tenant: Tenant, reply: ReplySettings, text: str) -> str:
-    dishes = [line.strip() for line in tenant.menu_highlights.splitlines() if line.strip()]
-    parts = []
-    if DIETARY.search(text):
-        if not reply.dietary:
+# Diet words a customer may use → the word to look for in the profile's diets.
+DIETS = {
+    "vegan": "vegan",
+    "vegetarian": "vegetarian",
+    "gluten": "gluten",
+    "coeliac": "gluten",
+    "celiac": "gluten",
+    "lactose": "lactose",
+    "dairy": "lactose",
+    "halal": "halal",
+    "kosher": "kosher",
+}
+
+
+def menu_answer(*, tenant: Tenant, text: str) -> str:
+    """Menu highlights; for a diet question, a yes only when the profile lists that diet
+    (never a guess: anything else goes to a person)."""
+    lowered = text.lower()
+    asked = {need for word, need in DIETS.items() if word in lowered}
+    if asked or DIETARY.search(text):
+        offered = tenant.dietary_options.lower()
+        if not offered or not asked or any(need not in offered for need in asked):
             return ""
-        parts.append(reply.dietary)
-    if dishes and not parts:
-        parts.append("Some of our favourites: " + ", ".join(dishes[:8]) + ".")
-    return " ".join(parts)
+        return f"Yes! We cater for these diets: {tenant.dietary_options}."
+    dishes = [line.strip() for line in tenant.menu_highlights.splitlines() if line.strip()]
+    if not dishes:
+        return ""
+    return "Some of our favourites: " + ", ".join(dishes[:8]) + "."
 
 
-def reservations_answer(*, tenant: Tenant, reply: ReplySettings) -> str:
-    if reply.reservations:
-        return reply.reservations
+def reservations_answer(*, tenant: Tenant) -> str:
+    if tenant.reservation_url:
+        return f"You can book a table here: {tenant.reservation_url}"
     if tenant.phone:
         return f"To book a table, call us on {tenant.phone}."
     return ""
@@ -216,12 +245,12 @@ def answer_for(
         if not pattern.search(text):
             continue
         part = {
-            "hours": lambda: hours_answer(tenant=tenant, reply=reply, text=text, now=now),
+            "hours": lambda: hours_answer(tenant=tenant, text=text, now=now),
             "address": lambda: address_answer(tenant=tenant),
-            "menu": lambda: menu_answer(tenant=tenant, reply=reply, text=text),
-            "reservations": lambda: reservations_answer(tenant=tenant, reply=reply),
-            "parking": lambda: reply.parking,
-            "delivery": lambda: reply.delivery,
+            "menu": lambda: menu_answer(tenant=tenant, text=text),
+            "reservations": lambda: reservations_answer(tenant=tenant),
+            "parking": lambda: tenant.parking,
+            "delivery": lambda: tenant.delivery,
         }[name]()
         if part:
             decision.parts.append(part)
