@@ -20,4 +20,5 @@ RUN SECRET_KEY=build-only ALLOWED_HOSTS=build SITE_URL=https://build DATABASE_UR
 
 USER tablecast
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Bind address, workers and the masked access log: config/gunicorn.py.
+CMD ["gunicorn", "-c", "config/gunicorn.py"]

@@ -87,9 +87,13 @@ MIDDLEWARE = [
     "tenants.middleware.TenantScopeMiddleware",
 ]
 
-if PRODUCTION:
-    # Static files straight from gunicorn; development uses runserver's static view.
+# Static files straight from gunicorn (development too: the Procfile runs gunicorn); outside
+# production WhiteNoise finds them in the apps' folders, as runserver's static view did. Tests
+# serve them through the test server's own handler.
+if TABLECAST_ENV != "test":
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -12,6 +12,8 @@ import logging
 import re
 from typing import Any
 
+from gunicorn import glogging
+
 MASK = "[masked]"
 
 # Names whose value is a secret, in query strings, headers, JSON, reprs and key=value text.
@@ -45,8 +47,20 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
         ),
         rf"\1{MASK}",
     ),
+    # The same names in a percent-encoded query (e.g. inside ?next=…%3Faccess_token%3D…).
+    (
+        re.compile(
+            rf"(?i)((?:%3F|%26|[?&])(?:{_SECRET_NAMES}|code)%3D|(?:%3F|%26)(?:{_SECRET_NAMES}|code)=)"
+            r"((?:(?!%26|%23)[^\s&#\"'])+)"
+        ),
+        rf"\1{MASK}",
+    ),
     # The OAuth code only in URLs (a bare "code: 190" is a Graph error code, not a secret).
     (re.compile(r"([?&]code=)([^\s&#\"']+)"), rf"\1{MASK}"),
+    # Tokens in paths: password-reset links (/password-reset/<uid>/<token>/, except Django's
+    # "set-password" stand-in) and invitation links (/invitations/<token>/, except "accept").
+    (re.compile(r"(/password-reset/[^/\s?#\"']+/)(?!set-password/)([^/\s?#\"']+)"), rf"\1{MASK}"),
+    (re.compile(r"(/invitations/)(?!accept/)(?!\[masked\])([^/\s?#\"']+)"), rf"\1{MASK}"),
 ]
 _SECRET_KEY_RE = re.compile(rf"(?i)^(?:{_SECRET_NAMES}|code)$")
 # Attributes every LogRecord has; anything else came in through `extra=`.
@@ -73,7 +87,11 @@ def mask_value(value: Any, key: str = "") -> Any:
         return {k: mask_value(v, str(k)) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return type(value)(mask_value(v) for v in value)
-    return value
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    # Any other object (e.g. django.request's HttpRequest, whose repr holds the query string)
+    # is written as its masked text, never handed to a formatter raw.
+    return mask_secrets(repr(value))
 
 
 class SecretMaskingFilter(logging.Filter):
@@ -99,3 +117,23 @@ class SecretMaskingFilter(logging.Filter):
             if name not in _STANDARD_ATTRS:
                 setattr(record, name, mask_value(value, name))
         return True
+
+
+class GunicornLogger(glogging.Logger):
+    """gunicorn's logger with every access-log field and every line masked (config/gunicorn.py
+    sets it): the request line, path, query string, referer and headers go through
+    `mask_secrets`, and both gunicorn loggers' handlers get `SecretMaskingFilter`."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                if not any(isinstance(f, SecretMaskingFilter) for f in handler.filters):
+                    handler.addFilter(SecretMaskingFilter())
+
+    def atoms(self, resp: Any, req: Any, environ: dict, request_time: Any) -> dict[str, Any]:
+        atoms = super().atoms(resp, req, environ, request_time)
+        masked = {k: mask_secrets(v) if isinstance(v, str) else v for k, v in atoms.items()}
+        if isinstance(atoms.get("q"), str) and atoms["q"]:
+            masked["q"] = mask_secrets("?" + atoms["q"])[1:]  # the query without its "?"
+        return masked
