@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from sandbox.context import Ctx
+from sandbox.customers import emit_comment_change
 from sandbox.errors import GraphError, invalid_param
 from sandbox.fields import EdgeList, Schema, project
 from sandbox.images import (
@@ -259,6 +260,7 @@ def delete_object(ctx: Ctx, obj: Any) -> dict[str, Any]:
         if token.kind != "page" or token.page_id != obj.page_id:
             raise GraphError(200, "(#200) Deleting a comment needs a Page token of its Page")
         with world.lock:
+            emit_comment_change(world, obj, "remove")
             world.comments.pop(obj.id, None)
         return {"success": True}
     raise GraphError(100, "(#100) Unsupported delete request.", type="GraphMethodException")

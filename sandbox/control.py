@@ -4,6 +4,7 @@ and photo bytes. The HTML overview is in `sandbox.overview`."""
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
 from fnmatch import fnmatchcase
@@ -13,7 +14,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from sandbox import faults, messaging, overview, webhooks
+from sandbox import customers, faults, overview, webhooks
 from sandbox.images import picture_png
 from sandbox.nodes import container_status, ig_media_of, page_token_from, visible_posts
 from sandbox.seed import seed_default_world
@@ -50,6 +51,20 @@ def _body(request: Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ControlError("the JSON body must be an object")
     return data
+
+
+def _pick(body: dict[str, Any], func: Callable[..., Any]) -> dict[str, Any]:
+    """The body's keys that are keyword arguments of a trigger; a missing required one is a
+    400 (ValueError) naming it."""
+    parameters = inspect.signature(func).parameters
+    required = [
+        name
+        for name, p in parameters.items()
+        if p.kind is p.KEYWORD_ONLY and p.default is p.empty and name not in body
+    ]
+    if required:
+        raise ControlError(f"missing {', '.join(required)}")
+    return {k: v for k, v in body.items() if k in parameters and k != "world"}
 
 
 def token_view(world: World, token: Any, *, full: bool = True) -> dict[str, Any]:
@@ -105,6 +120,11 @@ class Control:
             ("/_sandbox/webhooks/deliveries/<delivery_id>/redeliver", "redeliver", ["POST"]),
             ("/_sandbox/trigger/message", "trigger_message", ["POST"]),
             ("/_sandbox/trigger/comment", "trigger_comment", ["POST"]),
+            ("/_sandbox/trigger/comment/<comment_id>", "trigger_comment_change", ["POST"]),
+            ("/_sandbox/trigger/postback", "trigger_postback", ["POST"]),
+            ("/_sandbox/trigger/reaction", "trigger_reaction", ["POST"]),
+            ("/_sandbox/trigger/read", "trigger_read", ["POST"]),
+            ("/_sandbox/trigger/mention", "trigger_mention", ["POST"]),
             ("/_sandbox/trigger/deauthorize", "trigger_deauthorize", ["POST"]),
             ("/_sandbox/trigger/data-deletion", "trigger_data_deletion", ["POST"]),
         ]
@@ -152,6 +172,7 @@ class Control:
                 "comments": [to_dict(c) for c in world.comments.values()],
                 "customers": [to_dict(c) for c in world.customers.values()],
                 "messages": [to_dict(m) for m in world.messages],
+                "conversations": [to_dict(c) for c in world.conversations.values()],
             }
 
     def do_reset(self, request: Request) -> dict[str, Any]:
@@ -373,27 +394,43 @@ class Control:
         return [to_dict(m) for m in self.world.ig_media.values()]
 
     def do_comments(self, request: Request) -> list[dict[str, Any]]:
-        return [to_dict(c) for c in self.world.comments.values()]
+        """Filters: object_id (post or IG media), parent_id, page_id, author_id."""
+        filters = {
+            k: request.args[k]
+            for k in ("object_id", "parent_id", "page_id", "author_id")
+            if request.args.get(k)
+        }
+        with self.world.lock:
+            comments = list(self.world.comments.values())
+        return [
+            dict(to_dict(c), is_page=c.author_id in (c.page_id, self.world.pages[c.page_id].ig_id))
+            for c in comments
+            if all(getattr(c, k) == v for k, v in filters.items())
+        ]
 
     def do_conversations(self, request: Request) -> list[dict[str, Any]]:
+        """Each conversation with its messages oldest first (direction in/out). Filters:
+        page_id, account_id, customer_id, platform, id."""
         world = self.world
-        conversations: dict[str, dict[str, Any]] = {}
-        for message in world.messages:
-            key = f"{message.account_id}:{message.customer_id}"
-            entry = conversations.setdefault(
-                key,
-                {
-                    "account_id": message.account_id,
-                    "customer_id": message.customer_id,
-                    "platform": message.platform,
-                    "customer_name": world.customers[message.customer_id].name
-                    if message.customer_id in world.customers
-                    else None,
-                    "messages": [],
-                },
-            )
-            entry["messages"].append(to_dict(message))
-        return list(conversations.values())
+        filters = {
+            k: request.args[k]
+            for k in ("page_id", "account_id", "customer_id", "platform", "id")
+            if request.args.get(k)
+        }
+        with world.lock:
+            out = []
+            for conversation in world.conversations.values():
+                if not all(getattr(conversation, k) == v for k, v in filters.items()):
+                    continue
+                customer = world.customers.get(conversation.customer_id)
+                data = to_dict(conversation)
+                data.pop("mids")
+                data["customer_name"] = customer.name if customer else None
+                data["messages"] = [
+                    to_dict(world.messages_by_mid[mid]) for mid in conversation.mids
+                ]
+                out.append(data)
+            return out
 
     # -- request log, faults, usage ---------------------------------------------------------
     def do_requests(self, request: Request) -> Any:
@@ -553,14 +590,38 @@ class Control:
 
     # -- triggers -----------------------------------------------------------------------------
     def do_trigger_message(self, request: Request) -> dict[str, Any]:
+        """{"page_id", "text", "platform": "messenger"|"instagram", "sender_name",
+        "sender_id", "attachments": [{"type", "url"}], "quick_reply": payload,
+        "reply_to_mid", "story": {"id", "url"}} (story: an IG story reply)."""
+        body = {"text": "Hi! Do you have a table for two tonight?", **_body(request)}
+        return customers.trigger_message(self.world, **_pick(body, customers.trigger_message))
+
+    def do_trigger_postback(self, request: Request) -> dict[str, Any]:
+        """{"page_id", "payload", "title", "platform", "sender_name", "sender_id"}."""
         body = _body(request)
-        return messaging.trigger_message(
-            self.world,
-            page_id=body["page_id"],
-            text=body.get("text", "Hi! Do you have a table for two tonight?"),
-            platform=body.get("platform", "messenger"),
-            sender_name=body.get("sender_name", "Giulia Bianchi"),
-            sender_id=body.get("sender_id"),
+        return customers.trigger_postback(self.world, **_pick(body, customers.trigger_postback))
+
+    def do_trigger_reaction(self, request: Request) -> dict[str, Any]:
+        """{"mid", "reaction": "love"|…, "action": "react"|"unreact"}: the conversation's
+        customer reacts to that message."""
+        body = _body(request)
+        return customers.trigger_reaction(self.world, **_pick(body, customers.trigger_reaction))
+
+    def do_trigger_read(self, request: Request) -> dict[str, Any]:
+        """{"conversation_id"}: the customer reads the Page's messages."""
+        body = _body(request)
+        return customers.trigger_read(self.world, **_pick(body, customers.trigger_read))
+
+    def do_trigger_mention(self, request: Request) -> dict[str, Any]:
+        """{"ig_id", "media_id"?, "comment_id"?} (comment_id "" = a new comment id)."""
+        body = _body(request)
+        return customers.trigger_mention(self.world, **_pick(body, customers.trigger_mention))
+
+    def do_trigger_comment_change(self, request: Request, comment_id: str) -> dict[str, Any]:
+        """{"action": "edit", "text"} or {"action": "remove"}: the customer changes their comment."""
+        body = {**_body(request), "comment_id": comment_id}
+        return customers.trigger_comment_change(
+            self.world, **_pick(body, customers.trigger_comment_change)
         )
 
     def do_trigger_comment(self, request: Request) -> dict[str, Any]:
@@ -577,7 +638,7 @@ class Control:
             object_id = media[0].id if media else None
         if not object_id:
             raise ControlError("give object_id, or a page_id/ig_id that has published something")
-        return messaging.trigger_comment(
+        return customers.trigger_comment(
             world,
             object_id=object_id,
             text=body.get("text", "Looks delicious! 😍"),

@@ -12,7 +12,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from sandbox import content, messaging
+from sandbox import content, inbox, messaging
 from sandbox.context import Ctx
 from sandbox.errors import GraphError, invalid_param, not_found
 from sandbox.faults import ConnectionReset, fault_error, take_fault
@@ -473,7 +473,10 @@ def accounts(ctx: Ctx, user: Any) -> dict[str, Any]:
     return edge_list(ctx, EdgeList(PAGE, pages, lambda p: p.id), default=ACCOUNT_FIELDS)
 
 
-UPDATES: dict[str, EdgeHandler] = {"Post": content.update_post}
+UPDATES: dict[str, EdgeHandler] = {
+    "Post": content.update_post,
+    "Comment": messaging.update_comment,
+}
 
 EDGES: dict[tuple[str, str, str], EdgeHandler] = {
     ("User", "accounts", "GET"): accounts,
@@ -488,4 +491,5 @@ EDGES: dict[tuple[str, str, str], EdgeHandler] = {
     ("IGMedia", "children", "GET"): schema_edge("children"),
     **content.EDGES,
     **messaging.EDGES,
+    **inbox.EDGES,
 }

@@ -1,12 +1,18 @@
-"""Messaging (Send API, private replies), comments and replies, webhook subscriptions, and
-the customer-side triggers the control API exposes (graph-api.md §8, §9)."""
+"""Messaging (Send API, private replies), the Page's comments, replies, edits and hiding,
+and webhook subscriptions (graph-api.md §8, §9). The customer side is `sandbox.customers`."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from sandbox.context import Ctx
+from sandbox.customers import (
+    comment_value,
+    emit_comment_change,
+    new_mid,
+    now_ms,
+    store_comment,
+)
 from sandbox.errors import GraphError, invalid_param
 from sandbox.state import (
     App,
@@ -18,166 +24,44 @@ from sandbox.state import (
     Page,
     Post,
     World,
-    random_digits,
 )
 from sandbox.webhooks import handshake
 
 WINDOW = 24 * 3600  # §9 24-hour rule
 HUMAN_AGENT_WINDOW = 7 * 86400  # §9 HUMAN_AGENT tag, 7 days [U]
 PRIVATE_REPLY_WINDOW = 7 * 86400  # §9 private replies within 7 days
+MAX_TEXT = 2000  # Messenger's text limit [D]
+
+# Webhook field names an app or Page can subscribe to [D] (webhooks reference, Page and
+# Instagram objects); anything else is refused like Meta's param validation does.
+KNOWN_FIELDS = {
+    "page": {
+        "feed", "messages", "message_echoes", "messaging_postbacks", "message_reactions",
+        "message_reads", "message_deliveries", "messaging_optins", "messaging_referrals",
+        "messaging_handovers", "messaging_policy_enforcement", "messaging_account_linking",
+        "message_edits", "standby", "mention", "ratings", "name", "picture", "category",
+        "description", "conversations", "email", "website", "phone", "location", "videos",
+        "live_videos", "leadgen", "inbox_labels", "response_feedback", "group_feed",
+    },
+    "instagram": {
+        "comments", "live_comments", "mentions", "messages", "message_reactions",
+        "messaging_handover", "messaging_optins", "messaging_postbacks", "messaging_referral",
+        "messaging_seen", "standby", "story_insights", "message_edit",
+    },
+}  # fmt: skip
 
 
-def _mid() -> str:
-    return "m_" + secrets.token_urlsafe(40)
-
-
-def _ms(world: World) -> int:
-    return int(world.now() * 1000)
-
-
-# -- customers (triggers) ------------------------------------------------------------------
-def customer_for(
-    world: World, platform: str, account_id: str, name: str, customer_id: str | None = None
-) -> Customer:
-    """Find or create a page-scoped (PSID) or Instagram-scoped (IGSID) id for a person."""
-    for customer in world.customers.values():
-        if customer.account_id == account_id and (
-            customer.id == customer_id or (not customer_id and customer.name == name)
-        ):
-            return customer
-    new_id = customer_id or (
-        random_digits(16, "2") if platform == "messenger" else random_digits(16, "1")
-    )
-    customer = Customer(new_id, name, platform, account_id)
-    world.customers[customer.id] = customer
-    return customer
-
-
-def trigger_message(
-    world: World,
-    *,
-    page_id: str,
-    text: str,
-    platform: str = "messenger",
-    sender_name: str = "Giulia Bianchi",
-    sender_id: str | None = None,
-) -> dict[str, Any]:
-    """A customer writes to the Page (Messenger) or its IG account (IG DM): stores the
-    message, opens the 24 h window and emits the `messages` webhook (§8)."""
-    with world.lock:
-        page = world.pages[page_id]
-        if platform == "instagram":
-            if not page.ig_id:
-                raise ValueError("this Page has no linked Instagram account")
-            account_id, object_type = page.ig_id, "instagram"
-        else:
-            account_id, object_type = page.id, "page"
-        customer = customer_for(world, platform, account_id, sender_name, sender_id)
-        message = Message(_mid(), account_id, customer.id, platform, "in", text, _ms(world))
-        world.messages.append(message)
-        event = {
-            "sender": {"id": customer.id},
-            "recipient": {"id": account_id},
-            "timestamp": message.timestamp,
-            "message": {"mid": message.mid, "text": text},
-        }
-        queued = world.emit(object_type, account_id, page.id, "messages", event, messaging=True)
-    return {
-        "mid": message.mid,
-        "sender_id": customer.id,
-        "recipient_id": account_id,
-        "webhook_queued": queued,
-    }
-
-
-def trigger_comment(
-    world: World,
-    *,
-    object_id: str,
-    text: str,
-    author_name: str = "Luca Verdi",
-    author_id: str | None = None,
-    parent_id: str | None = None,
-) -> dict[str, Any]:
-    """A customer comments on a Page post or an IG media (or replies to a comment), which
-    emits `feed` (item comment) or Instagram `comments` (§8)."""
-    with world.lock:
-        if object_id in world.posts:
-            post: Post = world.posts[object_id]
-            page = world.pages[post.page_id]
-            customer = customer_for(world, "messenger", page.id, author_name, author_id)
-            comment = _store_comment(
-                world, "facebook", page.id, object_id, customer.id, author_name, text, parent_id
+def subscription_fields(ctx: Ctx, name: str, object_type: str) -> list[str]:
+    """`fields` / `subscribed_fields` as a JSON array or comma-separated, each a known name."""
+    fields = [str(f).strip() for f in ctx.list_param(name) if str(f).strip()]
+    known = KNOWN_FIELDS.get(object_type, set())
+    for index, field_name in enumerate(fields):
+        if field_name not in known:
+            raise invalid_param(
+                f"(#100) Param {name}[{index}] must be one of {{{', '.join(sorted(known))}}} "
+                f'- got "{field_name}"'
             )
-            queued = world.emit_feed(page.id, _comment_value(world, comment, post))
-        elif object_id in world.ig_media:
-            media: IGMedia = world.ig_media[object_id]
-            ig = world.ig_accounts[media.ig_id]
-            customer = customer_for(world, "instagram", ig.id, author_name, author_id)
-            comment = _store_comment(
-                world, "instagram", ig.page_id, object_id, customer.id, author_name, text, parent_id
-            )
-            value: dict[str, Any] = {
-                "from": {"id": customer.id, "username": author_name},
-                "media": {"id": media.id, "media_product_type": "FEED"},
-                "id": comment.id,
-                "text": text,
-            }
-            if parent_id:
-                value["parent_id"] = parent_id
-            queued = world.emit("instagram", ig.id, ig.page_id, "comments", value)
-        else:
-            raise KeyError(f"no post or Instagram media {object_id}")
-    return {"comment_id": comment.id, "author_id": customer.id, "webhook_queued": queued}
-
-
-def _store_comment(
-    world: World,
-    platform: str,
-    page_id: str,
-    object_id: str,
-    author_id: str,
-    author_name: str,
-    text: str,
-    parent_id: str | None,
-) -> Comment:
-    """Facebook comment ids are `{post}_{comment}`; Instagram ones plain numeric."""
-    if platform == "facebook":
-        comment_id = f"{object_id.split('_')[-1]}_{random_digits(16, '1')}"
-    else:
-        comment_id = random_digits(17, "178")
-    comment = Comment(
-        comment_id,
-        platform,
-        page_id,
-        object_id,
-        author_id,
-        author_name,
-        text,
-        int(world.now()),
-        parent_id=parent_id,
-    )
-    world.comments[comment.id] = comment
-    return comment
-
-
-def _comment_value(world: World, comment: Comment, post: Post) -> dict[str, Any]:
-    """feed/comment change value; top-level comments have the post as parent_id [C]."""
-    return {
-        "from": {"id": comment.author_id, "name": comment.author_name},
-        "post": {
-            "id": post.id,
-            "status_type": "mobile_status_update",
-            "is_published": post.published,
-        },
-        "message": comment.message,
-        "post_id": post.id,
-        "comment_id": comment.id,
-        "created_time": comment.created_time,
-        "item": "comment",
-        "parent_id": comment.parent_id or post.id,
-        "verb": "add",
-    }
+    return fields
 
 
 # -- Send API (§9) ---------------------------------------------------------------------------
@@ -192,8 +76,15 @@ def send_message(ctx: Ctx, page: Page) -> dict[str, Any]:
         raise invalid_param("(#100) param recipient must be non-empty.")
     if not isinstance(message, dict) or not (message.get("text") or message.get("attachment")):
         raise invalid_param("(#100) param message must be non-empty.")
+    if len(str(message.get("text") or "")) > MAX_TEXT:
+        raise invalid_param(
+            f"(#100) Length of param message[text] must be less than or equal to {MAX_TEXT}"
+        )
     if "comment_id" in recipient:
         return _private_reply(ctx, page, str(recipient["comment_id"]), message)
+    customer_platform = getattr(ctx.world.customers.get(str(recipient.get("id"))), "platform", "")
+    if not messaging_type and customer_platform == "instagram":
+        messaging_type = "RESPONSE"  # Instagram's Send API examples omit it [D]
     if messaging_type not in ("RESPONSE", "UPDATE", "MESSAGE_TAG"):
         raise invalid_param(
             "(#100) param messaging_type must be one of RESPONSE, UPDATE, MESSAGE_TAG."
@@ -224,9 +115,20 @@ def send_message(ctx: Ctx, page: Page) -> dict[str, Any]:
         if not in_window and not (messaging_type == "MESSAGE_TAG" and human_agent):
             raise GraphError(10, subcode=2018278)
         sent = _record_outgoing(
-            world, page, customer, str(message.get("text") or "[attachment]"), tag=tag or None
+            world,
+            page,
+            customer,
+            str(message.get("text") or ""),
+            tag=tag or None,
+            attachment=message.get("attachment"),
         )
     return {"recipient_id": customer.id, "message_id": sent.mid}
+
+
+def send_ig_message(ctx: Ctx, ig: IGAccount) -> dict[str, Any]:
+    """POST /{ig-user-id}/messages: the Send API on the Instagram account's node."""
+    page = ctx.world.pages[ig.page_id]
+    return send_message(ctx, page)
 
 
 def _record_outgoing(
@@ -237,31 +139,42 @@ def _record_outgoing(
     *,
     tag: str | None = None,
     comment_id: str | None = None,
+    attachment: Any = None,
 ) -> Message:
     """Store a Page → customer message and emit its echo (§8: `is_echo`, `app_id`)."""
     app = world.default_app()
+    attachments = []
+    if isinstance(attachment, dict):
+        payload = attachment.get("payload") if isinstance(attachment.get("payload"), dict) else {}
+        attachments.append(
+            {"type": str(attachment.get("type") or "file"), "url": str(payload.get("url") or "")}
+        )
     sent = Message(
-        _mid(),
+        new_mid(),
         customer.account_id,
         customer.id,
         customer.platform,
         "out",
         text,
-        _ms(world),
+        now_ms(world),
         tag,
         comment_id,
+        page_id=page.id,
+        attachments=attachments,
     )
-    world.messages.append(sent)
+    world.add_message(sent)
+    body: dict[str, Any] = {"mid": sent.mid, "is_echo": True, "app_id": int(app.id) if app else 0}
+    if text:
+        body["text"] = text
+    if attachments:
+        body["attachments"] = [
+            {"type": a["type"], "payload": {"url": a["url"]}} for a in attachments
+        ]
     echo = {
         "sender": {"id": customer.account_id},
         "recipient": {"id": customer.id},
         "timestamp": sent.timestamp,
-        "message": {
-            "mid": sent.mid,
-            "text": text,
-            "is_echo": True,
-            "app_id": int(app.id) if app else 0,
-        },
+        "message": body,
     }
     if customer.platform == "instagram":
         world.emit("instagram", customer.account_id, page.id, "messages", echo, messaging=True)
@@ -310,11 +223,47 @@ def _page_comment(ctx: Ctx, page_id: str, object_id: str, parent_id: str | None)
     world = ctx.world
     with world.lock:
         post = world.posts[object_id]
-        comment = _store_comment(
+        comment = store_comment(
             world, "facebook", page.id, object_id, page.id, page.name, text, parent_id
         )
-        world.emit_feed(page.id, _comment_value(world, comment, post))
+        world.emit_feed(page.id, comment_value(world, comment, post))
     return {"id": comment.id}
+
+
+def update_comment(ctx: Ctx, comment: Comment) -> dict[str, Any]:
+    """POST /{comment-id}: Facebook `is_hidden` (a customer's comment; feed `hide`/`unhide`)
+    and `message` (the Page's own comment; feed `edited`); Instagram `hide`. Page token.
+    Meta also wants pages_manage_engagement here [C]; see README "Uncertain facts"."""
+    token = ctx.authenticate()
+    page = ctx.page_for(comment.page_id)
+    if token.kind != "page":
+        raise GraphError(200, "(#200) Changing a comment needs a Page access token")
+    world = ctx.world
+    if comment.platform == "instagram":
+        ctx.require_scopes(token, "instagram_basic", "instagram_manage_comments", code=10)
+        if "hide" not in ctx.params:
+            raise invalid_param("(#100) The parameter hide is required")
+        with world.lock:
+            comment.hidden = ctx.flag("hide", False)
+        return {"success": True}
+    ctx.require_scopes(token, "pages_read_engagement")
+    if not {"is_hidden", "message"} & set(ctx.params):
+        raise invalid_param("(#100) Nothing to update: give is_hidden or message")
+    with world.lock:
+        if "is_hidden" in ctx.params:
+            if comment.author_id == page.id:
+                raise invalid_param("(#100) A Page cannot hide its own comment")  # [U]
+            hidden = ctx.flag("is_hidden", False)
+            if hidden != comment.hidden:
+                comment.hidden = hidden
+                emit_comment_change(world, comment, "hide" if hidden else "unhide")
+        if "message" in ctx.params:
+            if comment.author_id != page.id:
+                raise GraphError(200, "(#200) Only the author of a comment can edit it")  # [U]
+            comment.message = ctx.required("message")
+            comment.updated_time = int(world.now())
+            emit_comment_change(world, comment, "edited")
+    return {"success": True}
 
 
 def post_comment_on_post(ctx: Ctx, post: Post) -> dict[str, Any]:
@@ -339,7 +288,7 @@ def _ig_comment(ctx: Ctx, media: IGMedia, parent_id: str | None) -> dict[str, An
     text = ctx.required("message")
     world = ctx.world
     with world.lock:
-        comment = _store_comment(
+        comment = store_comment(
             world, "instagram", ig.page_id, media.id, ig.id, ig.username, text, parent_id
         )
     return {"id": comment.id}
@@ -390,7 +339,9 @@ def app_subscriptions(ctx: Ctx, app: App) -> dict[str, Any]:
     obj = ctx.required("object")
     callback_url = ctx.required("callback_url")
     verify_token = ctx.required("verify_token")
-    fields = [f.strip() for f in (ctx.param("fields") or "").split(",") if f.strip()]
+    if obj not in KNOWN_FIELDS:
+        raise invalid_param(f'(#100) Param object must be one of {{page, instagram}} - got "{obj}"')
+    fields = subscription_fields(ctx, "fields", obj)
     result = handshake(callback_url, verify_token, timeout=world.config.webhook_timeout)
     if not result["ok"]:
         raise GraphError(
@@ -427,7 +378,8 @@ def subscribed_apps(ctx: Ctx, page: Page) -> dict[str, Any]:
         if ctx.method == "DELETE":
             page.subscribed_apps.pop(app.id, None)
             return {"success": True}
-        fields = [f.strip() for f in ctx.required("subscribed_fields").split(",") if f.strip()]
+        ctx.required("subscribed_fields")
+        fields = subscription_fields(ctx, "subscribed_fields", "page")
         existing = page.subscribed_apps.setdefault(app.id, [])
         existing.extend(f for f in fields if f not in existing)
     return {"success": True}
@@ -435,6 +387,7 @@ def subscribed_apps(ctx: Ctx, page: Page) -> dict[str, Any]:
 
 EDGES = {
     ("Page", "messages", "POST"): send_message,
+    ("IGAccount", "messages", "POST"): send_ig_message,
     ("Post", "comments", "POST"): post_comment_on_post,
     ("Comment", "comments", "POST"): post_reply_to_comment,
     ("Comment", "replies", "POST"): post_ig_reply,

@@ -7,7 +7,19 @@ from typing import Any
 
 from sandbox.context import Ctx
 from sandbox.fields import MISSING, EdgeList, Nested, Schema
-from sandbox.state import Comment, Container, IGAccount, IGMedia, Page, Photo, Post, User, World
+from sandbox.state import (
+    Comment,
+    Container,
+    Conversation,
+    IGAccount,
+    IGMedia,
+    Message,
+    Page,
+    Photo,
+    Post,
+    User,
+    World,
+)
 
 
 def iso(ts: float) -> str:
@@ -307,6 +319,14 @@ COMMENT = Schema(
             not c.private_replied and ctx.world.now() - c.created_time <= 7 * 86400
         ),
         "is_hidden": lambda ctx, c: c.hidden,
+        "can_hide": lambda ctx, c: c.author_id != c.page_id,
+        "can_remove": lambda ctx, c: True,
+        "comment_count": lambda ctx, c: len(_replies(ctx.world, c.id)),
+        "like_count": lambda ctx, c: c.like_count,
+        "permalink_url": lambda ctx, c: (
+            f"https://www.facebook.com/{c.page_id}/posts/{c.object_id.split('_')[-1]}"
+            f"?comment_id={c.id.split('_')[-1]}"
+        ),
         "comments": lambda ctx, c: EdgeList(COMMENT, _replies(ctx.world, c.id), _by_id),
     },
 )
@@ -345,7 +365,7 @@ IG_COMMENT = Schema(
         "username": lambda ctx, c: c.author_name,
         "from": lambda ctx, c: {"id": c.author_id, "username": c.author_name},
         "hidden": lambda ctx, c: c.hidden,
-        "like_count": lambda ctx, c: 0,
+        "like_count": lambda ctx, c: c.like_count,
         "media": lambda ctx, c: {"id": c.object_id},
         "parent_id": lambda ctx, c: c.parent_id or MISSING,
         "replies": lambda ctx, c: EdgeList(IG_COMMENT, _replies(ctx.world, c.id), _by_id),
@@ -419,6 +439,106 @@ CONTAINER = Schema(
 )
 
 
+def scope_for(platform: str) -> str:
+    return "instagram_manage_messages" if platform == "instagram" else "pages_messaging"
+
+
+def messages_of(world: World, conversation: Conversation) -> list[Message]:
+    """Newest first, like Meta's `messages` edge."""
+    return [world.messages_by_mid[mid] for mid in reversed(conversation.mids)]
+
+
+def _person(ctx: Ctx, person_id: str) -> dict[str, Any]:
+    """A participant as Meta shows it: Pages and Messenger people with `name` (and a
+    page-scoped email), Instagram people and accounts with `username`."""
+    world = ctx.world
+    if person_id in world.pages:
+        page = world.pages[person_id]
+        return {"name": page.name, "email": f"{page.id}@facebook.com", "id": page.id}
+    if person_id in world.ig_accounts:
+        return {"username": world.ig_accounts[person_id].username, "id": person_id}
+    customer = world.customers.get(person_id)
+    if customer is None:
+        return {"id": person_id}
+    if customer.platform == "instagram":
+        return {"username": customer.name, "id": customer.id}
+    return {"name": customer.name, "email": f"{customer.id}@facebook.com", "id": customer.id}
+
+
+def _ends(ctx: Ctx, m: Message) -> tuple[str, str]:
+    """(from, to) ids of a message."""
+    return (m.customer_id, m.account_id) if m.direction == "in" else (m.account_id, m.customer_id)
+
+
+def _attachments(ctx: Ctx, m: Message) -> Any:
+    if not m.attachments:
+        return MISSING
+    data = []
+    for index, item in enumerate(m.attachments):
+        entry: dict[str, Any] = {"id": f"{m.mid[-12:]}{index}", "name": item["url"].rsplit("/")[-1]}
+        if item["type"] == "image":
+            entry.update(mime_type="image/jpeg", image_data={"url": item["url"]})
+        elif item["type"] == "video":
+            entry.update(mime_type="video/mp4", video_data={"url": item["url"]})
+        else:
+            entry.update(mime_type="application/octet-stream", file_url=item["url"])
+        data.append(entry)
+    return {"data": data}
+
+
+MESSAGE = Schema(
+    "Message",
+    ["id", "created_time"],
+    {
+        "id": lambda ctx, m: m.mid,
+        "created_time": lambda ctx, m: iso(m.timestamp / 1000),
+        "message": lambda ctx, m: m.text,
+        "from": lambda ctx, m: _person(ctx, _ends(ctx, m)[0]),
+        "to": lambda ctx, m: {"data": [_person(ctx, _ends(ctx, m)[1])]},
+        "attachments": _attachments,
+        "story": lambda ctx, m: (
+            {"reply_to": m.reply_to["story"]} if m.reply_to and "story" in m.reply_to else MISSING
+        ),
+        "reply_to": lambda ctx, m: (
+            {"mid": m.reply_to["mid"]} if m.reply_to and "mid" in m.reply_to else MISSING
+        ),
+        "reactions": lambda ctx, m: (
+            {
+                "data": [
+                    {"reaction": r, "users": [_person(ctx, who)]} for who, r in m.reactions.items()
+                ]
+            }
+            if m.reactions
+            else MISSING
+        ),
+        "tags": lambda ctx, m: {"data": [{"name": m.tag.lower()}]} if m.tag else MISSING,
+        "is_unsupported": lambda ctx, m: False,
+    },
+)
+
+
+CONVERSATION = Schema(
+    "Conversation",
+    ["id", "updated_time"],
+    {
+        "id": lambda ctx, c: c.id,
+        "updated_time": lambda ctx, c: iso(c.updated_ms / 1000),
+        "link": lambda ctx, c: f"/{c.page_id}/inbox/{c.id}",
+        "message_count": lambda ctx, c: len(messages_of(ctx.world, c)),
+        "unread_count": lambda ctx, c: 0,
+        "can_reply": lambda ctx, c: True,
+        "snippet": lambda ctx, c: next((m.text for m in messages_of(ctx.world, c)), ""),
+        "participants": lambda ctx, c: {
+            "data": [_person(ctx, c.customer_id), _person(ctx, c.account_id)]
+        },
+        "senders": lambda ctx, c: {
+            "data": [_person(ctx, c.customer_id), _person(ctx, c.account_id)]
+        },
+        "messages": lambda ctx, c: EdgeList(MESSAGE, messages_of(ctx.world, c), lambda m: m.mid),
+    },
+)
+
+
 def ig_media_of(world: World, ig_id: str) -> list[IGMedia]:
     """Top-level (non-carousel-child) media, newest first."""
     children = {c for m in world.ig_media.values() for c in m.children}
@@ -445,6 +565,8 @@ SCHEMA_FOR: dict[type, Schema] = {
     Photo: PHOTO,
     IGMedia: IG_MEDIA,
     Container: CONTAINER,
+    Conversation: CONVERSATION,
+    Message: MESSAGE,
 }
 
 

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from sandbox.context import Ctx
-from sandbox.errors import not_found
+from sandbox.errors import GraphError, not_found
 from sandbox.fields import MISSING, EdgeList, FieldSpec, paginate, parse_limit, project
-from sandbox.nodes import photo_expired, schema_for
+from sandbox.nodes import photo_expired, schema_for, scope_for
 from sandbox.state import Comment, World
 
 EdgeHandler = Callable[[Ctx, Any], dict[str, Any]]
@@ -28,6 +28,8 @@ def resolve(world: World, object_id: str) -> Any:
         world.ig_media,
         world.comments,
         world.apps,
+        world.conversations,
+        world.messages_by_mid,
     ):
         if object_id in table:
             return table[object_id]
@@ -77,10 +79,23 @@ def check_read(ctx: Ctx, obj: Any) -> None:
     if page_id is None:
         raise not_found(obj.id)
     ctx.page_for(page_id)
+    if kind in ("Conversation", "Message"):
+        check_messaging(ctx, obj.platform)
     if kind in ("IGAccount", "IGMedia", "Container") or (
         kind == "Comment" and obj.platform == "instagram"
     ):
         ctx.require_scopes(token, "instagram_basic", code=10)
+
+
+def check_messaging(ctx: Ctx, platform: str) -> None:
+    """Reading conversations and messages needs a Page token with the platform's
+    messaging permission."""
+    token = ctx.authenticate()
+    if token.kind != "page":
+        raise GraphError(190, "(#190) This method must be called with a Page Access Token")
+    scope = scope_for(platform)
+    if scope not in token.scopes:
+        raise GraphError(230, f"(#230) Requires {scope} permission to manage the object")
 
 
 def created_at(obj: Any) -> float:

@@ -47,8 +47,22 @@ def seed_app(world: World) -> App:
         deauthorize_url=config.deauthorize_url or None,
         data_deletion_url=config.data_deletion_url or None,
         subscriptions={
-            "page": ["feed", "messages", "message_echoes", "messaging_postbacks"],
-            "instagram": ["comments", "messages"],
+            "page": [
+                "feed",
+                "messages",
+                "message_echoes",
+                "messaging_postbacks",
+                "message_reactions",
+                "message_reads",
+            ],
+            "instagram": [
+                "comments",
+                "messages",
+                "messaging_postbacks",
+                "message_reactions",
+                "messaging_seen",
+                "mentions",
+            ],
         },
     )
     world.apps[app.id] = app

@@ -273,6 +273,8 @@ class Comment:
     parent_id: str | None = None
     private_replied: bool = False
     hidden: bool = False
+    like_count: int = 0
+    updated_time: int | None = None
 
 
 @dataclass
@@ -296,6 +298,27 @@ class Message:
     timestamp: int  # ms
     tag: str | None = None
     comment_id: str | None = None
+    page_id: str = ""  # the Page the conversation belongs to (IG: the linked Page)
+    kind: str = "message"  # "message" | "postback"
+    attachments: list[dict[str, Any]] = field(default_factory=list)  # {"type", "url"}
+    quick_reply: str | None = None  # the quick reply's payload
+    reply_to: dict[str, Any] | None = None  # {"mid"} or {"story": {"id", "url"}}
+    postback: dict[str, Any] | None = None  # {"title", "payload"}
+    reactions: dict[str, str] = field(default_factory=dict)  # person id -> reaction
+
+
+@dataclass
+class Conversation:
+    """A Page's (or its IG account's) thread with one customer (`GET /{page}/conversations`)."""
+
+    id: str
+    page_id: str
+    account_id: str  # Page id or IG account id
+    customer_id: str
+    platform: str  # "messenger" | "instagram"
+    read_watermark: int = 0  # ms: the customer has read everything sent before this
+    updated_ms: int = 0  # the last message's timestamp
+    mids: list[str] = field(default_factory=list)  # its messages, oldest first
 
 
 class Usage:
@@ -348,6 +371,8 @@ class World:
         self.comments: dict[str, Comment] = {}
         self.customers: dict[str, Customer] = {}
         self.messages: list[Message] = []
+        self.messages_by_mid: dict[str, Message] = {}
+        self.conversations: dict[str, Conversation] = {}
         self.usage = Usage()
         self.publish_limit = 50  # §5: 50 posts per moving 24 h (read from the limit endpoint)
         self.container_limit = 400  # §5: 400 containers per rolling 24 h
@@ -600,6 +625,33 @@ class World:
 
     def default_app(self) -> App | None:
         return self.apps.get(self.config.app_id) or next(iter(self.apps.values()), None)
+
+    # -- messages -------------------------------------------------------------------------
+    def add_message(self, message: Message) -> Conversation:
+        """Store a message in its conversation (created on the first message)."""
+        self.messages.append(message)
+        self.messages_by_mid[message.mid] = message
+        conversation = self.conversation_of(message.account_id, message.customer_id)
+        conversation.mids.append(message.mid)
+        conversation.updated_ms = max(conversation.updated_ms, message.timestamp)
+        return conversation
+
+    def conversation_of(self, account_id: str, customer_id: str) -> Conversation:
+        digest = hashlib.sha256(f"{account_id}:{customer_id}".encode()).hexdigest()
+        conversation_id = "t_" + str(int(digest[:15], 16))
+        conversation = self.conversations.get(conversation_id)
+        if conversation is None:
+            customer = self.customers[customer_id]
+            ig = self.ig_accounts.get(account_id)
+            conversation = Conversation(
+                conversation_id,
+                ig.page_id if ig else account_id,
+                account_id,
+                customer_id,
+                customer.platform,
+            )
+            self.conversations[conversation_id] = conversation
+        return conversation
 
     # -- log ------------------------------------------------------------------------------
     def log_request(self, record: dict[str, Any]) -> None:

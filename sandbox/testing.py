@@ -116,6 +116,46 @@ class SandboxHandle:
             body["object_id"] = object_id
         return self.control("POST", "trigger/comment", json=body)
 
+    def trigger_postback(self, page_id: str, payload: str, **options: Any) -> dict[str, Any]:
+        return self.control(
+            "POST", "trigger/postback", json={"page_id": page_id, "payload": payload, **options}
+        )
+
+    def trigger_reaction(self, mid: str, reaction: str = "love", **options: Any) -> dict[str, Any]:
+        return self.control(
+            "POST", "trigger/reaction", json={"mid": mid, "reaction": reaction, **options}
+        )
+
+    def trigger_read(self, conversation_id: str) -> dict[str, Any]:
+        return self.control("POST", "trigger/read", json={"conversation_id": conversation_id})
+
+    def trigger_mention(self, ig_id: str, **options: Any) -> dict[str, Any]:
+        return self.control("POST", "trigger/mention", json={"ig_id": ig_id, **options})
+
+    def change_comment(self, comment_id: str, action: str, text: str | None = None) -> Any:
+        """The customer edits (`"edit"`, text) or deletes (`"remove"`) their comment."""
+        return self.control(
+            "POST", f"trigger/comment/{comment_id}", json={"action": action, "text": text}
+        )
+
+    def conversations(self, **filters: str) -> list[dict[str, Any]]:
+        """Conversations with messages oldest first; filter by page_id, customer_id, platform…"""
+        return self.control("GET", "conversations", params=filters)
+
+    def page_replies(self, customer_id: str) -> list[str]:
+        """What the Page (or its IG account) sent this customer, oldest first."""
+        return [
+            m["text"]
+            for c in self.conversations(customer_id=customer_id)
+            for m in c["messages"]
+            if m["direction"] == "out"
+        ]
+
+    def comments(self, **filters: str) -> list[dict[str, Any]]:
+        """Comments (filters: object_id, parent_id, page_id, author_id); `is_page` marks the
+        Page's (or its IG account's) own."""
+        return self.control("GET", "comments", params=filters)
+
     def trigger_deauthorize(self, user_id: str) -> dict[str, Any]:
         return self.control("POST", "trigger/deauthorize", json={"user_id": user_id})
 

@@ -80,36 +80,43 @@ def handshake(url: str, verify_token: str, timeout: float = 5.0) -> dict[str, An
 
 # -- deliveries --------------------------------------------------------------------------
 def _entries(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Group updates into `entry[]` items per object id, `changes` or `messaging`."""
+    """Group updates into `entry[]` items: `changes` are grouped per object id; each
+    `messaging` item gets an entry of its own ("the array will only contain one messaging
+    object" — Meta's Messenger webhook docs)."""
     entries: list[dict[str, Any]] = []
-    index: dict[tuple[str, bool], dict[str, Any]] = {}
+    index: dict[str, dict[str, Any]] = {}
     for event in events:
-        key = (event["entry_id"], event["messaging"])
-        entry = index.get(key)
-        if entry is None:
-            if event["messaging"]:
-                entry = {
+        if event["messaging"]:
+            entries.append(
+                {
                     "id": event["entry_id"],
                     "time": int(event["time"] * 1000),
-                    "messaging": [],
+                    "messaging": [event["value"]],
                 }
-            else:
-                entry = {"id": event["entry_id"], "time": int(event["time"]), "changes": []}
-            index[key] = entry
+            )
+            continue
+        entry = index.get(event["entry_id"])
+        if entry is None:
+            entry = {"id": event["entry_id"], "time": int(event["time"]), "changes": []}
+            index[event["entry_id"]] = entry
             entries.append(entry)
-        if event["messaging"]:
-            entry["messaging"].append(event["value"])
-        else:
-            entry["changes"].append({"field": event["field"], "value": event["value"]})
+        entry["changes"].append({"field": event["field"], "value": event["value"]})
     return entries
+
+
+def meta_json(payload: dict[str, Any]) -> bytes:
+    """The bytes Meta sends (§8): compact separators, non-ASCII as \\uXXXX and `/` escaped
+    as `\\/` (as PHP's json_encode does), so a receiver that re-serialises JSON before
+    checking the signature fails here as it would on Meta. `/` only occurs inside strings."""
+    text = json.dumps(payload, ensure_ascii=True, separators=(",", ":"))
+    return text.replace("/", "\\/").encode()
 
 
 def _new_delivery(
     world: World, object_type: str, events: list[dict[str, Any]], **extra: Any
 ) -> dict[str, Any]:
     payload = {"object": object_type, "entry": _entries(events)}
-    # §8: Meta signs the bytes it sends, JSON with non-ASCII escaped as \uXXXX.
-    body = json.dumps(payload, ensure_ascii=True).encode()
+    body = meta_json(payload)  # §8: Meta signs exactly the bytes it sends
     delivery: dict[str, Any] = {
         "id": "dlv" + secrets.token_hex(5),
         "object": object_type,

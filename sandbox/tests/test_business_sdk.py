@@ -9,10 +9,14 @@ import os
 import tempfile
 
 import pytest
+from facebook_business.adobjects.application import Application
+from facebook_business.adobjects.comment import Comment
+from facebook_business.adobjects.igcomment import IGComment
 from facebook_business.adobjects.iguser import IGUser
 from facebook_business.adobjects.page import Page
 from facebook_business.adobjects.pagepost import PagePost
 from facebook_business.adobjects.shadowigmediabuilder import ShadowIGMediaBuilder
+from facebook_business.adobjects.unifiedthread import UnifiedThread
 from facebook_business.api import FacebookAdsApi, FacebookRequest
 from facebook_business.exceptions import FacebookRequestError
 from facebook_business.session import FacebookSession
@@ -161,3 +165,70 @@ def test_sdk_sees_meta_errors_with_codes(sandbox, api, receiver):
     with pytest.raises(FacebookRequestError) as error:
         ig.create_media_publish(params={"creation_id": container["id"]})
     assert (error.value.api_error_code(), error.value.api_error_subcode()) == (9007, 2207027)
+
+
+# -- messaging, comments, subscriptions (issue 12 item 6) ---------------------------------------
+def test_sdk_app_and_page_subscriptions(sandbox, api, receiver):
+    app_api = sdk_api(sandbox, sandbox.app_token)
+    application = Application(sandbox.app_id, api=app_api)
+    application.create_subscription(
+        params={
+            "object": "page",
+            "callback_url": receiver.url + "/webhooks",
+            "verify_token": "sandbox-verify-token",
+            "fields": ["feed", "messages", "messaging_postbacks"],
+        }
+    )
+    listed = {s["object"]: s for s in application.get_subscriptions()}
+    assert {"feed", "messages", "messaging_postbacks"} <= {
+        f["name"] for f in listed["page"]["fields"]
+    }
+    page = Page(TRATTORIA_ID, api=api)
+    page.create_subscribed_app(params={"subscribed_fields": ["feed", "messages"]})
+    (app,) = page.get_subscribed_apps()
+    assert app["subscribed_fields"] == ["feed", "messages"]
+    sandbox.trigger_message(TRATTORIA_ID, "Are you open on Sunday?")
+    sandbox.flush_webhooks()
+    assert len(receiver.webhooks()) == 1 and receiver.webhooks()[0]["valid"]
+
+
+def test_sdk_send_api_and_conversations(sandbox, api):
+    page = Page(TRATTORIA_ID, api=api)
+    customer = sandbox.trigger_message(TRATTORIA_ID, "Table for two?")
+    sent = page.create_message(
+        params={
+            "recipient": {"id": customer["sender_id"]},
+            "messaging_type": "RESPONSE",
+            "message": {"text": "Yes, at 20:00"},
+        }
+    )
+    assert sent["recipient_id"] == customer["sender_id"]
+    (thread,) = page.get_conversations(fields=["id", "message_count", "participants"])
+    assert thread["id"] == customer["conversation_id"] and thread["message_count"] == 2
+    messages = UnifiedThread(thread["id"], api=api).get_messages(fields=["message", "from"])
+    assert [m["message"] for m in messages] == ["Yes, at 20:00", "Table for two?"]
+    dm = sandbox.trigger_message(TRATTORIA_ID, "Hi on IG", platform="instagram")
+    IGUser(TRATTORIA_IG_ID, api=api).create_message(
+        params={"recipient": {"id": dm["sender_id"]}, "message": {"text": "Ciao!"}}
+    )
+    ig_threads = page.get_conversations(params={"platform": "instagram"})
+    assert [t["id"] for t in ig_threads] == [dm["conversation_id"]]
+    assert sandbox.page_replies(dm["sender_id"]) == ["Ciao!"]
+
+
+def test_sdk_comment_reply_hide_and_instagram_reply(sandbox, api, receiver):
+    post = Page(TRATTORIA_ID, api=api).create_feed(params={"message": "New menu"})
+    comment_id = sandbox.trigger_comment(post["id"], "Gluten free?")["comment_id"]
+    reply = Comment(comment_id, api=api).create_comment(params={"message": "Yes, ask us"})
+    Comment(comment_id, api=api).api_update(params={"is_hidden": True})
+    read = Comment(comment_id, api=api).api_get(fields=["is_hidden", "comment_count"])
+    assert read["is_hidden"] is True and read["comment_count"] == 1
+    assert [c["id"] for c in sandbox.comments(parent_id=comment_id)] == [reply["id"]]
+    ig = IGUser(TRATTORIA_IG_ID, api=api)
+    container = ig.create_media(params={"image_url": _image_url(receiver, "r.jpg")})
+    _ready(sandbox, container["id"])
+    media = ig.create_media_publish(params={"creation_id": container["id"]})
+    ig_comment = sandbox.trigger_comment(media["id"], "Where?")["comment_id"]
+    IGComment(ig_comment, api=api).create_reply(params={"message": "Via Roma 1"})
+    IGComment(ig_comment, api=api).api_update(params={"hide": True})
+    assert IGComment(ig_comment, api=api).api_get(fields=["hidden"])["hidden"] is True
