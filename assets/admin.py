@@ -60,7 +60,7 @@ class AssetAdmin(admin.ModelAdmin):
         rendition = Rendition.objects.filter(asset_id=asset_id, kind="thumb").first()
         if rendition is None:
             raise Http404("No thumbnail yet.")
-        return _stream(rendition.key, rendition.content_type, private=True)
+        return _stream(rendition.key, rendition.content_type, cache="private, max-age=3600")
 
     @admin.display(description="Photo")
     def thumbnail(self, obj: Asset) -> str:

@@ -11,15 +11,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import connection
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum
 from django.urls import reverse
 
 from assets.models import Asset, Folder, Rendition, Tag
+from lib.urls import reverse_many
 from tenants.models import Tenant
 
 SORTS = {
@@ -73,7 +75,8 @@ class AssetFilters:
 
 
 def asset_list(*, tenant: Tenant, filters: AssetFilters | None = None) -> QuerySet[Asset]:
-    """The library grid's query: one query for the page of assets, one for their tags."""
+    """The library grid's query: one query for the page of assets (with the id of each one's
+    thumbnail, for `with_tile_links`), one for their tags."""
     f = filters or AssetFilters()
     qs = Asset.objects.filter(tenant=tenant)
     qs = _search(qs, f.q)
@@ -94,7 +97,44 @@ def asset_list(*, tenant: Tenant, filters: AssetFilters | None = None) -> QueryS
     elif f.used == "unused":
         qs = qs.filter(times_used=0)
     order = SORTS.get(f.sort, SORTS["newest"])[1]
-    return qs.order_by(*order).prefetch_related("tags")
+    thumb = Rendition.objects.filter(
+        tenant=tenant, asset=OuterRef("pk"), kind=Rendition.Kind.THUMB
+    ).values("pk")[:1]
+    return qs.order_by(*order).annotate(thumb_id=Subquery(thumb)).prefetch_related("tags")
+
+
+def rendition_url(*, tenant: Tenant, rendition: Rendition) -> str:
+    """The portal URL of a rendition's file, versioned by the rendition's id: a new rendition
+    (after moving the focal point, say) has a new URL, so the file can be cached for good."""
+    url = reverse(
+        "assets:asset_file",
+        kwargs={"tenant_slug": tenant.slug, "asset_id": rendition.asset_id, "kind": rendition.kind},
+    )
+    return f"{url}?v={rendition.pk}"
+
+
+def with_tile_links(*, tenant: Tenant, assets: Iterable[Asset]) -> list[Asset]:
+    """The assets with what a grid tile shows set on each: ``detail_url``, ``thumb_url``
+    (versioned like `rendition_url`) and ``tag_names``. URLs are reversed once per list, and
+    tags come from the prefetch when `asset_list` made the list."""
+    assets = list(assets)
+    kwargs = {"tenant_slug": tenant.slug}
+    detail = reverse_many("assets:asset_detail", vary="asset_id", kwargs=kwargs)
+    thumb = reverse_many("assets:asset_file", vary="asset_id", kwargs={**kwargs, "kind": "thumb"})
+    missing = [a for a in assets if not hasattr(a, "thumb_id")]  # not from `asset_list`
+    if missing:
+        found = dict(
+            Rendition.objects.filter(
+                tenant=tenant, asset_id__in=[a.pk for a in missing], kind=Rendition.Kind.THUMB
+            ).values_list("asset_id", "pk")
+        )
+        for asset in missing:
+            asset.thumb_id = found.get(asset.pk)
+    for asset in assets:
+        asset.detail_url = detail(asset.pk)
+        asset.thumb_url = f"{thumb(asset.pk)}?v={asset.thumb_id}" if asset.thumb_id else ""
+        asset.tag_names = [tag.name for tag in asset.tags.all()]
+    return assets
 
 
 @dataclass

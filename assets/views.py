@@ -40,6 +40,7 @@ from tenants.scoping import scopes_disabled
 PAGE_SIZE = 48
 PICKER_PAGE_SIZE = 24
 FILE_KINDS = {"original", *Rendition.Kind.values}
+IMMUTABLE = "max-age=31536000, immutable"  # a year: for URLs whose bytes never change
 
 
 def _asset(request: HttpRequest, asset_id: int) -> Asset:
@@ -81,6 +82,7 @@ def library(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     else:
         assets, status = Asset.objects.none(), 400
     page = Paginator(assets, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_tile_links(tenant=tenant, assets=page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -178,7 +180,9 @@ def _upload_one(request: HttpRequest, upload_file, *, folder: Folder | None) -> 
         "message": "Already in your library." if result.duplicate else "Uploaded.",
         "asset_id": asset.pk,
         "duplicate": result.duplicate,
-        "tile": render_to_string("assets/_tile.html", {"asset": asset}, request=request),
+        "tile": render_to_string(
+            "assets/_tile.html", _tile_context(request, asset), request=request
+        ),
     }
 
 
@@ -186,7 +190,11 @@ def _upload_one(request: HttpRequest, upload_file, *, folder: Folder | None) -> 
 def asset_tile(request: HttpRequest, tenant_slug: str, asset_id: int) -> HttpResponse:
     """One grid tile; a tile still being prepared polls this until it is ready."""
     asset = _asset(request, asset_id)
-    return TemplateResponse(request, "assets/_tile.html", {"asset": asset})
+    return TemplateResponse(request, "assets/_tile.html", _tile_context(request, asset))
+
+
+def _tile_context(request: HttpRequest, asset: Asset) -> dict:
+    return {"asset": selectors.with_tile_links(tenant=request.tenant, assets=[asset])[0]}
 
 
 @require_GET
@@ -195,6 +203,7 @@ def asset_file(request: HttpRequest, tenant_slug: str, asset_id: int, kind: str)
     if kind not in FILE_KINDS:
         raise Http404("No such file.")
     asset = _asset(request, asset_id)
+    cache = "private, max-age=3600"
     if kind == "original":
         key, content_type = asset.key, asset.content_type
     else:
@@ -202,10 +211,14 @@ def asset_file(request: HttpRequest, tenant_slug: str, asset_id: int, kind: str)
         if rendition is None:
             raise Http404("Not ready yet.")
         key, content_type = rendition.key, rendition.content_type
-    return _stream(key, content_type, private=True, download=request.GET.get("download") == "1")
+        # A URL naming this rendition (selectors.rendition_url) never shows other bytes.
+        current = request.GET.get("v") == str(rendition.pk)
+        cache = f"private, {IMMUTABLE}" if current else "private, no-cache"
+    download = request.GET.get("download") == "1"
+    return _stream(key, content_type, cache=cache, download=download)
 
 
-def _stream(key: str, content_type: str, *, private: bool, download: bool = False) -> HttpResponse:
+def _stream(key: str, content_type: str, *, cache: str, download: bool = False) -> HttpResponse:
     try:
         fh = storages["default"].open(key, "rb")
     except OSError:  # FileNotFoundError included
@@ -215,7 +228,7 @@ def _stream(key: str, content_type: str, *, private: bool, download: bool = Fals
         fh, content_type=content_type, as_attachment=download, filename=f"photo.{ext}"
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600" if private else "public, max-age=86400"
+    response["Cache-Control"] = cache
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
@@ -234,7 +247,8 @@ def public_instagram(request: HttpRequest, token: str) -> HttpResponse:
         )
     if rendition is None:
         raise Http404("No such image.")
-    return _stream(rendition.key, rendition.content_type, private=False)
+    # The token names one rendition; a new one (another focal point) gets a new token.
+    return _stream(rendition.key, rendition.content_type, cache=f"public, {IMMUTABLE}")
 
 
 def asset_detail(request: HttpRequest, tenant_slug: str, asset_id: int) -> HttpResponse:
@@ -266,6 +280,8 @@ def asset_detail(request: HttpRequest, tenant_slug: str, asset_id: int) -> HttpR
     else:
         form, status = AssetForm(asset=asset, nodes=nodes), 200
     renditions = {r.kind: r for r in Rendition.objects.filter(tenant=tenant, asset=asset)}
+    for rendition in renditions.values():
+        rendition.url = selectors.rendition_url(tenant=tenant, rendition=rendition)
     return TemplateResponse(
         request,
         "assets/detail.html",
@@ -412,6 +428,7 @@ def picker(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     else:
         assets = Asset.objects.none()
     page = Paginator(assets, PICKER_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_tile_links(tenant=tenant, assets=page.object_list)
     template = "assets/_picker.html"
     if request.headers.get("HX-Target") == "picker-results":
         template = "assets/_picker_results.html"
