@@ -1,0 +1,296 @@
+"""The inbox: one list of conversations and comment threads, a thread view with replies, and
+the auto-reply settings. Members and owners use it; only owners change the settings.
+Views parse, call one service, render (docs/webhooks.md, "Inbox")."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tenants.access import owner_required
+from webhooks import replies, selectors, services
+from webhooks.forms import InboxFilterForm, ReplyForm, ReplySettingsForm, RuleForm
+from webhooks.models import AutoReplyRule, Conversation, Message
+
+
+def _conversation(request: HttpRequest, conversation_id) -> Conversation:
+    return get_object_or_404(
+        Conversation.objects.select_related("account", "account__linked_page"),
+        tenant=request.tenant,
+        pk=conversation_id,
+    )
+
+
+def _comment(conversation: Conversation, message_id) -> Message:
+    return get_object_or_404(
+        Message, tenant=conversation.tenant_id, conversation=conversation, pk=message_id
+    )
+
+
+def _list_context(request: HttpRequest) -> dict:
+    accounts = selectors.inbox_accounts(tenant=request.tenant)
+    form = InboxFilterForm(request.GET or None, accounts=accounts)
+    return {
+        "filter_form": form,
+        "threads": selectors.inbox_threads(tenant=request.tenant, **form.filters()),
+        "query": request.GET.urlencode(),
+        "accounts": accounts,
+        "poll_seconds": settings.WEBHOOK_INBOX_POLL_SECONDS,
+        "tz": request.tenant.tzinfo,
+    }
+
+
+@require_GET
+def inbox(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    return render(request, "webhooks/inbox.html", _list_context(request))
+
+
+@require_GET
+def inbox_items(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    """The list alone, for htmx polling."""
+    context = _list_context(request)
+    context["current_id"] = request.GET.get("current", "")
+    return render(request, "webhooks/_list.html", context)
+
+
+def _thread_context(request: HttpRequest, conversation: Conversation, **extra) -> dict:
+    thread = selectors.thread_messages(conversation=conversation)
+    allowed, tag, why = services.reply_mode(conversation=conversation)
+    context = {
+        **_list_context(request),
+        "conversation": conversation,
+        "thread": thread,
+        "comments": selectors.comment_tree(messages=thread) if conversation.is_comments else [],
+        "reply_allowed": allowed,
+        "reply_tag": tag,
+        "reply_blocked_reason": why,
+        "reply_limit": replies.text_limit(conversation),
+        "reply_form": extra.pop("reply_form", None) or ReplyForm(),
+        "last_marker": _marker(thread),
+        "version": _version(thread),
+        "current_id": str(conversation.pk),
+        "now": timezone.now(),
+    }
+    context.update(extra)
+    return context
+
+
+def _marker(thread: list[Message]) -> str:
+    return thread[-1].sent_at.isoformat() if thread else ""
+
+
+def _version(thread: list[Message]) -> str:
+    """Changes whenever anything shown in the thread changes (new, sent, hidden, edited)."""
+    state = "|".join(
+        f"{m.pk}:{m.status}:{m.comment_state}:{m.edited_at}:{m.private_reply_at}" for m in thread
+    )
+    return hashlib.sha256(state.encode()).hexdigest()[:16]
+
+
+@require_GET
+def thread(request: HttpRequest, tenant_slug: str, conversation_id) -> HttpResponse:
+    conversation = _conversation(request, conversation_id)
+    services.conversation_mark(conversation=conversation, read=True)
+    return render(request, "webhooks/thread.html", _thread_context(request, conversation))
+
+
+@require_GET
+def thread_poll(request: HttpRequest, tenant_slug: str, conversation_id) -> HttpResponse:
+    """The thread's messages for htmx polling, with what is new announced to screen readers."""
+    conversation = _conversation(request, conversation_id)
+    try:
+        since = datetime.fromisoformat(request.GET.get("after", ""))
+    except ValueError:
+        since = None
+    thread = selectors.thread_messages(conversation=conversation)
+    version = _version(thread)
+    if request.GET.get("v") == version:
+        return HttpResponse(status=204)  # nothing changed: htmx keeps the page as it is
+    new = [m for m in thread if since is None or m.sent_at > since]
+    incoming = [m for m in new if m.direction == Message.Direction.IN]
+    if incoming:
+        services.conversation_mark(conversation=conversation, read=True)
+    return render(
+        request,
+        "webhooks/_thread_poll.html",
+        {
+            "conversation": conversation,
+            "thread": thread,
+            "comments": selectors.comment_tree(messages=thread) if conversation.is_comments else [],
+            "announce": incoming if since is not None else [],
+            "last_marker": _marker(thread),
+            "version": version,
+            "poll_seconds": settings.WEBHOOK_INBOX_POLL_SECONDS,
+            "tz": request.tenant.tzinfo,
+            "now": timezone.now(),
+        },
+    )
+
+
+def _thread_url(conversation: Conversation) -> str:
+    return reverse(
+        "webhooks:thread",
+        kwargs={"tenant_slug": conversation.tenant.slug, "conversation_id": conversation.pk},
+    )
+
+
+def _refused(request, conversation, error: str, form: ReplyForm, **extra) -> HttpResponse:
+    context = _thread_context(request, conversation, reply_form=form, **extra)
+    context["reply_error"] = error
+    return render(request, "webhooks/thread.html", context, status=400)
+
+
+@require_POST
+def reply(request: HttpRequest, tenant_slug: str, conversation_id) -> HttpResponse:
+    conversation = _conversation(request, conversation_id)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, conversation, form.errors["text"][0], form)
+    try:
+        services.conversation_reply(
+            conversation=conversation, text=form.cleaned_data["text"], user=request.user
+        )
+    except services.ReplyRefused as exc:
+        return _refused(request, conversation, str(exc), form)
+    messages.success(request, "Reply sent.")
+    return redirect(_thread_url(conversation))
+
+
+def _comment_action(request: HttpRequest, conversation_id, message_id, action: str):
+    conversation = _conversation(request, conversation_id)
+    comment = _comment(conversation, message_id)
+    form = ReplyForm(request.POST)
+    extra = {"comment_form_for": str(comment.pk), "comment_action": action}
+    if action != "hide" and not form.is_valid():
+        return _refused(request, conversation, form.errors["text"][0], form, **extra)
+    try:
+        if action == "reply":
+            services.comment_reply(
+                thread=conversation,
+                comment=comment,
+                text=form.cleaned_data["text"],
+                user=request.user,
+            )
+            messages.success(request, "Reply posted under the comment.")
+        elif action == "private":
+            services.comment_private_reply(
+                thread=conversation,
+                comment=comment,
+                text=form.cleaned_data["text"],
+                user=request.user,
+            )
+            messages.success(request, "Private reply sent to the customer's messages.")
+        else:
+            services.comment_hide(thread=conversation, comment=comment)
+            messages.success(
+                request, "Comment hidden. Only its author and their friends still see it."
+            )
+    except services.ReplyRefused as exc:
+        return _refused(request, conversation, str(exc), form, **extra)
+    return redirect(_thread_url(conversation))
+
+
+@require_POST
+def comment_reply(
+    request: HttpRequest, tenant_slug: str, conversation_id, message_id
+) -> HttpResponse:
+    return _comment_action(request, conversation_id, message_id, "reply")
+
+
+@require_POST
+def comment_private_reply(
+    request: HttpRequest, tenant_slug: str, conversation_id, message_id
+) -> HttpResponse:
+    return _comment_action(request, conversation_id, message_id, "private")
+
+
+@require_POST
+def comment_hide(
+    request: HttpRequest, tenant_slug: str, conversation_id, message_id
+) -> HttpResponse:
+    return _comment_action(request, conversation_id, message_id, "hide")
+
+
+MARKS = {
+    "done": ({"done": True}, "Marked as done."),
+    "reopen": ({"done": False}, "Moved back to your to-do list."),
+    "unread": ({"read": False}, "Marked as unread."),
+    "resume": ({"human_done": True}, "Automatic replies are back on for this conversation."),
+}
+
+
+@require_POST
+def mark(request: HttpRequest, tenant_slug: str, conversation_id) -> HttpResponse:
+    conversation = _conversation(request, conversation_id)
+    choice = MARKS.get(request.POST.get("mark", ""))
+    if choice is None:
+        messages.error(request, "That action is not known; nothing was changed.")
+        return redirect(_thread_url(conversation))
+    changes, sentence = choice
+    services.conversation_mark(conversation=conversation, **changes)
+    messages.success(request, sentence)
+    if changes.get("done"):
+        return redirect(reverse("webhooks:inbox", kwargs={"tenant_slug": tenant_slug}))
+    return redirect(_thread_url(conversation))
+
+
+# -- auto-reply settings (owners) --------------------------------------------------------------
+@owner_required
+@require_http_methods(["GET", "POST"])
+def reply_settings(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    reply_row = replies.reply_settings_for(tenant=request.tenant)
+    accounts = selectors.inbox_accounts(tenant=request.tenant)
+    form = ReplySettingsForm(request.POST or None, instance=reply_row, accounts=accounts)
+    if request.method == "POST" and form.is_valid():
+        services.reply_settings_update(reply=reply_row, data=form.cleaned_data)
+        messages.success(request, "Auto-reply settings saved.")
+        return redirect(reverse("webhooks:settings", kwargs={"tenant_slug": tenant_slug}))
+    return render(
+        request,
+        "webhooks/settings.html",
+        {
+            "form": form,
+            "rule_form": RuleForm(),
+            "rules": selectors.reply_rules(tenant=request.tenant),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@owner_required
+@require_POST
+def rule_create(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    form = RuleForm(request.POST)
+    if form.is_valid():
+        services.rule_create(tenant=request.tenant, **form.cleaned_data)
+        messages.success(request, "Rule added.")
+        return redirect(reverse("webhooks:settings", kwargs={"tenant_slug": tenant_slug}))
+    reply_row = replies.reply_settings_for(tenant=request.tenant)
+    accounts = selectors.inbox_accounts(tenant=request.tenant)
+    return render(
+        request,
+        "webhooks/settings.html",
+        {
+            "form": ReplySettingsForm(instance=reply_row, accounts=accounts),
+            "rule_form": form,
+            "rules": selectors.reply_rules(tenant=request.tenant),
+        },
+        status=400,
+    )
+
+
+@owner_required
+@require_POST
+def rule_delete(request: HttpRequest, tenant_slug: str, rule_id: int) -> HttpResponse:
+    rule = get_object_or_404(AutoReplyRule, tenant=request.tenant, pk=rule_id)
+    services.rule_delete(rule=rule)
+    messages.success(request, "Rule deleted.")
+    return redirect(reverse("webhooks:settings", kwargs={"tenant_slug": tenant_slug}))
