@@ -15,6 +15,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from sandbox import customers, faults, overview, webhooks
+from sandbox.figures import object_figures
 from sandbox.images import picture_png
 from sandbox.nodes import container_status, ig_media_of, page_token_from, visible_posts
 from sandbox.seed import seed_default_world
@@ -51,6 +52,22 @@ def _body(request: Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ControlError("the JSON body must be an object")
     return data
+
+
+OVERRIDABLE = {
+    "views",
+    "reach",
+    "likes",
+    "reactions",
+    "comments",
+    "shares",
+    "saves",
+    "clicks",
+    "follows",
+    "profile_visits",
+    "profile_links_taps",
+    "not_enough_viewers",
+}
 
 
 def _pick(body: dict[str, Any], func: Callable[..., Any]) -> dict[str, Any]:
@@ -125,6 +142,7 @@ class Control:
             ("/_sandbox/trigger/reaction", "trigger_reaction", ["POST"]),
             ("/_sandbox/trigger/read", "trigger_read", ["POST"]),
             ("/_sandbox/trigger/mention", "trigger_mention", ["POST"]),
+            ("/_sandbox/insights/<object_id>", "insights", ["GET", "POST", "DELETE"]),
             ("/_sandbox/trigger/deauthorize", "trigger_deauthorize", ["POST"]),
             ("/_sandbox/trigger/data-deletion", "trigger_data_deletion", ["POST"]),
         ]
@@ -603,9 +621,39 @@ class Control:
 
     def do_trigger_reaction(self, request: Request) -> dict[str, Any]:
         """{"mid", "reaction": "love"|…, "action": "react"|"unreact"}: the conversation's
-        customer reacts to that message."""
+        customer reacts to that message; or {"object_id": post id, "reaction": "like"|"love"|…,
+        "action", "author_name", "author_id"}: a customer reacts to a Page post."""
         body = _body(request)
+        if "object_id" in body:
+            trigger = customers.trigger_post_reaction
+            return trigger(self.world, **_pick({"reaction": "like", **body}, trigger))
         return customers.trigger_reaction(self.world, **_pick(body, customers.trigger_reaction))
+
+    def do_insights(self, request: Request, object_id: str) -> dict[str, Any]:
+        """GET: a post's or IG media's current figures; POST {"views", "reach", "likes",
+        "reactions", "comments", "shares", "saves", "clicks", "follows", "profile_visits",
+        "not_enough_viewers": bool}: set them (absolute values); DELETE: back to the
+        deterministic numbers."""
+        world = self.world
+        with world.lock:
+            obj = world.posts.get(object_id) or world.ig_media.get(object_id)
+            if obj is None:
+                raise NotFound(f"no post or Instagram media {object_id}")
+            if request.method == "DELETE":
+                world.insight_overrides.pop(object_id, None)
+            elif request.method == "POST":
+                body = _body(request)
+                unknown = set(body) - OVERRIDABLE
+                if unknown:
+                    raise ControlError(
+                        f"unknown figures {sorted(unknown)}; use {sorted(OVERRIDABLE)}"
+                    )
+                world.insight_overrides.setdefault(object_id, {}).update(body)
+            return {
+                "object_id": object_id,
+                "figures": object_figures(world, obj),
+                "overrides": dict(world.insight_overrides.get(object_id, {})),
+            }
 
     def do_trigger_read(self, request: Request) -> dict[str, Any]:
         """{"conversation_id"}: the customer reads the Page's messages."""

@@ -241,6 +241,45 @@ def trigger_reaction(
     return {"mid": mid, "sender_id": customer.id, "webhook_queued": queued}
 
 
+POST_REACTIONS = {"like", "love", "wow", "haha", "sad", "angry", "care"}
+
+
+def trigger_post_reaction(
+    world: World,
+    *,
+    object_id: str,
+    reaction: str = "like",
+    action: str = "react",
+    author_name: str = "Sara Neri",
+    author_id: str | None = None,
+) -> dict[str, Any]:
+    """A customer reacts to (or un-reacts from) a Page post: counted in the post's
+    `reactions`/`likes` and insights, and a `feed` event `item: reaction` [C]."""
+    reaction = reaction.lower()
+    if reaction not in POST_REACTIONS:
+        raise ValueError(f"reaction must be one of {sorted(POST_REACTIONS)}")
+    if action not in ("react", "unreact"):
+        raise ValueError("action must be react or unreact")
+    with world.lock:
+        post = world.posts[object_id]
+        customer = customer_for(world, "messenger", post.page_id, author_name, author_id)
+        if action == "react":
+            post.reactions[customer.id] = reaction.upper()
+        else:
+            post.reactions.pop(customer.id, None)
+        value = {
+            "from": {"id": customer.id, "name": customer.name},
+            "post_id": post.id,
+            "parent_id": post.id,
+            "created_time": int(world.now()),
+            "item": "reaction",
+            "reaction_type": reaction,
+            "verb": "add" if action == "react" else "remove",
+        }
+        queued = world.emit_feed(post.page_id, value)
+    return {"object_id": object_id, "author_id": customer.id, "webhook_queued": queued}
+
+
 def trigger_read(world: World, *, conversation_id: str) -> dict[str, Any]:
     """The customer reads what the Page sent: Messenger `message_reads` with a `watermark`
     (ms), Instagram `messaging_seen` with the last message's `mid`."""

@@ -80,13 +80,19 @@ def decode_cursor(cursor: str) -> str:
 
 
 def parse_limit(value: str | None) -> int:
+    """`limit` (0 is allowed: no items, e.g. `reactions.limit(0).summary(true)`)."""
     if value in (None, ""):
         return DEFAULT_LIMIT
     try:
         limit = int(value)
     except ValueError as exc:
         raise invalid_param("(#100) Param limit must be a number") from exc
-    return max(1, min(limit, MAX_LIMIT))
+    return max(0, min(limit, MAX_LIMIT))
+
+
+def wants_summary(value: str | None) -> bool:
+    """`summary(true)`, `summary(1)`, `summary(total_count)` or `summary=true` on an edge."""
+    return (value or "").strip().lower() in ("true", "1", "total_count")
 
 
 def paginate(
@@ -162,6 +168,13 @@ class EdgeList:
     items: list[Any]
     key: Callable[[Any], str]
     paged: bool = True  # False: `{"data": [...]}` only, like a Post's `attachments`
+    # Extra `summary` keys besides total_count (e.g. comments' `order`, `can_comment`).
+    summary: dict[str, Any] | None = None
+    total_count: int | None = None  # when the count is not len(items)
+
+    def summary_body(self) -> dict[str, Any]:
+        total = len(self.items) if self.total_count is None else self.total_count
+        return {**(self.summary or {}), "total_count": total}
 
 
 MISSING = object()  # a resolver returns this to leave the field out (e.g. no IG account)
@@ -201,5 +214,7 @@ def materialize(value: Any, spec: FieldSpec, ctx: Any = None) -> Any:
         }
         if paging and value.paged:
             body["paging"] = paging
+        if wants_summary(spec.modifiers.get("summary")):
+            body["summary"] = value.summary_body()
         return body
     return value

@@ -9,10 +9,12 @@ import json
 import math
 import time
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
+from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
-from sandbox import content, inbox, messaging
+from sandbox import content, inbox, insights, messaging
 from sandbox.context import Ctx
 from sandbox.errors import GraphError, invalid_param, not_found
 from sandbox.faults import ConnectionReset, fault_error, take_fault
@@ -37,6 +39,9 @@ from sandbox.state import (
     proof_state,
 )
 from sandbox.webhooks import queue_signed_callback
+
+MAX_IDS = 50  # ids per multi-id read [D]
+MAX_BATCH = 50  # requests per batch [D]
 
 REDACTED_PARAMS = {
     "access_token",
@@ -245,8 +250,76 @@ class GraphAPI:
                 raise GraphError(code, headers=header)
             return header
 
+    # -- several objects in one call ------------------------------------------------------
+    def multi_ids(self, ctx: Ctx, segments: list[str]) -> dict[str, Any]:
+        """`GET /?ids=a,b&fields=…` and `GET /{edge}?ids=a,b`: one answer keyed by id; any
+        failing id fails the whole call, as on Meta [C]; at most 50 ids [D]."""
+        ids = [str(i).strip() for i in ctx.list_param("ids") if str(i).strip()]
+        if not ids:
+            raise invalid_param("(#100) The parameter ids is required")
+        if len(ids) > MAX_IDS:
+            raise invalid_param(f"(#100) Too many IDs. Maximum: {MAX_IDS}.")
+        ctx.params.pop("ids")
+        return {object_id: self.dispatch(ctx, [object_id, *segments]) for object_id in ids}
+
+    def batch(self, ctx: Ctx) -> list[dict[str, Any] | None]:
+        """`POST /` with `batch=[{"method", "relative_url", "body"?, "name"?}]`: each request
+        runs as its own Graph call (logged, metered, faults apply), with the outer
+        access_token unless it brings one; answers `[{code, headers, body}]` in order,
+        bodies as JSON text [D]. At most 50 requests [D]; JSONPath references between
+        requests are not emulated."""
+        calls = ctx.json_param("batch")
+        if not isinstance(calls, list) or not calls:
+            raise invalid_param("(#100) The parameter batch must be a non-empty JSON array")
+        if len(calls) > MAX_BATCH:
+            raise invalid_param(
+                f"(#100) Too many requests in batch message. Maximum batch size is {MAX_BATCH}"
+            )
+        include_headers = ctx.flag("include_headers", True)
+        out: list[dict[str, Any] | None] = []
+        for call in calls:
+            if not isinstance(call, dict) or not call.get("relative_url"):
+                raise invalid_param("(#100) Each batch request needs a method and a relative_url")
+            response = self(self._batch_request(ctx, call), ctx.base_url)
+            item: dict[str, Any] = {
+                "code": response.status_code,
+                "body": response.get_data(as_text=True),
+            }
+            if include_headers:
+                item["headers"] = [{"name": k, "value": v} for k, v in response.headers.items()]
+            out.append(item)
+        return out
+
+    def _batch_request(self, ctx: Ctx, call: dict[str, Any]) -> Request:
+        method = str(call.get("method") or "GET").upper()
+        path, _, query = str(call["relative_url"]).lstrip("/").partition("?")
+        args = dict(parse_qsl(query, keep_blank_values=True))
+        body = dict(parse_qsl(str(call.get("body") or ""), keep_blank_values=True))
+        given = args.get("access_token") or body.get("access_token")
+        if not given and ctx.token_str:
+            args["access_token"] = ctx.token_str
+            if "appsecret_proof" in ctx.params:
+                args["appsecret_proof"] = ctx.params["appsecret_proof"]
+        builder = EnvironBuilder(
+            path="/" + path,
+            method=method,
+            query_string=urlencode(args),
+            data=body if method not in ("GET", "DELETE") else None,
+            base_url=ctx.base_url,
+        )
+        try:
+            return Request(builder.get_environ())
+        finally:
+            builder.close()
+
     # -- dispatch -------------------------------------------------------------------------
-    def dispatch(self, ctx: Ctx, segments: list[str]) -> dict[str, Any]:
+    def dispatch(self, ctx: Ctx, segments: list[str]) -> Any:
+        if not segments and ctx.method == "POST" and "batch" in ctx.params:
+            return self.batch(ctx)
+        if "ids" in ctx.params and (
+            len(segments) == 0 or (len(segments) == 1 and resolve(self.world, segments[0]) is None)
+        ):
+            return self.multi_ids(ctx, segments)
         if not segments:
             raise GraphError(
                 100,
@@ -280,6 +353,10 @@ class GraphAPI:
             handler = EDGES.get((type(obj).__name__, segments[1], ctx.method))
             if handler is not None:
                 return handler(ctx, obj)
+        if len(segments) == 3 and segments[1] == "insights" and ctx.method == "GET":
+            insight = insights.INSIGHTS.get(type(obj).__name__)
+            if insight is not None:  # /{id}/insights/{metric}
+                return insight(ctx, obj, segments[2])
         ctx.authenticate()
         raise GraphError(
             100,
@@ -492,4 +569,5 @@ EDGES: dict[tuple[str, str, str], EdgeHandler] = {
     **content.EDGES,
     **messaging.EDGES,
     **inbox.EDGES,
+    **insights.EDGES,
 }

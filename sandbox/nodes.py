@@ -7,6 +7,7 @@ from typing import Any
 
 from sandbox.context import Ctx
 from sandbox.fields import MISSING, EdgeList, Nested, Schema
+from sandbox.figures import object_figures, real_reactions, seeded
 from sandbox.state import (
     Comment,
     Container,
@@ -228,6 +229,30 @@ def _by_id(item: Any) -> str:
     return str(item.id)
 
 
+def _reactors(ctx: Ctx, post: Post) -> list[dict[str, str]]:
+    """People who reacted: the sandbox's real reactions first, then the deterministic
+    audience behind the post's figures (named "Fan 1", "Fan 2", …)."""
+    world = ctx.world
+    people = []
+    for person_id, kind in post.reactions.items():
+        customer = world.customers.get(person_id)
+        name = customer.name if customer else person_id
+        people.append({"id": person_id, "name": name, "type": kind.upper()})
+    figs = object_figures(world, post)
+    real = {k.lower(): v for k, v in real_reactions(world, post.id).items()}
+    for kind, count in figs["reactions_by_type"].items():
+        for index in range(max(count - real.get(kind, 0), 0)):
+            number = len(people) + 1
+            person_id = "3" + str(seeded(f"{post.id}:{kind}:{index}").randrange(10**14, 10**15))
+            people.append({"id": person_id, "name": f"Fan {number}", "type": kind.upper()})
+    return people
+
+
+def _reactions(ctx: Ctx, post: Post, only: str | None = None) -> EdgeList:
+    people = [p for p in _reactors(ctx, post) if only is None or p["type"] == only]
+    return EdgeList(REACTION, people, lambda p: p["id"], summary={"viewer_reaction": "NONE"})
+
+
 # Container media_type -> the published media's media_type / media_product_type [D].
 IG_MEDIA_TYPES = {"CAROUSEL": "CAROUSEL_ALBUM", "REELS": "VIDEO", "STORIES": "IMAGE"}
 IG_PRODUCT_TYPES = {"REELS": "REELS", "STORIES": "STORY"}
@@ -351,7 +376,35 @@ POST = Schema(
         "attachments": lambda ctx, p: EdgeList(
             ATTACHMENT, post_attachments(ctx, p), _attachment_key, paged=False
         ),
-        "comments": lambda ctx, p: EdgeList(COMMENT, _comments_on(ctx.world, p.id), _by_id),
+        "comments": lambda ctx, p: EdgeList(
+            COMMENT,
+            _comments_on(ctx.world, p.id),
+            _by_id,
+            summary={"order": "ranked", "can_comment": True},
+        ),
+        "reactions": lambda ctx, p: _reactions(ctx, p),
+        "likes": lambda ctx, p: EdgeList(
+            REACTION,
+            [r for r in _reactors(ctx, p) if r["type"] == "LIKE"],
+            lambda r: r["id"],
+            summary={"can_like": True, "has_liked": False},
+        ),
+        # Meta leaves `shares` out until someone shares the post [C].
+        "shares": lambda ctx, p: (
+            {"count": object_figures(ctx.world, p)["shares"]}
+            if object_figures(ctx.world, p)["shares"]
+            else MISSING
+        ),
+    },
+)
+
+REACTION = Schema(
+    "Reaction",
+    ["id", "name", "type"],
+    {
+        "id": lambda ctx, r: r["id"],
+        "name": lambda ctx, r: r["name"],
+        "type": lambda ctx, r: r["type"],
     },
 )
 
@@ -393,7 +446,7 @@ IG_MEDIA = Schema(
         "timestamp": lambda ctx, m: iso(m.timestamp),
         "username": lambda ctx, m: ctx.world.ig_accounts[m.ig_id].username,
         "owner": lambda ctx, m: {"id": m.ig_id},
-        "like_count": lambda ctx, m: 0,
+        "like_count": lambda ctx, m: object_figures(ctx.world, m)["likes"],
         "comments_count": lambda ctx, m: len(_comments_on(ctx.world, m.id)),
         # Only carousels have `children` (absent on other media, as on Meta [C]).
         "children": lambda ctx, m: (

@@ -9,7 +9,15 @@ from typing import Any
 
 from sandbox.context import Ctx
 from sandbox.errors import GraphError, not_found
-from sandbox.fields import MISSING, EdgeList, FieldSpec, paginate, parse_limit, project
+from sandbox.fields import (
+    MISSING,
+    EdgeList,
+    FieldSpec,
+    paginate,
+    parse_limit,
+    project,
+    wants_summary,
+)
 from sandbox.nodes import photo_expired, schema_for, scope_for
 from sandbox.state import Comment, World
 
@@ -132,7 +140,10 @@ def edge_list(ctx: Ctx, value: EdgeList, default: list[str] | None = None) -> di
     spec = ctx.fields()
     if spec is None and default is not None:
         spec = {name: FieldSpec() for name in default}
-    return {"data": [project(value.schema, item, spec, ctx) for item in chunk], "paging": paging}
+    body = {"data": [project(value.schema, item, spec, ctx) for item in chunk], "paging": paging}
+    if wants_summary(ctx.param("summary")):
+        body["summary"] = value.summary_body()
+    return body
 
 
 def schema_edge(name: str) -> EdgeHandler:

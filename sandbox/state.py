@@ -34,12 +34,14 @@ PAGE_SCOPES = {
     "pages_messaging",
     "pages_manage_engagement",
     "pages_read_user_content",
+    "read_insights",
 }
 IG_SCOPES = {
     "instagram_basic",
     "instagram_content_publish",
     "instagram_manage_comments",
     "instagram_manage_messages",
+    "instagram_manage_insights",
 }
 BUSINESS_SCOPES = {"business_management"}
 ALL_TASKS = ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE", "MESSAGING"]
@@ -227,6 +229,7 @@ class Post:
     deleted: bool = False
     from_app: bool = True
     updated_time: int | None = None
+    reactions: dict[str, str] = field(default_factory=dict)  # person id -> LIKE, LOVE, …
 
 
 @dataclass
@@ -373,6 +376,8 @@ class World:
         self.messages: list[Message] = []
         self.messages_by_mid: dict[str, Message] = {}
         self.conversations: dict[str, Conversation] = {}
+        # Figures set through the control API: object id -> {"views": …, "reach": …, …}.
+        self.insight_overrides: dict[str, dict[str, Any]] = {}
         self.usage = Usage()
         self.publish_limit = 50  # §5: 50 posts per moving 24 h (read from the limit endpoint)
         self.container_limit = 400  # §5: 400 containers per rolling 24 h

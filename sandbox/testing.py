@@ -12,6 +12,11 @@ import requests
 from sandbox.server import SandboxServer
 from sandbox.state import TABLECAST_SCOPES, appsecret_proof
 
+# Tablecast's permissions plus the two insights need [D] (read_insights for Page and post
+# insights, instagram_manage_insights for Instagram), for tests that read insights:
+# `sandbox.mint_token(user_id, INSIGHT_SCOPES, page_id=...)`.
+INSIGHT_SCOPES = [*TABLECAST_SCOPES, "read_insights", "instagram_manage_insights"]
+
 
 class _FormParser(HTMLParser):
     """Collects the dialog form's inputs the way a browser would submit them."""
@@ -155,6 +160,25 @@ class SandboxHandle:
         """Comments (filters: object_id, parent_id, page_id, author_id); `is_page` marks the
         Page's (or its IG account's) own."""
         return self.control("GET", "comments", params=filters)
+
+    def trigger_post_reaction(
+        self, object_id: str, reaction: str = "like", **options: Any
+    ) -> dict[str, Any]:
+        """A customer reacts to a Page post (`action="unreact"` takes it back)."""
+        return self.control(
+            "POST",
+            "trigger/reaction",
+            json={"object_id": object_id, "reaction": reaction, **options},
+        )
+
+    def figures(self, object_id: str) -> dict[str, Any]:
+        """A post's or IG media's current figures (what insights and counts are built from)."""
+        return self.control("GET", f"insights/{object_id}")["figures"]
+
+    def set_figures(self, object_id: str, **figures: Any) -> dict[str, Any]:
+        """Set a post's or IG media's figures (views, reach, likes, comments, shares, saves,
+        clicks, follows, profile_visits, not_enough_viewers); absolute values."""
+        return self.control("POST", f"insights/{object_id}", json=figures)["figures"]
 
     def trigger_deauthorize(self, user_id: str) -> dict[str, Any]:
         return self.control("POST", "trigger/deauthorize", json={"user_id": user_id})

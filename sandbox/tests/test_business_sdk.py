@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import os
 import tempfile
+from typing import Any
 
 import pytest
 from facebook_business.adobjects.application import Application
 from facebook_business.adobjects.comment import Comment
 from facebook_business.adobjects.igcomment import IGComment
+from facebook_business.adobjects.igmedia import IGMedia
 from facebook_business.adobjects.iguser import IGUser
 from facebook_business.adobjects.page import Page
 from facebook_business.adobjects.pagepost import PagePost
@@ -21,8 +23,8 @@ from facebook_business.api import FacebookAdsApi, FacebookRequest
 from facebook_business.exceptions import FacebookRequestError
 from facebook_business.session import FacebookSession
 
-from sandbox.seed import TRATTORIA_ID, TRATTORIA_IG_ID
-from sandbox.testing import SandboxHandle
+from sandbox.seed import MARIA_ID, TRATTORIA_ID, TRATTORIA_IG_ID
+from sandbox.testing import INSIGHT_SCOPES, SandboxHandle
 from sandbox.tests.conftest import jpeg_bytes
 
 
@@ -232,3 +234,68 @@ def test_sdk_comment_reply_hide_and_instagram_reply(sandbox, api, receiver):
     IGComment(ig_comment, api=api).create_reply(params={"message": "Via Roma 1"})
     IGComment(ig_comment, api=api).api_update(params={"hide": True})
     assert IGComment(ig_comment, api=api).api_get(fields=["hidden"])["hidden"] is True
+
+
+# -- insights, counts and batches (issue 13 item 1) -----------------------------------------------
+
+
+@pytest.fixture
+def insights_api(sandbox):
+    token = sandbox.mint_token(MARIA_ID, INSIGHT_SCOPES, page_id=TRATTORIA_ID)["token"]
+    return sdk_api(sandbox, token)
+
+
+def test_sdk_get_insights_on_page_post_ig_user_and_ig_media(sandbox, insights_api, receiver):
+    api = insights_api
+    page = Page(TRATTORIA_ID, api=api)
+    post = page.create_feed(params={"message": "Pasta night"})
+    ig = IGUser(TRATTORIA_IG_ID, api=api)
+    container = ig.create_media(params={"image_url": _image_url(receiver, "in.jpg")})
+    _ready(sandbox, container["id"])
+    media = ig.create_media_publish(params={"creation_id": container["id"]})
+    sandbox.advance_clock(2 * 86400)
+
+    page_insights = page.get_insights(
+        params={"metric": ["page_media_view", "page_follows"], "period": "day"}
+    )
+    assert {i["name"] for i in page_insights} == {"page_media_view", "page_follows"}
+    post_insights = PagePost(post["id"], api=api).get_insights(
+        params={"metric": ["post_media_view", "post_reactions_by_type_total"]}
+    )
+    views = next(i for i in post_insights if i["name"] == "post_media_view")
+    assert views["values"][0]["value"] == sandbox.figures(post["id"])["views"]
+    media_insights = IGMedia(media["id"], api=api).get_insights(
+        params={"metric": ["views", "reach", "saved"]}
+    )
+    assert [i["name"] for i in media_insights] == ["views", "reach", "saved"]
+    user_insights = ig.get_insights(
+        params={"metric": ["views", "reach"], "period": "day", "metric_type": "total_value"}
+    )
+    assert all(i["total_value"]["value"] >= 0 for i in user_insights)
+    with pytest.raises(FacebookRequestError) as error:
+        IGMedia(media["id"], api=api).get_insights(params={"metric": ["impressions"]})
+    assert error.value.api_error_code() == 100
+
+
+def test_sdk_batch_and_summary_counts(sandbox, insights_api):
+    api = insights_api
+    posts = [
+        Page(TRATTORIA_ID, api=api).create_feed(params={"message": f"Dish {i}"}) for i in range(3)
+    ]
+    sandbox.advance_clock(86400)
+    results: dict[str, Any] = {}
+    batch = api.new_batch()
+    for post in posts:
+        PagePost(post["id"], api=api).get_insights(
+            params={"metric": ["post_media_view"]},
+            batch=batch,
+            success=lambda response, post_id=post["id"]: results.update({post_id: response.json()}),
+        )
+    assert batch.execute() is None  # nothing to retry
+    assert set(results) == {p["id"] for p in posts}
+    read = PagePost(posts[0]["id"], api=api).api_get(
+        fields=["reactions.limit(0).summary(true)", "comments.summary(true)", "shares"]
+    )
+    assert (
+        read["reactions"]["summary"]["total_count"] == sandbox.figures(posts[0]["id"])["reactions"]
+    )
