@@ -23,6 +23,7 @@ from django.urls import reverse
 from assets.models import Asset, Folder, Rendition, Tag
 from lib.urls import reverse_many
 from tenants.models import Tenant
+from tenants.scoping import scopes_disabled
 
 SORTS = {
     "newest": ("Newest", [F("created_at").desc(), F("id").desc()]),
@@ -74,11 +75,16 @@ class AssetFilters:
     sort: str = "newest"
 
 
-def asset_list(*, tenant: Tenant, filters: AssetFilters | None = None) -> QuerySet[Asset]:
+def asset_list(
+    *, tenant: Tenant, filters: AssetFilters | None = None, ready_only: bool = False
+) -> QuerySet[Asset]:
     """The library grid's query: one query for the page of assets (with the id of each one's
-    thumbnail, for `with_tile_links`), one for their tags."""
+    thumbnail, for `with_tile_links`), one for their tags. The picker asks for ``ready_only``
+    (a photo still being prepared cannot be posted yet)."""
     f = filters or AssetFilters()
     qs = Asset.objects.filter(tenant=tenant)
+    if ready_only:
+        qs = qs.filter(status=Asset.Status.READY)
     qs = _search(qs, f.q)
     if f.folder is not None:
         qs = qs.filter(folder=f.folder)
@@ -163,6 +169,11 @@ def folder_tree(*, tenant: Tenant) -> list[FolderNode]:
     return out
 
 
+def tag_list(*, tenant: Tenant) -> list[Tag]:
+    """The tenant's tags by name, for the filter forms."""
+    return list(Tag.objects.filter(tenant=tenant).order_by("name"))
+
+
 def tag_suggestions(*, tenant: Tenant, limit: int = 500) -> list[str]:
     """The tenant's tag names, for the tag inputs' <datalist> (the autocomplete)."""
     return list(
@@ -172,6 +183,29 @@ def tag_suggestions(*, tenant: Tenant, limit: int = 500) -> list[str]:
 
 def rendition_for(*, asset: Asset, kind: str) -> Rendition | None:
     return Rendition.objects.filter(tenant=asset.tenant_id, asset=asset, kind=kind).first()
+
+
+def renditions_by_kind(*, asset: Asset) -> dict[str, Rendition]:
+    return {r.kind: r for r in Rendition.objects.filter(tenant=asset.tenant_id, asset=asset)}
+
+
+def public_instagram_rendition(*, token: str) -> Rendition | None:
+    """The Instagram rendition behind a public link. Unscoped on purpose: Meta fetches it
+    with no login, and the unguessable token is the only key."""
+    with scopes_disabled():
+        return (
+            Rendition.objects.filter(kind=Rendition.Kind.INSTAGRAM, public_token=token)
+            .only("key", "content_type")
+            .first()
+        )
+
+
+def folder_contents_count(*, folder: Folder) -> tuple[int, int]:
+    """(photos directly in the folder, folders directly inside it)."""
+    return (
+        Asset.objects.filter(tenant=folder.tenant_id, folder=folder).count(),
+        Folder.objects.filter(tenant=folder.tenant_id, parent=folder).count(),
+    )
 
 
 def _is_s3(storage) -> bool:

@@ -15,7 +15,7 @@ from django.http import (
     HttpResponseNotAllowed,
     JsonResponse,
 )
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -24,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from assets import images, selectors, services, uploads
+from assets.access import access_asset, access_folder
 from assets.forms import (
     AssetForm,
     BulkForm,
@@ -34,21 +35,12 @@ from assets.forms import (
     LibraryFilterForm,
     UploadForm,
 )
-from assets.models import Asset, Folder, Rendition, Tag
-from tenants.scoping import scopes_disabled
+from assets.models import Asset, Folder, Rendition
 
 PAGE_SIZE = 48
 PICKER_PAGE_SIZE = 24
 FILE_KINDS = {"original", *Rendition.Kind.values}
 IMMUTABLE = "max-age=31536000, immutable"  # a year: for URLs whose bytes never change
-
-
-def _asset(request: HttpRequest, asset_id: int) -> Asset:
-    return get_object_or_404(Asset.objects.filter(tenant=request.tenant), pk=asset_id)
-
-
-def _folder(request: HttpRequest, folder_id: int) -> Folder:
-    return get_object_or_404(Folder.objects.filter(tenant=request.tenant), pk=folder_id)
 
 
 def _library_url(request: HttpRequest, **params) -> str:
@@ -74,7 +66,7 @@ def _errors(form) -> str:
 def library(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     tenant = request.tenant
     nodes = selectors.folder_tree(tenant=tenant)
-    tags = list(Tag.objects.filter(tenant=tenant).order_by("name"))
+    tags = selectors.tag_list(tenant=tenant)
     filter_form = LibraryFilterForm(request.GET, tenant=tenant, nodes=nodes, tags=tags)
     status = 200
     if filter_form.is_valid():
@@ -189,7 +181,7 @@ def _upload_one(request: HttpRequest, upload_file, *, folder: Folder | None) -> 
 @require_GET
 def asset_tile(request: HttpRequest, tenant_slug: str, asset_id: int) -> HttpResponse:
     """One grid tile; a tile still being prepared polls this until it is ready."""
-    asset = _asset(request, asset_id)
+    asset = access_asset(tenant=request.tenant, id=asset_id)
     return TemplateResponse(request, "assets/_tile.html", _tile_context(request, asset))
 
 
@@ -202,7 +194,7 @@ def asset_file(request: HttpRequest, tenant_slug: str, asset_id: int, kind: str)
     """A stored file of the tenant's asset, with the content type sniffed at upload + nosniff."""
     if kind not in FILE_KINDS:
         raise Http404("No such file.")
-    asset = _asset(request, asset_id)
+    asset = access_asset(tenant=request.tenant, id=asset_id)
     cache = "private, max-age=3600"
     if kind == "original":
         key, content_type = asset.key, asset.content_type
@@ -239,12 +231,7 @@ def public_instagram(request: HttpRequest, token: str) -> HttpResponse:
         return HttpResponseNotAllowed(["GET", "HEAD"])
     if len(token) < 40:  # not one of ours: no query
         raise Http404("No such image.")
-    with scopes_disabled():
-        rendition = (
-            Rendition.objects.filter(kind=Rendition.Kind.INSTAGRAM, public_token=token)
-            .only("key", "content_type")
-            .first()
-        )
+    rendition = selectors.public_instagram_rendition(token=token)
     if rendition is None:
         raise Http404("No such image.")
     # The token names one rendition; a new one (another focal point) gets a new token.
@@ -252,7 +239,7 @@ def public_instagram(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def asset_detail(request: HttpRequest, tenant_slug: str, asset_id: int) -> HttpResponse:
-    asset = _asset(request, asset_id)
+    asset = access_asset(tenant=request.tenant, id=asset_id)
     tenant = request.tenant
     nodes = selectors.folder_tree(tenant=tenant)
     if request.method == "POST":
@@ -279,7 +266,7 @@ def asset_detail(request: HttpRequest, tenant_slug: str, asset_id: int) -> HttpR
         status = 400
     else:
         form, status = AssetForm(asset=asset, nodes=nodes), 200
-    renditions = {r.kind: r for r in Rendition.objects.filter(tenant=tenant, asset=asset)}
+    renditions = selectors.renditions_by_kind(asset=asset)
     for rendition in renditions.values():
         rendition.url = selectors.rendition_url(tenant=tenant, rendition=rendition)
     return TemplateResponse(
@@ -350,7 +337,7 @@ def folder_create(request: HttpRequest, tenant_slug: str) -> HttpResponse:
 
 
 def folder_edit(request: HttpRequest, tenant_slug: str, folder_id: int) -> HttpResponse:
-    folder = _folder(request, folder_id)
+    folder = access_folder(tenant=request.tenant, id=folder_id)
     nodes = selectors.folder_tree(tenant=request.tenant)
     rename_form = FolderRenameForm(initial={"name": folder.name})
     move_form = FolderMoveForm(nodes=nodes, initial={"parent": str(folder.parent_id or "")})
@@ -387,9 +374,8 @@ def folder_edit(request: HttpRequest, tenant_slug: str, folder_id: int) -> HttpR
 
 
 def folder_delete(request: HttpRequest, tenant_slug: str, folder_id: int) -> HttpResponse:
-    folder = _folder(request, folder_id)
-    asset_count = Asset.objects.filter(tenant=request.tenant, folder=folder).count()
-    child_count = Folder.objects.filter(tenant=request.tenant, parent=folder).count()
+    folder = access_folder(tenant=request.tenant, id=folder_id)
+    asset_count, child_count = selectors.folder_contents_count(folder=folder)
     form = FolderDeleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -419,12 +405,10 @@ def picker(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     """The asset picker (a modal partial), see templates/assets/_picker.html for how to use it."""
     tenant = request.tenant
     nodes = selectors.folder_tree(tenant=tenant)
-    tags = list(Tag.objects.filter(tenant=tenant))
+    tags = selectors.tag_list(tenant=tenant)
     form = LibraryFilterForm(request.GET, tenant=tenant, nodes=nodes, tags=tags)
     if form.is_valid():
-        assets = selectors.asset_list(tenant=tenant, filters=form.filters()).filter(
-            status=Asset.Status.READY
-        )
+        assets = selectors.asset_list(tenant=tenant, filters=form.filters(), ready_only=True)
     else:
         assets = Asset.objects.none()
     page = Paginator(assets, PICKER_PAGE_SIZE).get_page(request.GET.get("page"))

@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from social import selectors
+from social.access import access_account
 from social.forms import PagePickerForm
 from social.graph import GraphError
 from social.graph.signed_request import SignedRequestInvalid, parse_signed_request
@@ -27,10 +28,6 @@ logger = logging.getLogger(__name__)
 
 def _accounts_url(tenant: Tenant) -> str:
     return reverse("social:accounts", kwargs={"tenant_slug": tenant.slug})
-
-
-def _account(request: HttpRequest, account_id) -> SocialAccount:
-    return get_object_or_404(SocialAccount, tenant=request.tenant, pk=account_id)
 
 
 @require_GET
@@ -81,7 +78,9 @@ def rerequest(request: HttpRequest, tenant_slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reconnect(request: HttpRequest, tenant_slug: str, account_id) -> HttpResponse:
     """GET too: the one-click link in the "needs reconnecting" email starts the flow."""
-    return _start(request, OAuthState.Purpose.RECONNECT, _account(request, account_id))
+    return _start(
+        request, OAuthState.Purpose.RECONNECT, access_account(tenant=request.tenant, id=account_id)
+    )
 
 
 @require_GET
@@ -160,7 +159,7 @@ def pick_pages(request: HttpRequest, tenant_slug: str, pending_id) -> HttpRespon
 @owner_required
 @require_POST
 def check_now(request: HttpRequest, tenant_slug: str, account_id) -> HttpResponse:
-    account = _account(request, account_id)
+    account = access_account(tenant=request.tenant, id=account_id)
     try:
         check = token_health.account_check(account=account, trigger="manual")
     except GraphError as exc:
@@ -176,7 +175,7 @@ def check_now(request: HttpRequest, tenant_slug: str, account_id) -> HttpRespons
 @owner_required
 @require_POST
 def disconnect(request: HttpRequest, tenant_slug: str, account_id) -> HttpResponse:
-    account = _account(request, account_id)
+    account = access_account(tenant=request.tenant, id=account_id)
     lifecycle.account_disconnect(account=account, user=request.user)
     messages.success(request, f"Disconnected {account.name}. Its history is kept below.")
     return redirect(_accounts_url(request.tenant))

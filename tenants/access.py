@@ -1,15 +1,59 @@
-"""Role checks inside a tenant. The middleware already guarantees membership; these add roles.
+"""Access inside a tenant: role checks, and the ``access_<thing>`` lookups every app uses.
 
-Another tenant's object is a 404 (the middleware and scoped managers see to that); a member
-without the role gets a 403."""
+The middleware already guarantees membership; `owner_required` adds the owner role (a member
+without it gets a 403). An object is fetched with ``access_<thing>(*, tenant, id, lock=False)``
+(docs/conventions.md): another tenant's object, or one that does not exist, is a 404 — the
+same answer, so ids of other restaurants reveal nothing. Each app defines its own in
+``<app>/access.py`` on top of `access_in_tenant`; ``lock=True`` takes a row lock
+(``select_for_update``) and must run inside ``transaction.atomic()``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+
+from tenants.models import Invitation, Membership, Tenant
+
+M = TypeVar("M", bound=Model)
+
+
+def access_in_tenant(
+    queryset: QuerySet[M], *, tenant: Tenant, id: Any, lock: bool = False, what: str = "object"
+) -> M:
+    """The object with this id in this tenant's rows of ``queryset``, or `Http404`."""
+    rows = queryset.filter(tenant=tenant)
+    if lock:
+        rows = rows.select_for_update()
+    try:
+        return rows.get(pk=id)
+    except (queryset.model.DoesNotExist, ValueError, ValidationError):
+        raise Http404(f"No such {what}.") from None
+
+
+def access_membership(*, tenant: Tenant, id: Any, lock: bool = False) -> Membership:
+    return access_in_tenant(
+        Membership.objects.select_related("user", "tenant"),
+        tenant=tenant,
+        id=id,
+        lock=lock,
+        what="member",
+    )
+
+
+def access_invitation(*, tenant: Tenant, id: Any, lock: bool = False) -> Invitation:
+    """An invitation of this tenant that is still open (not accepted yet)."""
+    return access_in_tenant(
+        Invitation.objects.filter(accepted_at__isnull=True),
+        tenant=tenant,
+        id=id,
+        lock=lock,
+        what="invitation",
+    )
 
 
 def owner_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -27,7 +27,15 @@ from tenants.models import (
     validate_closures,
     validate_opening_hours,
 )
-from tenants.services import EMAIL_TAKEN, SLUG_TAKEN, email_is_taken, normalize_email
+from tenants.services import (
+    EMAIL_TAKEN,
+    SLUG_TAKEN,
+    already_member_message,
+    email_is_taken,
+    is_member,
+    normalize_email,
+    slug_is_taken,
+)
 
 DEFAULT_TIMEZONE = "Europe/London"
 # Rows after these start collapsed on the profile page (static/js/tenants.js) until needed.
@@ -114,7 +122,7 @@ class SignupForm(PasswordPairMixin):
             slug = slugify(self.cleaned_data.get("name", ""))[:60].strip("-")
         if not slug:
             raise ValidationError("Choose a web address for your restaurant.")
-        if Tenant.objects.filter(slug=slug).exists():
+        if slug_is_taken(slug):
             raise ValidationError(SLUG_TAKEN)
         return slug
 
@@ -380,8 +388,8 @@ class InviteForm(forms.Form):
 
     def clean_email(self) -> str:
         email = normalize_email(self.cleaned_data["email"])
-        if Membership.objects.filter(tenant=self.tenant, user__username__iexact=email).exists():
-            raise ValidationError(f"{email} is already a member of {self.tenant.name}.")
+        if is_member(tenant=self.tenant, email=email):
+            raise ValidationError(already_member_message(tenant=self.tenant, email=email))
         return email
 
 

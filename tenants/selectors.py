@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from tenants.models import Tenant, has_opening_hours
+from tenants.models import Invitation, Membership, Tenant, has_opening_hours
+from tenants.scoping import scopes_disabled
 
 # What the AI writer and auto-replies need from the profile, as the owner would name it.
 PROFILE_ITEMS = [
@@ -39,3 +41,31 @@ def profile_completeness(tenant: Tenant) -> Completeness:
         filled = has_opening_hours(value) if is_hours else bool(str(value).strip())
         (done if filled else missing).append(label)
     return Completeness(done=done, missing=missing)
+
+
+def memberships_of(*, user: Any) -> list[Membership]:
+    """Every restaurant this user belongs to, by name. Unscoped on purpose: it is how the
+    home page picks a tenant, before any is chosen."""
+    with scopes_disabled():
+        return list(
+            Membership.objects.filter(user=user).select_related("tenant").order_by("tenant__name")
+        )
+
+
+def member_count(*, tenant: Tenant) -> int:
+    return Membership.objects.filter(tenant=tenant).count()
+
+
+def member_list(*, tenant: Tenant) -> list[Membership]:
+    """The members page: owners first, then by email."""
+    return list(
+        Membership.objects.filter(tenant=tenant)
+        .select_related("user")
+        .order_by("role", "user__email")
+    )
+
+
+def open_invitations(*, tenant: Tenant) -> list[Invitation]:
+    return list(
+        Invitation.objects.filter(tenant=tenant, accepted_at__isnull=True).order_by("email")
+    )

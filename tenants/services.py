@@ -40,11 +40,27 @@ def email_is_taken(email: str) -> bool:
     return get_user_model().objects.filter(username__iexact=normalize_email(email)).exists()
 
 
+# The checks below run in a form (to show the error by its field) and again in the service
+# (the truth, also for callers without a form): one function each, so both say the same.
+def slug_is_taken(slug: str) -> bool:
+    return Tenant.objects.filter(slug=slug.strip().lower()).exists()
+
+
+def is_member(*, tenant: Tenant, email: str) -> bool:
+    return Membership.objects.filter(
+        tenant=tenant, user__username__iexact=normalize_email(email)
+    ).exists()
+
+
+def already_member_message(*, tenant: Tenant, email: str) -> str:
+    return f"{normalize_email(email)} is already a member of {tenant.name}."
+
+
 def tenant_create(*, owner: AbstractBaseUser, name: str, slug: str, timezone: str) -> Tenant:
     """A new restaurant with ``owner`` as its first owner."""
     tenant = Tenant(name=name.strip(), slug=slug.strip().lower(), timezone=timezone)
     tenant.full_clean(validate_unique=False)
-    if Tenant.objects.filter(slug=tenant.slug).exists():
+    if slug_is_taken(tenant.slug):
         raise ValidationError({"slug": SLUG_TAKEN})
     try:
         with transaction.atomic():
@@ -139,8 +155,8 @@ def member_invite(
     }
     with tenant_scope(tenant):
         if user is not None:
-            already = ValidationError({"email": f"{email} is already a member of {tenant}."})
-            if Membership.objects.filter(tenant=tenant, user=user).exists():
+            already = ValidationError({"email": already_member_message(tenant=tenant, email=email)})
+            if is_member(tenant=tenant, email=email):
                 raise already
             try:
                 with transaction.atomic():

@@ -11,14 +11,14 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import PasswordResetView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lib import throttle
-from tenants import services
-from tenants.access import owner_required
+from tenants import selectors, services
+from tenants.access import access_invitation, access_membership, owner_required
 from tenants.forms import (
     AcceptInvitationForm,
     InviteForm,
@@ -27,9 +27,7 @@ from tenants.forms import (
     SignupForm,
     SiteURLPasswordResetForm,
 )
-from tenants.models import Invitation, Membership, has_opening_hours
-from tenants.scoping import scopes_disabled
-from tenants.selectors import profile_completeness
+from tenants.models import Membership, has_opening_hours
 
 LAST_TENANT_SESSION_KEY = "tenants:last"
 # Where an invitation token waits between the emailed link and the accept form, so the token
@@ -52,12 +50,7 @@ def _form_errors(form, error: ValidationError) -> None:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Send the user to the restaurant they used last (or their first one)."""
-    with scopes_disabled():
-        memberships = list(
-            Membership.objects.filter(user=request.user)
-            .select_related("tenant")
-            .order_by("tenant__name")
-        )
+    memberships = selectors.memberships_of(user=request.user)
     if not memberships:
         return TemplateResponse(request, "tenants/no_tenant.html")
     last = request.session.get(LAST_TENANT_SESSION_KEY)
@@ -133,8 +126,8 @@ def dashboard(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     if request.session.get(LAST_TENANT_SESSION_KEY) != request.tenant.slug:
         request.session[LAST_TENANT_SESSION_KEY] = request.tenant.slug
     context = {
-        "completeness": profile_completeness(request.tenant),
-        "member_count": Membership.objects.filter(tenant=request.tenant).count(),
+        "completeness": selectors.profile_completeness(request.tenant),
+        "member_count": selectors.member_count(tenant=request.tenant),
     }
     return TemplateResponse(request, "tenants/dashboard.html", context)
 
@@ -159,14 +152,8 @@ def _members_page(
     request: HttpRequest, *, invite_form: InviteForm | None = None, status: int = 200
 ) -> TemplateResponse:
     tenant = request.tenant
-    memberships = list(
-        Membership.objects.filter(tenant=tenant)
-        .select_related("user")
-        .order_by("role", "user__email")
-    )
-    invitations = list(
-        Invitation.objects.filter(tenant=tenant, accepted_at__isnull=True).order_by("email")
-    )
+    memberships = selectors.member_list(tenant=tenant)
+    invitations = selectors.open_invitations(tenant=tenant)
     return TemplateResponse(
         request,
         "tenants/members.html",
@@ -223,16 +210,10 @@ def member_invite(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     return _members_page(request, invite_form=form, status=400)
 
 
-def _membership(request: HttpRequest, membership_id: int) -> Membership:
-    return get_object_or_404(
-        Membership.objects.select_related("user", "tenant"), pk=membership_id, tenant=request.tenant
-    )
-
-
 @owner_required
 @require_POST
 def member_role(request: HttpRequest, tenant_slug: str, membership_id: int) -> HttpResponse:
-    membership = _membership(request, membership_id)
+    membership = access_membership(tenant=request.tenant, id=membership_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Pick owner or staff.")
@@ -251,7 +232,7 @@ def member_role(request: HttpRequest, tenant_slug: str, membership_id: int) -> H
 @owner_required
 @require_POST
 def member_remove(request: HttpRequest, tenant_slug: str, membership_id: int) -> HttpResponse:
-    membership = _membership(request, membership_id)
+    membership = access_membership(tenant=request.tenant, id=membership_id)
     try:
         services.membership_remove(membership=membership)
     except ValidationError as error:
@@ -267,9 +248,7 @@ def member_remove(request: HttpRequest, tenant_slug: str, membership_id: int) ->
 @owner_required
 @require_POST
 def invitation_revoke(request: HttpRequest, tenant_slug: str, invitation_id: int) -> HttpResponse:
-    invitation = get_object_or_404(
-        Invitation, pk=invitation_id, tenant=request.tenant, accepted_at__isnull=True
-    )
+    invitation = access_invitation(tenant=request.tenant, id=invitation_id)
     services.invitation_revoke(invitation=invitation)
     messages.success(request, f"The invitation for {invitation.email} was withdrawn.")
     return redirect("tenants:members", tenant_slug=request.tenant.slug)
