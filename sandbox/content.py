@@ -461,7 +461,7 @@ def content_publishing_limit(ctx: Ctx, ig: IGAccount) -> dict[str, Any]:
     ctx.authenticate()
     ctx.page_for(ig.page_id)
     now = ctx.world.now()
-    since = max(float(ctx.param("since") or 0), now - 86400)
+    since = max(float(ctx.time_param("since") or 0), now - 86400)
     wanted = ctx.fields() or {"quota_usage": None}
     entry: dict[str, Any] = {}
     for name in wanted:

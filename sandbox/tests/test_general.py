@@ -7,6 +7,7 @@ import json
 import pytest
 import requests
 
+from sandbox import graph as graph_module
 from sandbox.seed import TRATTORIA_ID, TRATTORIA_IG_ID
 from sandbox.tests.conftest import Graph, jpeg_bytes
 
@@ -254,3 +255,16 @@ def test_photo_bytes_and_pictures_are_served_by_the_sandbox(sandbox, maria):
     overview = requests.get(f"{sandbox.url}/_sandbox/", timeout=5).text
     assert f"/_sandbox/photos/{photo['id']}.jpg" in overview and "Maria Rossi" in overview
     assert maria.user_token not in overview and maria.user_token[:12] in overview
+
+
+def test_an_unforeseen_failure_still_answers_in_metas_envelope(graph, maria, monkeypatch):
+    """A sandbox bug or unforeseen input must not become an HTML 500 page: Meta's code 1."""
+
+    def broken(ctx, obj):
+        raise KeyError("surprise")
+
+    monkeypatch.setitem(graph_module.EDGES, ("Page", "feed", "GET"), broken)
+    response = graph.get(f"{TRATTORIA_ID}/feed", maria.page_tokens["Trattoria da Maria"])
+    assert response.status_code == 500
+    error = response.json()["error"]
+    assert error["code"] == 1 and error["message"] == "An unknown error occurred"
