@@ -32,12 +32,21 @@ class FolderField(forms.ChoiceField):
         return self._folders.get(value) if value else None
 
 
+class LibraryForm(forms.Form):
+    """The library's forms label their fields without Django's trailing colon."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 class LibraryFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Search")
     folder = forms.CharField(required=False)
     tag = forms.CharField(required=False)
     orientation = forms.ChoiceField(
         required=False,
+        label="Shape",
         choices=[
             ("", "Any shape"),
             ("portrait", "Portrait"),
@@ -46,10 +55,12 @@ class LibraryFilterForm(forms.Form):
         ],
     )
     used = forms.ChoiceField(
-        required=False, choices=[("", "Used or not"), ("used", "Used"), ("unused", "Never used")]
+        required=False,
+        label="Used in posts",
+        choices=[("", "Used or not"), ("used", "Used"), ("unused", "Never used")],
     )
     sort = forms.ChoiceField(
-        required=False, choices=[(key, label) for key, (label, _) in SORTS.items()]
+        required=False, label="Sort by", choices=[(key, label) for key, (label, _) in SORTS.items()]
     )
 
     def __init__(self, *args, tenant: Tenant, nodes: list[FolderNode], tags: list[Tag], **kwargs):
@@ -74,6 +85,11 @@ class LibraryFilterForm(forms.Form):
             raise ValidationError("Choose one of your own tags.")
         return self._tags[value]
 
+    def narrows(self) -> bool:
+        """Whether a search or filter hides some of the folder's photos (sorting does not)."""
+        data = self.cleaned_data
+        return any(data.get(name) for name in ("q", "tag", "orientation", "used"))
+
     def filters(self) -> AssetFilters:
         data = self.cleaned_data
         folder = data.get("folder")
@@ -88,7 +104,7 @@ class LibraryFilterForm(forms.Form):
         )
 
 
-class UploadForm(forms.Form):
+class UploadForm(LibraryForm):
     def __init__(self, *args, nodes: list[FolderNode], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["folder"] = FolderField(nodes=nodes, label="Put in folder")
@@ -97,7 +113,19 @@ class UploadForm(forms.Form):
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
-class AssetForm(forms.Form):
+def _focal_field(label: str, help_text: str) -> forms.FloatField:
+    # step 0.01: the arrow keys move the point in small steps; assets.js writes two decimals
+    # (a finer value would make the browser refuse to submit), and the initial value is rounded.
+    return forms.FloatField(
+        min_value=0,
+        max_value=1,
+        label=label,
+        help_text=help_text,
+        widget=forms.NumberInput({"step": "0.01"}),
+    )
+
+
+class AssetForm(LibraryForm):
     title = forms.CharField(required=False, max_length=200)
     description = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)
     remove_tags = forms.MultipleChoiceField(
@@ -110,10 +138,8 @@ class AssetForm(forms.Form):
         help_text="Separate tags with commas.",
         widget=forms.TextInput(attrs={"list": "tenant-tags", "autocomplete": "off"}),
     )
-    # step="any": a click on the photo writes three decimals (assets.js), which a coarser step
-    # would make the browser refuse to submit.
-    focal_x = forms.FloatField(min_value=0, max_value=1, widget=forms.NumberInput({"step": "any"}))
-    focal_y = forms.FloatField(min_value=0, max_value=1, widget=forms.NumberInput({"step": "any"}))
+    focal_x = _focal_field("Focal point across", "0 is the left edge, 1 the right edge.")
+    focal_y = _focal_field("Focal point down", "0 is the top edge, 1 the bottom edge.")
     instagram_mode = forms.ChoiceField(choices=Asset.PadMode.choices, label="Fit for Instagram")
     pad_color = forms.CharField(
         max_length=7, label="Padding colour", widget=forms.TextInput({"type": "color"})
@@ -128,8 +154,8 @@ class AssetForm(forms.Form):
                 "title": asset.title,
                 "description": asset.description,
                 "folder": str(asset.folder_id or ""),
-                "focal_x": asset.focal_x,
-                "focal_y": asset.focal_y,
+                "focal_x": round(asset.focal_x, 2),
+                "focal_y": round(asset.focal_y, 2),
                 "instagram_mode": asset.instagram_mode,
                 "pad_color": asset.pad_color,
             },
@@ -181,19 +207,19 @@ class BulkForm(forms.Form):
         return data
 
 
-class FolderCreateForm(forms.Form):
-    name = forms.CharField(max_length=80, label="New folder")
+class FolderCreateForm(LibraryForm):
+    name = forms.CharField(max_length=80, label="Name")
 
     def __init__(self, *args, nodes: list[FolderNode], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"] = FolderField(nodes=nodes, label="Inside", empty_label="Top level")
 
 
-class FolderRenameForm(forms.Form):
-    name = forms.CharField(max_length=80)
+class FolderRenameForm(LibraryForm):
+    name = forms.CharField(max_length=80, label="Name")
 
 
-class FolderMoveForm(forms.Form):
+class FolderMoveForm(LibraryForm):
     def __init__(self, *args, nodes: list[FolderNode], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"] = FolderField(nodes=nodes, label="Move into", empty_label="Top level")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import connection
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.urls import reverse
 
 from assets.models import Asset, Folder, Rendition, Tag
@@ -47,6 +47,26 @@ def tenant_storage_used(*, tenant: Tenant) -> int:
     originals = Asset.objects.filter(tenant=tenant).aggregate(n=Sum("bytes"))["n"] or 0
     renditions = Rendition.objects.filter(tenant=tenant).aggregate(n=Sum("bytes"))["n"] or 0
     return originals + renditions
+
+
+@dataclass
+class LibrarySummary:
+    """The library's totals the sidebar shows: photos in all, photos in no folder, bytes used."""
+
+    total: int
+    unfiled: int
+    storage_used: int
+
+
+def library_summary(*, tenant: Tenant) -> LibrarySummary:
+    """The sidebar's totals in two queries (the assets, then their renditions)."""
+    row = Asset.objects.filter(tenant=tenant).aggregate(
+        total=Count("id"), unfiled=Count("id", filter=Q(folder__isnull=True)), n=Sum("bytes")
+    )
+    renditions = Rendition.objects.filter(tenant=tenant).aggregate(n=Sum("bytes"))["n"] or 0
+    return LibrarySummary(
+        total=row["total"], unfiled=row["unfiled"], storage_used=(row["n"] or 0) + renditions
+    )
 
 
 def _search(qs: QuerySet[Asset], q: str) -> QuerySet[Asset]:
@@ -172,6 +192,22 @@ def folder_tree(*, tenant: Tenant) -> list[FolderNode]:
 def tag_list(*, tenant: Tenant) -> list[Tag]:
     """The tenant's tags by name, for the filter forms."""
     return list(Tag.objects.filter(tenant=tenant).order_by("name"))
+
+
+def folder_move_targets(*, nodes: list[FolderNode], folder: Folder) -> list[FolderNode]:
+    """The folders `folder` may move into: the tree without the folder itself and everything
+    inside it (in `folder_tree`'s depth-first order that is one run of deeper nodes)."""
+    out: list[FolderNode] = []
+    skip_below: int | None = None
+    for node in nodes:
+        if skip_below is not None and node.depth > skip_below:
+            continue
+        skip_below = None
+        if node.folder.pk == folder.pk:
+            skip_below = node.depth
+            continue
+        out.append(node)
+    return out
 
 
 def tag_suggestions(*, tenant: Tenant, limit: int = 500) -> list[str]:

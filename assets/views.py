@@ -16,6 +16,7 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import redirect
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -77,6 +78,7 @@ def library(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     page.object_list = selectors.with_tile_links(tenant=tenant, assets=page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
+    current_folder = filter_form.cleaned_data.get("folder") if filter_form.is_valid() else None
     context = {
         "page": page,
         "nodes": nodes,
@@ -88,11 +90,14 @@ def library(request: HttpRequest, tenant_slug: str) -> HttpResponse:
         ),
         "bulk_form": BulkForm(tenant=tenant, nodes=nodes),
         "folder_form": FolderCreateForm(nodes=nodes),
-        "current_folder": filter_form.cleaned_data.get("folder")
-        if filter_form.is_valid()
-        else None,
+        "current_folder": current_folder,
         "query": query.urlencode(),
-        "storage_used": selectors.tenant_storage_used(tenant=tenant),
+        "summary": selectors.library_summary(tenant=tenant),
+        # A search or filter that finds nothing offers a way back to the whole folder.
+        "narrowed": filter_form.is_valid() and filter_form.narrows(),
+        "clear_url": _library_url(
+            request, folder=getattr(current_folder, "pk", current_folder) or ""
+        ),
     }
     template = "assets/library.html"
     if request.headers.get("HX-Target") == "asset-results":
@@ -141,11 +146,22 @@ def _upload(
     accepted = [r for r in results if r["ok"]]
     if wants_json:
         status = 200 if accepted else (413 if any(r["code"] == "size" for r in results) else 400)
-        return JsonResponse({"results": results}, status=status)
+        return JsonResponse({"results": results, "library": _library_counts(tenant)}, status=status)
     for r in results:
         level = messages.SUCCESS if r["ok"] else messages.ERROR
         messages.add_message(request, level, f"{r['name'] or 'Upload'}: {r['message']}")
     return redirect(_next_or_library(request))
+
+
+def _library_counts(tenant) -> dict:
+    """What the library page shows next to its folders, for assets.js to update after uploads."""
+    summary = selectors.library_summary(tenant=tenant)
+    return {
+        "total": summary.total,
+        "unfiled": summary.unfiled,
+        "storage_used": filesizeformat(summary.storage_used),
+        "folders": {str(n.folder.pk): n.asset_count for n in selectors.folder_tree(tenant=tenant)},
+    }
 
 
 def _upload_one(request: HttpRequest, upload_file, *, folder: Folder | None) -> dict:
@@ -180,9 +196,10 @@ def _upload_one(request: HttpRequest, upload_file, *, folder: Folder | None) -> 
 
 @require_GET
 def asset_tile(request: HttpRequest, tenant_slug: str, asset_id: int) -> HttpResponse:
-    """One grid tile; a tile still being prepared polls this until it is ready."""
+    """The picture part of a grid tile: a tile still being prepared polls this until it is
+    ready, and only that part is swapped (its tick box and caption, and focus, stay put)."""
     asset = access_asset(tenant=request.tenant, id=asset_id)
-    return TemplateResponse(request, "assets/_tile.html", _tile_context(request, asset))
+    return TemplateResponse(request, "assets/_tile_media.html", _tile_context(request, asset))
 
 
 def _tile_context(request: HttpRequest, asset: Asset) -> dict:
@@ -338,7 +355,10 @@ def folder_create(request: HttpRequest, tenant_slug: str) -> HttpResponse:
 
 def folder_edit(request: HttpRequest, tenant_slug: str, folder_id: int) -> HttpResponse:
     folder = access_folder(tenant=request.tenant, id=folder_id)
-    nodes = selectors.folder_tree(tenant=request.tenant)
+    # Only folders it can go into: not itself, nor one inside it.
+    nodes = selectors.folder_move_targets(
+        nodes=selectors.folder_tree(tenant=request.tenant), folder=folder
+    )
     rename_form = FolderRenameForm(initial={"name": folder.name})
     move_form = FolderMoveForm(nodes=nodes, initial={"parent": str(folder.parent_id or "")})
     status = 200

@@ -16,46 +16,136 @@
     return node;
   }
 
+  /* ---- announcements: the page's one live region (templates/assets/library.html) ------------ */
+  function announce(text) {
+    var region = document.getElementById("library-status");
+    if (!region || !text) return;
+    // Cleared first, so the same sentence twice in a row is still read out.
+    region.textContent = "";
+    window.setTimeout(function () { region.textContent = text; }, 60);
+  }
+
+  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
+
   /* ---- uploads ---------------------------------------------------------------------------- */
   var MAX_PARALLEL = 3;
+  var DONE_ROW_MS = 2500;
 
   function setupUploads() {
     var form = document.getElementById("upload-form");
     if (!form) return;
     var input = document.getElementById("upload-input");
     var list = document.getElementById("upload-list");
+    var library = document.getElementById("library");
     var queue = [];
     var running = 0;
+    var batch = null;
+    var rowCount = 0;
 
     function addRow(file) {
+      rowCount += 1;
       var row = el("li", "upload-item");
       var name = el("span", "upload-name", file.name || "photo");
+      // Named, but outside any live region: the percentages are not read out one by one.
       var bar = el("progress");
       bar.max = 100;
       bar.value = 0;
-      var status = el("span", "upload-status", "Waiting…");
+      bar.setAttribute("aria-label", "Uploading " + (file.name || "photo"));
+      var status = el("span", "upload-status");
+      var text = el("span", "", "Waiting…");
+      status.append(text);
       row.append(name, bar, status);
-      list.prepend(row);
-      return { row: row, bar: bar, status: status };
+      list.append(row);
+      return { row: row, bar: bar, status: text, name: file.name || "photo" };
+    }
+
+    // A new tile goes into the grid only when the grid shows that folder unfiltered (page one);
+    // anything narrower is fetched again once the batch is done.
+    function viewTakes(folderId) {
+      if (!library || library.dataset.viewNarrowed === "1") return false;
+      if (parseInt(new URLSearchParams(window.location.search).get("page") || "1", 10) > 1) return false;
+      var view = library.dataset.viewFolder;
+      return view === "" || view === (folderId || "none");
     }
 
     function insertTile(html, assetId) {
-      if (document.getElementById("asset-" + assetId)) return;
+      if (document.getElementById("asset-" + assetId)) return false;
       var grid = document.getElementById("asset-grid");
-      if (!grid) return;
+      if (!grid) return false;
       var holder = document.createElement("div");
       holder.innerHTML = html.trim();
       var tile = holder.firstElementChild;
       grid.prepend(tile);
       var empty = document.getElementById("asset-empty");
       if (empty) empty.remove();
+      var all = document.getElementById("select-all");
+      if (all) all.closest("label").hidden = false;
       if (window.htmx) window.htmx.process(tile);
+      return true;
+    }
+
+    function setCount(node, n) {
+      if (node) node.textContent = String(n);
+    }
+
+    function updateCounts(counts) {
+      if (!counts) return;
+      setCount(document.querySelector("[data-count-for=all]"), counts.total);
+      setCount(document.querySelector("[data-count-for=none]"), counts.unfiled);
+      Object.keys(counts.folders || {}).forEach(function (id) {
+        setCount(document.querySelector('[data-count-for="' + id + '"]'), counts.folders[id]);
+      });
+      setCount(document.getElementById("storage-used"), counts.storage_used);
+    }
+
+    function addToResultCount(added) {
+      var node = document.getElementById("results-count");
+      if (!node || !added) return;
+      var n = parseInt(node.dataset.count || "0", 10) + added;
+      node.dataset.count = String(n);
+      node.textContent = plural(n, "photo", "photos");
+    }
+
+    function removeLater(row) {
+      window.setTimeout(function () {
+        row.classList.add("is-leaving");
+        window.setTimeout(function () { row.remove(); }, 400);
+      }, DONE_ROW_MS);
     }
 
     function finish(ui, ok, message) {
       ui.row.classList.add(ok ? "is-done" : "is-error");
       ui.status.textContent = message;
-      if (ok) ui.bar.value = 100;
+      if (ok) {
+        ui.bar.value = 100;
+        batch.ok.push(ui.row);
+      } else {
+        batch.failed += 1;
+        var dismiss = el("button", "btn btn-small upload-dismiss", "Dismiss");
+        dismiss.type = "button";
+        dismiss.setAttribute("aria-label", "Dismiss the error about " + ui.name);
+        dismiss.addEventListener("click", function () {
+          var target = ui.row.nextElementSibling || ui.row.previousElementSibling;
+          ui.row.remove();
+          ((target && target.querySelector("button")) || input).focus();
+        });
+        ui.status.parentNode.append(dismiss);
+      }
+    }
+
+    function batchDone() {
+      var b = batch;
+      batch = null;
+      updateCounts(b.counts);
+      addToResultCount(b.inserted);
+      b.ok.forEach(removeLater);
+      var parts = [];
+      if (b.ok.length) parts.push(plural(b.ok.length, "photo", "photos") + " uploaded.");
+      if (b.failed) parts.push(plural(b.failed, "photo", "photos") + " could not be uploaded: the list above says why.");
+      announce(parts.join(" "));
+      if (b.ok.length && !b.took && window.htmx && library && library.dataset.viewNarrowed === "1") {
+        window.htmx.ajax("GET", window.location.href, { target: "#asset-results", swap: "outerHTML" });
+      }
     }
 
     function send(file, ui) {
@@ -63,7 +153,8 @@
       var data = new FormData();
       data.append("file", file, file.name || "photo");
       var folder = form.querySelector("[name=folder]");
-      if (folder) data.append("folder", folder.value);
+      var folderId = folder ? folder.value : "";
+      if (folder) data.append("folder", folderId);
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.action);
       xhr.setRequestHeader("X-CSRFToken", csrfToken());
@@ -82,17 +173,25 @@
         var body = null;
         try { body = JSON.parse(xhr.responseText); } catch (err) { body = null; }
         var result = body && body.results && body.results[body.results.length - 1];
+        if (body && body.library) batch.counts = body.library;
         if (!result) {
-          finish(ui, false, xhr.status === 413 ? "This file is too large." : "Upload failed (" + xhr.status + "). Try again.");
+          finish(ui, false, xhr.status === 413 ? "This file is too large." : "The upload failed (error " + xhr.status + "). Try again.");
         } else if (result.ok) {
           finish(ui, true, result.message);
-          insertTile(result.tile, result.asset_id);
+          if (viewTakes(folderId)) {
+            batch.took = true;
+            if (insertTile(result.tile, result.asset_id)) batch.inserted += 1;
+          }
         } else {
           finish(ui, false, result.message);
         }
       });
       xhr.addEventListener("error", function () { finish(ui, false, "The connection dropped. Try again."); });
-      xhr.addEventListener("loadend", function () { running -= 1; next(); });
+      xhr.addEventListener("loadend", function () {
+        running -= 1;
+        next();
+        if (!running && !queue.length) batchDone();
+      });
       xhr.send(data);
     }
 
@@ -104,9 +203,11 @@
     }
 
     function uploadFiles(files) {
+      if (!batch) batch = { ok: [], failed: 0, inserted: 0, took: false, counts: null };
       Array.prototype.forEach.call(files, function (file) {
         queue.push({ file: file, ui: addRow(file) });
       });
+      announce("Uploading " + plural(files.length, "photo", "photos") + "…");
       next();
     }
 
@@ -143,44 +244,96 @@
   function setupBulk() {
     var bulk = document.getElementById("bulk-form");
     if (!bulk) return;
-    var all = document.getElementById("select-all");
     var count = document.getElementById("selected-count");
     function boxes() { return document.querySelectorAll("input[name=assets][form=bulk-form]"); }
     function refresh() {
       var n = Array.prototype.filter.call(boxes(), function (b) { return b.checked; }).length;
-      count.textContent = n + " selected";
+      var text = n + " selected";
+      if (count.textContent !== text) count.textContent = text;
+      bulk.classList.toggle("has-selection", n > 0);
     }
     document.addEventListener("change", function (e) {
-      if (e.target === all) {
-        boxes().forEach(function (b) { b.checked = all.checked; });
+      if (e.target.id === "select-all") {
+        boxes().forEach(function (b) { b.checked = e.target.checked; });
       }
-      refresh();
+      if (e.target.id === "select-all" || e.target.name === "assets") refresh();
     });
-    document.body.addEventListener("htmx:afterSwap", refresh);
+    document.body.addEventListener("htmx:afterSettle", refresh);
+    refresh();
   }
 
-  /* ---- focal point ------------------------------------------------------------------------- */
+  /* ---- what htmx swapped in: search results and tiles that became ready --------------------- */
+  function setupSwaps() {
+    document.body.addEventListener("htmx:load", function (e) {
+      var node = e.detail.elt;
+      if (!node || !node.matches) return;
+      if (node.id === "asset-results") {
+        announce(node.dataset.summary);
+      } else if (node.matches(".tile-media[data-state=ready]")) {
+        node.closest(".tile").classList.remove("tile-pending");
+        announce("“" + node.dataset.title + "” is ready.");
+      } else if (node.matches(".tile-media[data-state=failed]")) {
+        announce("“" + node.dataset.title + "” could not be prepared.");
+      }
+    });
+  }
+
+  /* ---- the folder list behind a button on narrow screens (assets.css) ---------------------- */
+  function setupFolderToggle() {
+    var button = document.querySelector(".folders-toggle");
+    var side = document.getElementById("library-side");
+    if (!button || !side) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      side.classList.toggle("is-open", open);
+    });
+  }
+
+  /* ---- focal point: a click on the photo, or the arrow keys on the marker ------------------ */
+  var FOCAL_STEP = 0.01;
+  var FOCAL_BIG_STEP = 0.1;
+
   function setupFocal() {
     var figure = document.getElementById("focal-figure");
     if (!figure) return;
     var marker = document.getElementById("focal-marker");
     var fx = document.getElementById("id_focal_x");
     var fy = document.getElementById("id_focal_y");
+    function clamp(v) { return Math.min(1, Math.max(0, v)); }
     function place(x, y) {
       marker.style.left = (x * 100).toFixed(2) + "%";
       marker.style.top = (y * 100).toFixed(2) + "%";
+      marker.setAttribute("aria-label", "Focal point: " + Math.round(x * 100) + "% across, " + Math.round(y * 100) + "% down");
+    }
+    function set(x, y) {
+      // Two decimals: the fields' step is 0.01 (assets/forms.py).
+      x = Math.round(clamp(x) * 100) / 100;
+      y = Math.round(clamp(y) * 100) / 100;
+      fx.value = x.toFixed(2);
+      fy.value = y.toFixed(2);
+      place(x, y);
+    }
+    function current() {
+      return [parseFloat(fx.value) || 0, parseFloat(fy.value) || 0];
     }
     place(parseFloat(fx.value || marker.dataset.x), parseFloat(fy.value || marker.dataset.y));
     figure.addEventListener("click", function (e) {
       var rect = figure.getBoundingClientRect();
-      var x = Math.min(1, Math.max(0, (e.clientX - rect.left) / rect.width));
-      var y = Math.min(1, Math.max(0, (e.clientY - rect.top) / rect.height));
-      fx.value = x.toFixed(3);
-      fy.value = y.toFixed(3);
-      place(x, y);
+      set((e.clientX - rect.left) / rect.width, (e.clientY - rect.top) / rect.height);
+    });
+    var moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    marker.addEventListener("keydown", function (e) {
+      var move = moves[e.key];
+      if (!move) return;
+      e.preventDefault();
+      var step = e.shiftKey ? FOCAL_BIG_STEP : FOCAL_STEP;
+      var at = current();
+      set(at[0] + move[0] * step, at[1] + move[1] * step);
     });
     [fx, fy].forEach(function (inp) {
-      inp.addEventListener("input", function () { place(parseFloat(fx.value) || 0, parseFloat(fy.value) || 0); });
+      inp.addEventListener("input", function () { place(clamp(current()[0]), clamp(current()[1])); });
     });
   }
 
@@ -241,6 +394,8 @@
   function init() {
     setupUploads();
     setupBulk();
+    setupSwaps();
+    setupFolderToggle();
     setupFocal();
     setupPicker();
   }
