@@ -380,7 +380,7 @@ WEBHOOK_SWEEP_AFTER_MINUTES = env.int("WEBHOOK_SWEEP_AFTER_MINUTES", default=10)
 WEBHOOK_AUTO_REPLY_INTERVAL_MINUTES = env.int("WEBHOOK_AUTO_REPLY_INTERVAL_MINUTES", default=2)
 # Outside the 24-hour window, staff may still reply with the HUMAN_AGENT tag (up to 7 days).
 WEBHOOK_HUMAN_AGENT_TAG = env.bool("WEBHOOK_HUMAN_AGENT_TAG", default=False)
-# Answer questions no rule matches with posting/ai.py (grounded in the profile).
-WEBHOOK_AI_REPLIES = env.bool("WEBHOOK_AI_REPLIES", default=False)
+# Answer questions no rule matches with posting/ai.py (grounded in the profile; needs OPENAI_API_KEY).
+WEBHOOK_AI_REPLIES = env.bool("WEBHOOK_AI_REPLIES", default=True)
 # How often the inbox asks for new messages (htmx polling), in seconds.
 WEBHOOK_INBOX_POLL_SECONDS = env.int("WEBHOOK_INBOX_POLL_SECONDS", default=5)

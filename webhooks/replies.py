@@ -210,17 +210,14 @@ def is_open(*, tenant: Tenant, now: datetime) -> bool:
 
 
 def ai_answer(*, tenant: Tenant, question: str) -> str:
-    """Seam to ``posting/ai.py`` (written by another helper): an answer grounded only in the
-    profile, or "" when there is none. Off unless ``WEBHOOK_AI_REPLIES``; until ``posting.ai``
-    offers ``reply_answer(tenant=, question=)``, there is no AI answer and a person takes over."""
+    """An answer from ``posting/ai.py`` grounded only in the profile, or "" (no OpenAI key,
+    OpenAI failing, or the profile does not answer it for sure: a person takes over then).
+    ``WEBHOOK_AI_REPLIES`` turns it off altogether."""
     if not settings.WEBHOOK_AI_REPLIES:
         return ""
-    try:
-        from posting import ai  # type: ignore[attr-defined]
-    except ImportError:
-        return ""
-    answer = getattr(ai, "reply_answer", None)
-    return (answer(tenant=tenant, question=question) or "") if answer else ""
+    from posting import ai
+
+    return ai.reply_answer(tenant=tenant, question=question) or ""
 
 
 def answer_for(

@@ -320,9 +320,13 @@ def customer_name_fetch(*, conversation_id: str) -> str:
         return conversation.customer_name
     name = ""
     try:
-        _page_id, token = _page_of(conversation.account)
+        page_id, token = _page_of(conversation.account)
         name = messaging.customer_name(
-            GraphClient(), customer_id=conversation.customer_id, page_token=token
+            GraphClient(),
+            page_id=page_id,
+            page_token=token,
+            customer_id=conversation.customer_id,
+            instagram=conversation.network == Conversation.Network.INSTAGRAM,
         )
     except (GraphError, ReplyRefused) as exc:
         logger.info("customer name of %s not found: %s", conversation.pk, exc)

@@ -80,7 +80,19 @@ def comment_hide(
     return bool(body.get("success", True))
 
 
-def customer_name(client: GraphClient, *, customer_id: str, page_token: str) -> str:
-    """The name of a PSID / IGSID (User Profile API: ``name``; Instagram also ``username``)."""
-    body = client.request("GET", customer_id, token=page_token, params={"fields": "name"})
-    return str(body.get("name") or body.get("username") or "")
+def customer_name(
+    client: GraphClient, *, page_id: str, page_token: str, customer_id: str, instagram: bool
+) -> str:
+    """A customer's name (Messenger) or username (Instagram), from the participants of their
+    conversation with the Page: ``GET /{page-id}/conversations?user_id=…&fields=participants``
+    (``platform=instagram`` for Instagram DMs)."""
+    params = {"user_id": customer_id, "fields": "participants"}
+    if instagram:
+        params["platform"] = "instagram"
+    body = client.request("GET", f"{page_id}/conversations", token=page_token, params=params)
+    for conversation in body.get("data") or []:
+        participants = (conversation.get("participants") or {}).get("data") or []
+        for person in participants:
+            if str(person.get("id")) == customer_id:
+                return str(person.get("name") or person.get("username") or "")
+    return ""

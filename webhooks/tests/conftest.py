@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from webhooks.tests.helpers import Enqueued
+from webhooks.tests.helpers import IG_ID, MARIA, PAGE_ID, SCOPES, Enqueued, account
 
 
 @pytest.fixture
@@ -13,3 +15,75 @@ def enqueued(monkeypatch) -> Enqueued:
     recorder = Enqueued()
     monkeypatch.setattr(tasks, "delivery_enqueue", recorder)
     return recorder
+
+
+@pytest.fixture
+def celery_worker_thread(transactional_db):
+    """A real Celery worker (this test's Redis database as broker) consuming the default and
+    webhooks queues in a thread, as the worker process does in production. Leftover messages
+    of earlier tests are purged first."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    with app.connection_for_write() as connection:
+        for queue in ("default", "webhooks"):
+            connection.default_channel.queue_purge(queue)
+    with start_worker(
+        app, pool="threads", concurrency=2, perform_ping_check=False, queues=["default", "webhooks"]
+    ) as worker:
+        yield worker
+
+
+@pytest.fixture
+def world(live_server, graph_sandbox_factory, celery_worker_thread):
+    """The restaurant with Trattoria da Maria's Page and Instagram connected to the sandbox,
+    whose webhooks go to the live server; its owner, and a test client logged in as them."""
+    from django.test import Client, override_settings
+
+    from social.graph import GraphClient, connect
+    from tenants.testing import make_member, make_tenant
+
+    sb = graph_sandbox_factory(app_url=live_server.url)
+    with override_settings(
+        FACEBOOK_GRAPH_URL=sb.url,
+        FACEBOOK_APP_ID=sb.app_id,
+        FACEBOOK_APP_SECRET=sb.app_secret,
+        WEBHOOK_AUTO_REPLY_INTERVAL_MINUTES=0,
+        WEBHOOK_INBOX_POLL_SECONDS=1,
+    ):
+        tenant = make_tenant(
+            "Trattoria da Maria",
+            opening_hours={
+                "mon": [],
+                "tue": [],
+                "wed": [],
+                "thu": [],
+                "fri": [],
+                "sat": [{"open": "19:00", "close": "23:00"}],
+                "sun": [{"open": "12:00", "close": "16:00"}],
+            },
+        )
+        token = sb.mint_token(MARIA, SCOPES, page_id=PAGE_ID)["token"]
+        page = account(
+            tenant,
+            external_id=PAGE_ID,
+            name="Trattoria da Maria",
+            page_token=token,
+            webhooks_subscribed=True,
+        )
+        ig = account(
+            tenant,
+            kind="instagram",
+            external_id=IG_ID,
+            name="@trattoriadamaria",
+            page_token="",
+            linked_page=page,
+        )
+        assert connect.subscribe_page(
+            GraphClient(), page_id=PAGE_ID, page_token=token, fields=("feed", "messages")
+        )
+        owner = make_member(tenant)
+        client = Client()
+        client.force_login(owner)
+        yield SimpleNamespace(sb=sb, tenant=tenant, page=page, ig=ig, client=client, owner=owner)

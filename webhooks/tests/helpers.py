@@ -9,6 +9,7 @@ import itertools
 import json
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,21 @@ from social.models import SocialAccount
 from tenants.scoping import scopes_disabled
 
 _ids = itertools.count(1)
+
+# The sandbox's default world (sandbox/README.md).
+PAGE_ID = "104512398765001"  # Trattoria da Maria (sandbox default world)
+IG_ID = "17841400000000001"  # @trattoriadamaria
+MARIA = "10160000000000001"
+SCOPES = [
+    "pages_show_list",
+    "pages_messaging",
+    "pages_manage_metadata",
+    "pages_read_engagement",
+    "instagram_basic",
+    "instagram_manage_messages",
+    "instagram_manage_comments",
+]
+SUNDAY_HOURS = "On Sunday we are open 12:00–16:00."
 
 
 def meta_bytes(payload: dict[str, Any]) -> bytes:
@@ -111,3 +127,22 @@ class Enqueued:
 
     def __call__(self, delivery_id) -> None:
         self.deliveries.append(str(delivery_id))
+
+
+def wait_for(check: Callable[[], object], *, timeout: float = 15.0, what: str = "") -> object:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def deliver(sb) -> None:
+    """Have the sandbox POST every pending webhook now; all must be accepted."""
+    results = sb.flush_webhooks()
+    assert results and all(r.get("status") == "delivered" for r in results if "status" in r), (
+        results
+    )

@@ -236,3 +236,24 @@ def test_auto_replies_can_be_switched_off_per_account(client, restaurant, page, 
     _reply(restaurant, accounts_off=[], enabled=False)
     _customer_says(client, enqueued, page, "Where are you?", sender="2002")
     assert _automatic(restaurant) == []
+
+
+def test_an_unmatched_question_asks_posting_ai_and_marks_its_answer_ai(restaurant, monkeypatch):
+    from posting import ai
+
+    lunch = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)  # open, so no away message
+    asked = []
+
+    def answer(*, tenant, question):
+        asked.append((tenant.pk, question))
+        return "Yes, children are very welcome."
+
+    monkeypatch.setattr(ai, "reply_answer", answer)
+    decision = _answer(restaurant, "Is it ok to bring kids?", now=lunch)
+    assert (decision.text, decision.rule) == ("Yes, children are very welcome.", "ai")
+    assert asked == [(restaurant.pk, "Is it ok to bring kids?")]
+    monkeypatch.setattr(ai, "reply_answer", lambda **kw: None)  # no key, or not sure
+    assert _answer(restaurant, "Is it ok to bring kids?", now=lunch).handover
+    with override_settings(WEBHOOK_AI_REPLIES=False):
+        monkeypatch.setattr(ai, "reply_answer", answer)
+        assert _answer(restaurant, "Is it ok to bring kids?", now=lunch).handover
