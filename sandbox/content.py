@@ -9,7 +9,7 @@ from typing import Any
 from sandbox.context import Ctx
 from sandbox.customers import emit_comment_change
 from sandbox.errors import GraphError, invalid_param
-from sandbox.fields import EdgeList, Schema, project
+from sandbox.fields import EdgeList, FieldSpec, Schema, project
 from sandbox.images import (
     MAX_FB_PHOTO_BYTES,
     FetchError,
@@ -28,7 +28,7 @@ from sandbox.nodes import (
     photo_expired,
     visible_posts,
 )
-from sandbox.reads import edge_list
+from sandbox.reads import EdgeHandler, edge_list
 from sandbox.state import Container, IGAccount, IGMedia, Page, Photo, Post, World, random_digits
 from sandbox.timeparse import parse_time
 
@@ -462,7 +462,7 @@ def content_publishing_limit(ctx: Ctx, ig: IGAccount) -> dict[str, Any]:
     ctx.page_for(ig.page_id)
     now = ctx.world.now()
     since = max(float(ctx.time_param("since") or 0), now - 86400)
-    wanted = ctx.fields() or {"quota_usage": None}
+    wanted = ctx.fields() or {"quota_usage": FieldSpec()}
     entry: dict[str, Any] = {}
     for name in wanted:
         if name == "quota_usage":
@@ -477,7 +477,7 @@ def content_publishing_limit(ctx: Ctx, ig: IGAccount) -> dict[str, Any]:
     return {"data": [entry]}
 
 
-EDGES = {
+EDGES: dict[tuple[str, str, str], EdgeHandler] = {
     ("Page", "feed", "POST"): post_feed,
     ("Page", "photos", "POST"): post_photos,
     ("Page", "scheduled_posts", "GET"): scheduled_posts,

@@ -44,7 +44,7 @@ def _json(data: Any, status: int = 200) -> Response:
 
 def _body(request: Request) -> dict[str, Any]:
     if not request.data:
-        return dict(request.values.items(multi=False))
+        return dict(request.values.items())
     try:
         data = json.loads(request.data)
     except json.JSONDecodeError as exc:

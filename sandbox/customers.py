@@ -288,6 +288,7 @@ def trigger_read(world: World, *, conversation_id: str) -> dict[str, Any]:
         customer = world.customers[conversation.customer_id]
         watermark = now_ms(world)
         conversation.read_watermark = watermark
+        read: dict[str, Any]
         if conversation.platform == "instagram":
             field_name, read = "messaging_seen", {"mid": conversation.mids[-1]}
             object_type = "instagram"

@@ -69,7 +69,7 @@ def _redirect(uri: str, params: dict[str, str], fragment: str = "") -> Response:
 
 def handle_dialog(world: World, request: Request) -> Response:
     """GET renders the dialog; POST (the form) approves or cancels."""
-    params = dict(request.values.items(multi=False))
+    params = dict(request.values.items())
     app = world.apps.get(params.get("client_id", ""))
     if app is None:
         return _error("Invalid App ID", "The provided app ID does not look like a valid app ID.")

@@ -138,8 +138,7 @@ class GraphAPI:
             raise
         except Exception:  # a sandbox bug or an input it did not foresee: still Meta's envelope
             logger.exception("sandbox: %s %s failed", request.method, graph_path)
-            err = GraphError(1)  # "An unknown error occurred", HTTP 500, like Meta's code 1
-            body, status = err.body(), 500
+            body, status = GraphError(1).body(), 500  # "An unknown error occurred", like Meta
             record["error_code"] = 1
         record["status"] = status
         self._finish_log(record, ctx, started)

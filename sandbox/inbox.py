@@ -12,7 +12,7 @@ from sandbox.context import Ctx
 from sandbox.errors import invalid_param
 from sandbox.fields import EdgeList
 from sandbox.nodes import CONVERSATION, MESSAGE, messages_of
-from sandbox.reads import check_messaging, edge_list
+from sandbox.reads import EdgeHandler, check_messaging, edge_list
 from sandbox.state import Conversation, IGAccount, Page
 
 
@@ -52,7 +52,7 @@ def conversation_messages(ctx: Ctx, conversation: Conversation) -> dict[str, Any
         return edge_list(ctx, EdgeList(MESSAGE, items, lambda m: m.mid))
 
 
-EDGES = {
+EDGES: dict[tuple[str, str, str], EdgeHandler] = {
     ("Page", "conversations", "GET"): conversations,
     ("IGAccount", "conversations", "GET"): ig_conversations,
     ("Conversation", "messages", "GET"): conversation_messages,

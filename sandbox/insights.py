@@ -21,6 +21,7 @@ from sandbox.context import Ctx
 from sandbox.errors import GraphError, invalid_param
 from sandbox.figures import figures, not_enough_viewers, object_figures, seeded
 from sandbox.nodes import iso
+from sandbox.reads import EdgeHandler
 from sandbox.state import IGAccount, IGMedia, Page, Post, World
 
 MAX_RANGE = 90 * 86400  # "Only 90 days of insights can be viewed at one time" [D]
@@ -314,9 +315,9 @@ def _day_ends(ctx: Ctx, days_back: int = 2) -> list[float]:
     """End times of the days asked for: `since`/`until` (≤ 90 days) or the last two days;
     days end at Pacific midnight [C]."""
     now = ctx.world.now()
-    since, until = ctx.time_param("since"), ctx.time_param("until")
-    until = min(until if until is not None else now, now)
-    since = since if since is not None else until - days_back * 86400
+    asked_since, asked_until = ctx.time_param("since"), ctx.time_param("until")
+    until = min(float(asked_until) if asked_until is not None else now, now)
+    since = float(asked_since) if asked_since is not None else until - days_back * 86400
     if until - since > MAX_RANGE:
         raise invalid_param(
             "(#100) There cannot be more than 90 days (7776000 s) between since and until"
@@ -445,4 +446,6 @@ INSIGHTS: dict[str, Callable[..., dict[str, Any]]] = {
     "IGAccount": ig_user_insights,
 }
 
-EDGES = {(kind, "insights", "GET"): handler for kind, handler in INSIGHTS.items()}
+EDGES: dict[tuple[str, str, str], EdgeHandler] = {
+    (kind, "insights", "GET"): handler for kind, handler in INSIGHTS.items()
+}

@@ -14,6 +14,7 @@ from sandbox.customers import (
     store_comment,
 )
 from sandbox.errors import GraphError, invalid_param
+from sandbox.reads import EdgeHandler
 from sandbox.state import (
     App,
     Comment,
@@ -145,7 +146,9 @@ def _record_outgoing(
     app = world.default_app()
     attachments = []
     if isinstance(attachment, dict):
-        payload = attachment.get("payload") if isinstance(attachment.get("payload"), dict) else {}
+        payload = attachment.get("payload")
+        if not isinstance(payload, dict):
+            payload = {}
         attachments.append(
             {"type": str(attachment.get("type") or "file"), "url": str(payload.get("url") or "")}
         )
@@ -385,7 +388,7 @@ def subscribed_apps(ctx: Ctx, page: Page) -> dict[str, Any]:
     return {"success": True}
 
 
-EDGES = {
+EDGES: dict[tuple[str, str, str], EdgeHandler] = {
     ("Page", "messages", "POST"): send_message,
     ("IGAccount", "messages", "POST"): send_ig_message,
     ("Post", "comments", "POST"): post_comment_on_post,

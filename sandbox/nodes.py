@@ -259,6 +259,10 @@ IG_PRODUCT_TYPES = {"REELS": "REELS", "STORIES": "STORY"}
 
 PAGE: Schema
 POST: Schema
+COMMENT: Schema
+REACTION: Schema
+IG_COMMENT: Schema
+IG_MEDIA: Schema
 IG_USER: Schema
 ATTACHMENT_FIELDS = ["description", "media", "media_type", "target", "title", "type", "url"]
 ATTACHMENT = Schema(
