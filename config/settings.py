@@ -235,6 +235,10 @@ FACEBOOK_SCOPES = env.list(
         "business_management",
     ],
 )
+# Deauthorize / data-deletion callbacks older than this (their signed issued_at) are refused.
+FACEBOOK_SIGNED_REQUEST_MAX_AGE_SECONDS = env.int(
+    "FACEBOOK_SIGNED_REQUEST_MAX_AGE_SECONDS", default=3600
+)
 GRAPH_CONNECT_TIMEOUT = env.float("GRAPH_CONNECT_TIMEOUT", default=5.0)
 GRAPH_READ_TIMEOUT = env.float("GRAPH_READ_TIMEOUT", default=30.0)
 

@@ -244,6 +244,9 @@ class DataDeletionRequest(models.Model):
 
     confirmation_code = models.CharField(max_length=64, unique=True)
     facebook_user_hash = models.CharField(max_length=64, db_index=True)
+    # sha256 of the signed user id and issued_at: a replayed callback finds its row (one row,
+    # one confirmation code per signed request). Null for rows from before it was kept.
+    request_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
     accounts_affected = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)

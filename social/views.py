@@ -182,22 +182,25 @@ def disconnect(request: HttpRequest, tenant_slug: str, account_id) -> HttpRespon
 
 
 # -- Facebook's server-to-server callbacks (graph-api.md §10) --------------------------------
-def _signed_user_id(request: HttpRequest) -> str | None:
+def _signed_payload(request: HttpRequest) -> dict | None:
     try:
-        payload = parse_signed_request(request.POST.get("signed_request", ""))
+        return parse_signed_request(request.POST.get("signed_request", ""))
     except SignedRequestInvalid as exc:
         logger.warning("facebook callback refused: %s", exc)
         return None
-    return str(payload["user_id"])
+
+
+def _refused() -> JsonResponse:
+    return JsonResponse({"error": "invalid signed_request"}, status=400)
 
 
 @csrf_exempt
 @require_POST
 def deauthorize(request: HttpRequest) -> HttpResponse:
-    user_id = _signed_user_id(request)
-    if user_id is None:
-        return JsonResponse({"error": "invalid signed_request"}, status=400)
-    count = lifecycle.facebook_user_deauthorize(facebook_user_id=user_id)
+    payload = _signed_payload(request)
+    if payload is None:
+        return _refused()
+    count = lifecycle.facebook_user_deauthorize(facebook_user_id=str(payload["user_id"]))
     logger.info("deauthorize: %s account(s) revoked", count)
     return JsonResponse({"success": True})
 
@@ -205,10 +208,12 @@ def deauthorize(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def data_deletion(request: HttpRequest) -> HttpResponse:
-    user_id = _signed_user_id(request)
-    if user_id is None:
-        return JsonResponse({"error": "invalid signed_request"}, status=400)
-    deletion = lifecycle.facebook_user_data_delete(facebook_user_id=user_id)
+    payload = _signed_payload(request)
+    if payload is None:
+        return _refused()
+    deletion = lifecycle.facebook_user_data_delete(
+        facebook_user_id=str(payload["user_id"]), issued_at=payload["issued_at"]
+    )
     status_path = reverse(
         "social_data_deletion_status", kwargs={"code": deletion.confirmation_code}
     )

@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from social import selectors
@@ -99,8 +99,28 @@ def facebook_user_deauthorize(*, facebook_user_id: str) -> int:
     return count
 
 
-def facebook_user_data_delete(*, facebook_user_id: str) -> DataDeletionRequest:
-    """Data-deletion callback: revoke, then forget the person (their id and tokens)."""
+def data_deletion_request_hash(*, facebook_user_id: str, issued_at: int) -> str:
+    return hashlib.sha256(f"{facebook_user_id}:{issued_at}".encode()).hexdigest()
+
+
+def facebook_user_data_delete(*, facebook_user_id: str, issued_at: int) -> DataDeletionRequest:
+    """Data-deletion callback: revoke, then forget the person (their id and tokens).
+
+    The same signed request sent again (same user and issued_at) gets the row, and so the
+    confirmation code, of the first one; nothing is done or stored twice."""
+    request_hash = data_deletion_request_hash(
+        facebook_user_id=facebook_user_id, issued_at=issued_at
+    )
+    earlier = DataDeletionRequest.objects.filter(request_hash=request_hash).first()
+    if earlier is not None:
+        return earlier
+    try:
+        return _data_delete(facebook_user_id=facebook_user_id, request_hash=request_hash)
+    except IntegrityError:  # the same request, handled a moment ago by another process
+        return DataDeletionRequest.objects.get(request_hash=request_hash)
+
+
+def _data_delete(*, facebook_user_id: str, request_hash: str) -> DataDeletionRequest:
     affected = facebook_user_deauthorize(facebook_user_id=facebook_user_id)
     with scopes_disabled(), transaction.atomic():
         rows = list(SocialAccount.objects.filter(facebook_user_id=facebook_user_id))
@@ -113,6 +133,7 @@ def facebook_user_data_delete(*, facebook_user_id: str) -> DataDeletionRequest:
         return DataDeletionRequest.objects.create(
             confirmation_code=secrets.token_hex(16),
             facebook_user_hash=hashlib.sha256(facebook_user_id.encode()).hexdigest(),
+            request_hash=request_hash,
             status=DataDeletionRequest.Status.COMPLETED,
             accounts_affected=max(affected, len(rows)),
             completed_at=timezone.now(),

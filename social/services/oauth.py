@@ -20,7 +20,6 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from social import selectors
 from social.graph import GraphClient, GraphError, connect
@@ -35,6 +34,7 @@ from social.services.connections import (
 )
 from social.services.records import expiry_after
 from tenants.models import Membership, Tenant
+from tenants.redirects import safe_next_path
 from tenants.scoping import scopes_disabled, tenant_scope
 
 logger = logging.getLogger(__name__)
@@ -57,16 +57,6 @@ def _session_binding(session: SessionBase) -> str:
         nonce = secrets.token_urlsafe(32)
         session[SESSION_NONCE_KEY] = nonce
     return _sha256(nonce)
-
-
-def safe_next_path(tenant: Tenant, next_path: str | None) -> str:
-    """A ``next`` that stays on this site and inside this tenant, else "" (O7)."""
-    if not next_path or "\\" in next_path or any(ord(c) < 32 for c in next_path):
-        return ""
-    if not url_has_allowed_host_and_scheme(next_path, allowed_hosts=None, require_https=False):
-        return ""
-    prefix = f"/t/{tenant.slug}/"
-    return next_path if next_path.startswith(prefix) and not next_path.startswith("//") else ""
 
 
 def oauth_start(

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -274,7 +275,11 @@ def _signed(payload: dict, secret: str = SECRET) -> str:
 
 
 def test_a_signed_request_verifies_with_unpadded_base64url():
-    payload = {"algorithm": "HMAC-SHA256", "issued_at": 1, "user_id": "10160000000000001"}
+    payload = {
+        "algorithm": "HMAC-SHA256",
+        "issued_at": int(time.time()),
+        "user_id": "10160000000000001",
+    }
     assert parse_signed_request(_signed(payload))["user_id"] == "10160000000000001"
 
 

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 from datetime import timedelta
 from unittest import mock
 
@@ -265,7 +266,11 @@ def _signed(payload, secret):
 def test_the_deauthorize_callback_revokes_that_persons_connections(connected, sb, client):
     page = connected["Trattoria da Maria:facebook_page"]
     signed = _signed(
-        {"algorithm": "HMAC-SHA256", "issued_at": 1, "user_id": page.facebook_user_id},
+        {
+            "algorithm": "HMAC-SHA256",
+            "issued_at": int(time.time()),
+            "user_id": page.facebook_user_id,
+        },
         sb.app_secret,
     )
     response = client.post("/facebook/deauthorize", {"signed_request": signed})
@@ -289,7 +294,8 @@ def test_the_data_deletion_callback_forgets_the_person_and_returns_a_status_url(
     page = connected["Trattoria da Maria:facebook_page"]
     fb_user = page.facebook_user_id
     signed = _signed(
-        {"algorithm": "HMAC-SHA256", "issued_at": 1, "user_id": fb_user}, sb.app_secret
+        {"algorithm": "HMAC-SHA256", "issued_at": int(time.time()), "user_id": fb_user},
+        sb.app_secret,
     )
     response = client.post("/facebook/data-deletion", {"signed_request": signed})
     body = response.json()

@@ -1,0 +1,51 @@
+"""OAuth callback checks that a one-line bug could drop unnoticed (issue 14's mutation
+findings): the owner re-check looks at this user in this restaurant, and a callback without a
+code, or with Facebook's server_error, never reaches the token endpoint."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from social.tests.test_oauth_security import stored_nothing
+from tenants.models import Membership
+from tenants.scoping import scopes_disabled
+from tenants.testing import make_member, make_tenant
+
+
+def test_an_owner_demoted_in_the_flows_restaurant_is_refused_though_owner_elsewhere(
+    flow, tenant, owner
+):
+    """Owner of two restaurants, a second owner in the flow's one: the re-check must ask about
+    this user in this restaurant (not any restaurant, not any owner)."""
+    elsewhere = make_tenant("Second Place", slug="second")
+    make_member(elsewhere, user=owner, role="owner")
+    make_member(tenant, role="owner")  # another owner of the flow's restaurant
+    location = flow.approve(flow.start(), pages=["Pizzeria Bella Napoli"])
+    with scopes_disabled():
+        Membership.objects.filter(user=owner, tenant=tenant).update(role="staff")
+    response = flow.callback(location)
+    assert response.status_code == 400
+    assert b"Nothing was saved" in response.content
+    assert not flow.sb.requests_log(path="/oauth/access_token")
+    assert stored_nothing()
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", b"Nothing was saved"),
+        ("&code=", b"Nothing was saved"),
+        ("&error=server_error&error_description=Oops", b"Facebook did not complete"),
+        ("&error=server_error&code=AQDcode", b"Facebook did not complete"),
+    ],
+    ids=["no code", "an empty code", "server_error", "server_error with a code"],
+)
+def test_a_callback_without_a_usable_code_makes_no_token_call(flow, sb, tenant, query, message):
+    dialog = flow.start()
+    state = parse_qs(urlsplit(dialog).query)["state"][0]
+    response = flow.client.get(f"/social/facebook/callback/?state={state}{query}", follow=True)
+    assert message in response.content
+    assert not sb.requests_log(path="/oauth/access_token")
+    assert stored_nothing()
