@@ -36,6 +36,7 @@ def jpeg_bytes(
     exif: Image.Exif | None = None,
     orientation: int | None = None,
     quality: int = 90,
+    comment: str = "",
 ) -> bytes:
     img = _image(width, height, colour)
     if orientation is not None:
@@ -43,6 +44,8 @@ def jpeg_bytes(
         exif[0x0112] = orientation
     buf = io.BytesIO()
     kwargs = {"exif": exif.tobytes()} if exif is not None else {}
+    if comment:
+        kwargs["comment"] = comment
     img.save(buf, "JPEG", quality=quality, **kwargs)
     return buf.getvalue()
 
@@ -75,7 +78,9 @@ def make_asset(tenant, *, title: str = "", folder=None, width: int = 64, height:
     from assets import services
 
     n = next(_n)
-    data = jpeg_bytes(width, height, colour=(n % 256, (n // 256) % 256, 90))
+    # The comment keeps the bytes unique: neighbouring colours can encode to the same JPEG,
+    # and the library would then take the second photo for a duplicate of the first.
+    data = jpeg_bytes(width, height, colour=(n % 256, (n // 256) % 256, 90), comment=f"asset {n}")
     with tenant_scope(tenant):
         result = services.asset_create_from_upload(
             tenant=tenant, upload=upload(data, f"{title or 'photo'}.jpg"), folder=folder
