@@ -6,14 +6,14 @@ gets the same staff-only treatment."""
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Count, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from assets.models import Asset, Folder, Rendition, Tag, TenantStorage
+from assets.selectors import per_tenant
 from assets.views import _stream
 
 
@@ -90,20 +90,6 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ["name", "tenant__name"]
 
 
-def _per_tenant(model, aggregate):
-    """``aggregate`` over the tenant's rows of ``model``, 0 when it has none (a subquery)."""
-    return Coalesce(
-        Subquery(
-            model.objects.filter(tenant=OuterRef("pk"))
-            .order_by()
-            .values("tenant")
-            .annotate(n=aggregate)
-            .values("n")
-        ),
-        Value(0),
-    )
-
-
 @admin.register(TenantStorage)
 class TenantStorageAdmin(admin.ModelAdmin):
     """Storage used per tenant (originals + renditions), biggest first."""
@@ -116,9 +102,9 @@ class TenantStorageAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                _assets=_per_tenant(Asset, Count("id")),
-                _originals=_per_tenant(Asset, Sum("bytes")),
-                _renditions=_per_tenant(Rendition, Sum("bytes")),
+                _assets=per_tenant(Asset, Count("id")),
+                _originals=per_tenant(Asset, Sum("bytes")),
+                _renditions=per_tenant(Rendition, Sum("bytes")),
             )
             .order_by("-_originals")
         )

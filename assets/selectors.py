@@ -17,10 +17,22 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Aggregate,
+    Count,
+    F,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from assets.models import Asset, Folder, Rendition, Tag
+from assets.models import Asset, AssetTag, Folder, Rendition, Tag
 from lib.urls import reverse_many
 from tenants.models import Tenant
 from tenants.scoping import scopes_disabled
@@ -42,11 +54,33 @@ class RenditionNotReady(Exception):
     """The asset's renditions are still being made (or failed); try again later."""
 
 
+def per_tenant(model: type[Model], aggregate: Aggregate) -> Coalesce:
+    """``aggregate`` over the tenant's rows of ``model``, 0 when it has none: a subquery to
+    annotate tenants with."""
+    return Coalesce(
+        Subquery(
+            model.objects.filter(tenant=OuterRef("pk"))
+            .order_by()
+            .values("tenant")
+            .annotate(n=aggregate)
+            .values("n")
+        ),
+        Value(0),
+    )
+
+
 def tenant_storage_used(*, tenant: Tenant) -> int:
-    """Bytes the tenant's originals and renditions take in storage."""
-    originals = Asset.objects.filter(tenant=tenant).aggregate(n=Sum("bytes"))["n"] or 0
-    renditions = Rendition.objects.filter(tenant=tenant).aggregate(n=Sum("bytes"))["n"] or 0
-    return originals + renditions
+    """Bytes the tenant's originals and renditions take in storage (one query)."""
+    used = (
+        Tenant.objects.filter(pk=tenant.pk)
+        .annotate(
+            originals=per_tenant(Asset, Sum("bytes")),
+            renditions=per_tenant(Rendition, Sum("bytes")),
+        )
+        .values_list("originals", "renditions")
+        .first()
+    )
+    return sum(used) if used else 0
 
 
 @dataclass
@@ -59,14 +93,19 @@ class LibrarySummary:
 
 
 def library_summary(*, tenant: Tenant) -> LibrarySummary:
-    """The sidebar's totals in two queries (the assets, then their renditions)."""
-    row = Asset.objects.filter(tenant=tenant).aggregate(
-        total=Count("id"), unfiled=Count("id", filter=Q(folder__isnull=True)), n=Sum("bytes")
+    """The sidebar's totals in one query."""
+    total, unfiled, originals, renditions = (
+        Tenant.objects.filter(pk=tenant.pk)
+        .annotate(
+            total=per_tenant(Asset, Count("id")),
+            unfiled=per_tenant(Asset, Count("id", filter=Q(folder__isnull=True))),
+            originals=per_tenant(Asset, Sum("bytes")),
+            renditions=per_tenant(Rendition, Sum("bytes")),
+        )
+        .values_list("total", "unfiled", "originals", "renditions")
+        .get()
     )
-    renditions = Rendition.objects.filter(tenant=tenant).aggregate(n=Sum("bytes"))["n"] or 0
-    return LibrarySummary(
-        total=row["total"], unfiled=row["unfiled"], storage_used=(row["n"] or 0) + renditions
-    )
+    return LibrarySummary(total=total, unfiled=unfiled, storage_used=originals + renditions)
 
 
 def _search(qs: QuerySet[Asset], q: str) -> QuerySet[Asset]:
@@ -98,9 +137,9 @@ class AssetFilters:
 def asset_list(
     *, tenant: Tenant, filters: AssetFilters | None = None, ready_only: bool = False
 ) -> QuerySet[Asset]:
-    """The library grid's query: one query for the page of assets (with the id of each one's
-    thumbnail, for `with_tile_links`), one for their tags. The picker asks for ``ready_only``
-    (a photo still being prepared cannot be posted yet)."""
+    """The library grid's query: the assets with the id of each one's thumbnail (for
+    `with_tile_links`, which adds their tags with one more query per page). The picker asks
+    for ``ready_only`` (a photo still being prepared cannot be posted yet)."""
     f = filters or AssetFilters()
     qs = Asset.objects.filter(tenant=tenant)
     if ready_only:
@@ -126,7 +165,7 @@ def asset_list(
     thumb = Rendition.objects.filter(
         tenant=tenant, asset=OuterRef("pk"), kind=Rendition.Kind.THUMB
     ).values("pk")[:1]
-    return qs.order_by(*order).annotate(thumb_id=Subquery(thumb)).prefetch_related("tags")
+    return qs.order_by(*order).annotate(thumb_id=Subquery(thumb))
 
 
 def rendition_url(*, tenant: Tenant, rendition: Rendition) -> str:
@@ -141,8 +180,8 @@ def rendition_url(*, tenant: Tenant, rendition: Rendition) -> str:
 
 def with_tile_links(*, tenant: Tenant, assets: Iterable[Asset]) -> list[Asset]:
     """The assets with what a grid tile shows set on each: ``detail_url``, ``thumb_url``
-    (versioned like `rendition_url`) and ``tag_names``. URLs are reversed once per list, and
-    tags come from the prefetch when `asset_list` made the list."""
+    (versioned like `rendition_url`) and ``tag_names``. URLs are reversed once per list and the
+    tag names come from one query (a prefetch would build a queryset per asset)."""
     assets = list(assets)
     kwargs = {"tenant_slug": tenant.slug}
     detail = reverse_many("assets:asset_detail", vary="asset_id", kwargs=kwargs)
@@ -156,10 +195,17 @@ def with_tile_links(*, tenant: Tenant, assets: Iterable[Asset]) -> list[Asset]:
         )
         for asset in missing:
             asset.thumb_id = found.get(asset.pk)
+    tag_names: dict[int, list[str]] = {}
+    for asset_id, name in (
+        AssetTag.objects.filter(tenant=tenant, asset_id__in=[a.pk for a in assets])
+        .order_by("tag__name")
+        .values_list("asset_id", "tag__name")
+    ):
+        tag_names.setdefault(asset_id, []).append(name)
     for asset in assets:
         asset.detail_url = detail(asset.pk)
         asset.thumb_url = f"{thumb(asset.pk)}?v={asset.thumb_id}" if asset.thumb_id else ""
-        asset.tag_names = [tag.name for tag in asset.tags.all()]
+        asset.tag_names = tag_names.get(asset.pk, [])
     return assets
 
 

@@ -21,6 +21,8 @@ def tenant(request: HttpRequest) -> dict:
     def user_tenants() -> list:
         if user is None or not user.is_authenticated:
             return []
+        if hasattr(request, "user_tenants"):  # portal pages: the middleware has the list
+            return request.user_tenants
         from tenants.models import Tenant
         from tenants.scoping import scopes_disabled
 

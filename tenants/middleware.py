@@ -43,16 +43,19 @@ class TenantScopeMiddleware:
 
         from tenants.models import Membership
 
+        # One query for this restaurant's membership and the switcher's list of restaurants.
         with scopes_disabled():
-            membership = (
+            memberships = list(
                 Membership.objects.select_related("tenant")
-                .filter(tenant__slug=slug, user=request.user)
-                .first()
+                .filter(user=request.user)
+                .order_by("tenant__name", "tenant_id")
             )
+        membership = next((m for m in memberships if m.tenant.slug == slug), None)
         if membership is None:
             raise Http404("No such restaurant.")
         request.tenant = membership.tenant
         request.membership = membership
+        request.user_tenants = [m.tenant for m in memberships]
         with tenant_scope(membership.tenant):
             return self._respond(request)
 
