@@ -5,8 +5,10 @@ Order for one incoming message: a request for a person hands the conversation ov
 rule; the built-in intents (hours with closures, address, menu and diets, reservations, parking, delivery);
 a greeting for a first message; the away message when closed; the optional AI answer; otherwise
 a person takes over. Never answered: echoes, our own account, conversations handed to a person,
-messages older than the 24-hour window, and a second automatic reply in the same conversation
-within ``WEBHOOK_AUTO_REPLY_INTERVAL_MINUTES`` (what stops two bots answering each other).
+messages older than the 24-hour window, a second automatic reply in the same conversation
+within ``WEBHOOK_AUTO_REPLY_INTERVAL_MINUTES`` (what stops two bots answering each other), any
+automatic reply within `HUMAN_PAUSE` of a person's reply, and the away message twice within
+`AWAY_REPEAT`.
 """
 
 from __future__ import annotations
@@ -91,6 +93,10 @@ DAY_WORDS = {
     **{f"{name.lower()}s": day for day, name in WEEKDAY_NAMES.items()},
 }
 HANDOVER_TEXT = "Thanks! Someone from our team will answer you here as soon as possible."
+# A person from the restaurant answered recently: they are talking, the replier keeps quiet.
+HUMAN_PAUSE = timedelta(hours=2)
+# The away message is said once, not after every message of an evening's conversation.
+AWAY_REPEAT = timedelta(hours=12)
 
 
 @dataclass
@@ -283,6 +289,20 @@ def text_limit(conversation: Conversation) -> int:
     return MESSENGER_TEXT_LIMIT
 
 
+def _said_recently(*, conversation: Conversation, now: datetime, rule: str) -> bool:
+    """A person of the restaurant replied within `HUMAN_PAUSE`, or this is an away message
+    already sent within `AWAY_REPEAT`."""
+    outgoing = Message.objects.filter(
+        conversation=conversation, direction=Message.Direction.OUT
+    ).exclude(status__in=[Message.Status.FAILED, Message.Status.SKIPPED])
+    if outgoing.filter(automatic=False, sent_at__gte=now - HUMAN_PAUSE).exists():
+        return True
+    return (
+        rule == "away"
+        and outgoing.filter(automatic=True, rule="away", sent_at__gte=now - AWAY_REPEAT).exists()
+    )
+
+
 def auto_reply_consider(*, message: Message, first: bool) -> Message | None:
     """Decide, under a lock on the conversation, whether to answer ``message``; store the
     answer as a pending automatic `Message` and send it once committed. Returns it, or None."""
@@ -315,6 +335,8 @@ def auto_reply_consider(*, message: Message, first: bool) -> Message | None:
     interval = timedelta(minutes=settings.WEBHOOK_AUTO_REPLY_INTERVAL_MINUTES)
     if conversation.last_auto_reply_at and now - conversation.last_auto_reply_at < interval:
         logger.info("auto-reply skipped in %s: one was sent recently", conversation.pk)
+        return None
+    if _said_recently(conversation=conversation, now=now, rule=decision.rule):
         return None
     answer = Message.objects.create(
         tenant=tenant,

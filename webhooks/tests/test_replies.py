@@ -257,3 +257,53 @@ def test_an_unmatched_question_asks_posting_ai_and_marks_its_answer_ai(restauran
     with override_settings(WEBHOOK_AI_REPLIES=False):
         monkeypatch.setattr(ai, "reply_answer", answer)
         assert _answer(restaurant, "Is it ok to bring kids?", now=lunch).handover
+
+
+def test_no_automatic_reply_while_a_person_is_talking_and_the_away_message_only_once(
+    client, restaurant, page, enqueued
+):
+    _customer_says(client, enqueued, page, "Ciao!")  # first: greeting
+    with tenant_scope(restaurant):
+        Conversation.objects.update(last_auto_reply_at=None)
+    _customer_says(client, enqueued, page, "Ciao again")  # closed at this hour? then away
+    rules = [m.rule for m in _automatic(restaurant)]
+    assert rules[0] == "greeting"
+    with tenant_scope(restaurant):
+        conversation = Conversation.objects.get()
+        Conversation.objects.update(last_auto_reply_at=None)
+        Message.objects.create(
+            tenant=restaurant,
+            conversation=conversation,
+            direction="out",
+            text="Hi, Marco here",
+            is_echo=True,
+        )
+    _customer_says(client, enqueued, page, "Are you open on Sunday?")
+    assert [m.rule for m in _automatic(restaurant)] == rules  # Marco is talking
+
+
+def test_the_away_message_is_not_repeated_within_twelve_hours(restaurant, page):
+    night = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 03:00 in Rome: closed
+    with tenant_scope(restaurant):
+        conversation = Conversation.objects.create(
+            tenant=restaurant,
+            account=page,
+            kind="messages",
+            network="facebook",
+            customer_id="2001",
+            last_incoming_at=night,
+        )
+        Message.objects.create(
+            tenant=restaurant,
+            conversation=conversation,
+            direction="out",
+            text="Closed",
+            automatic=True,
+            rule="away",
+            sent_at=night - timedelta(hours=1),
+        )
+        assert replies._said_recently(conversation=conversation, now=night, rule="away")
+        assert not replies._said_recently(conversation=conversation, now=night, rule="hours")
+        assert not replies._said_recently(
+            conversation=conversation, now=night + timedelta(hours=12), rule="away"
+        )

@@ -10,29 +10,24 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tenants.access import owner_required
 from webhooks import replies, selectors, services
+from webhooks.access import access_comment, access_conversation, access_rule
 from webhooks.forms import InboxFilterForm, ReplyForm, ReplySettingsForm, RuleForm
-from webhooks.models import AutoReplyRule, Conversation, Message
+from webhooks.models import Conversation, Message
 
 
 def _conversation(request: HttpRequest, conversation_id) -> Conversation:
-    return get_object_or_404(
-        Conversation.objects.select_related("account", "account__linked_page"),
-        tenant=request.tenant,
-        pk=conversation_id,
-    )
+    return access_conversation(tenant=request.tenant, id=conversation_id)
 
 
-def _comment(conversation: Conversation, message_id) -> Message:
-    return get_object_or_404(
-        Message, tenant=conversation.tenant_id, conversation=conversation, pk=message_id
-    )
+def _comment(request: HttpRequest, conversation: Conversation, message_id) -> Message:
+    return access_comment(tenant=request.tenant, conversation=conversation, id=message_id)
 
 
 def _list_context(request: HttpRequest) -> dict:
@@ -166,7 +161,7 @@ def reply(request: HttpRequest, tenant_slug: str, conversation_id) -> HttpRespon
 
 def _comment_action(request: HttpRequest, conversation_id, message_id, action: str):
     conversation = _conversation(request, conversation_id)
-    comment = _comment(conversation, message_id)
+    comment = _comment(request, conversation, message_id)
     form = ReplyForm(request.POST)
     extra = {"comment_form_for": str(comment.pk), "comment_action": action}
     if action != "hide" and not form.is_valid():
@@ -290,7 +285,7 @@ def rule_create(request: HttpRequest, tenant_slug: str) -> HttpResponse:
 @owner_required
 @require_POST
 def rule_delete(request: HttpRequest, tenant_slug: str, rule_id: int) -> HttpResponse:
-    rule = get_object_or_404(AutoReplyRule, tenant=request.tenant, pk=rule_id)
+    rule = access_rule(tenant=request.tenant, id=rule_id)
     services.rule_delete(rule=rule)
     messages.success(request, "Rule deleted.")
     return redirect(reverse("webhooks:settings", kwargs={"tenant_slug": tenant_slug}))
