@@ -149,7 +149,18 @@ class Schema:
 
     name: str
     default: list[str]
-    fields: dict[str, Callable[[Any, Any], Any]]  # resolver(ctx, obj)
+    fields: dict[str, Callable[[Any, Any], Any]]  # resolver(ctx, obj); WithSpec gets the spec
+
+
+@dataclass
+class WithSpec:
+    """A resolver that needs the field's modifiers and sub-fields, e.g.
+    `insights.metric(post_media_view,post_clicks).period(lifetime){name,values}`."""
+
+    resolve: Callable[[Any, Any, FieldSpec], Any]  # (ctx, obj, spec)
+
+    def __call__(self, ctx: Any, obj: Any) -> Any:
+        return self.resolve(ctx, obj, FieldSpec())
 
 
 @dataclass
@@ -193,7 +204,11 @@ def project(
                 100,
                 f"(#100) Tried accessing nonexisting field ({name}) on node type ({schema.name})",
             )
-        value = resolver(ctx, obj)
+        value = (
+            resolver.resolve(ctx, obj, field_spec)
+            if isinstance(resolver, WithSpec)
+            else resolver(ctx, obj)
+        )
         if value is MISSING:
             continue
         out[name] = materialize(value, field_spec, ctx)

@@ -313,3 +313,26 @@ def test_batch_requests_without_a_token_use_the_outer_one_only(sandbox, post_id,
         batch=json.dumps([{"method": "GET", "relative_url": f"{post_id}?access_token=bad"}]),
     ).json()
     assert json.loads(answers[0]["body"])["error"]["code"] == 190
+
+
+def test_insights_as_a_field_of_listed_posts_and_media(sandbox, graph, token, receiver, post_id):
+    second = graph.post(f"{TRATTORIA_ID}/feed", token, message="Second").json()["id"]
+    media = _publish_ig(sandbox, graph, token, receiver)
+    sandbox.advance_clock(86400)
+    body = graph.get(
+        f"{TRATTORIA_ID}/published_posts",
+        token,
+        fields="id,insights.metric(post_media_view,post_clicks){name,values}",
+        since="-2 days",
+    ).json()
+    by_id = {p["id"]: p["insights"]["data"] for p in body["data"]}
+    assert set(by_id) == {post_id, second}
+    assert [d["name"] for d in by_id[second]] == ["post_media_view", "post_clicks"]
+    assert set(by_id[second][0]) == {"name", "values"}
+    assert by_id[second][0]["values"][0]["value"] == sandbox.figures(second)["views"]
+    listed = graph.get(
+        f"{TRATTORIA_IG_ID}/media", token, fields="insights.metric(views,reach)"
+    ).json()["data"]
+    assert listed[0]["id"] == media and listed[0]["insights"]["data"][1]["name"] == "reach"
+    error = graph.get(post_id, token, fields="insights.metric(post_impressions)").json()["error"]
+    assert error["code"] == 100
