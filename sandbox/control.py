@@ -67,6 +67,7 @@ OVERRIDABLE = {
     "profile_visits",
     "profile_links_taps",
     "not_enough_viewers",
+    "unavailable",
 }
 
 

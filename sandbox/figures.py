@@ -14,7 +14,8 @@ from typing import Any
 from sandbox.state import IGMedia, Post, World
 
 SATURATION_DAYS = 28  # figures keep growing for four weeks, then stay
-NOT_ENOUGH_VIEWERS = 5  # IG media insights need a few viewers first [U] (threshold unknown)
+UNAVAILABLE_SECONDS = 60  # figures appear a minute after publishing [U]
+NOT_ENOUGH_VIEWERS = 10  # IG media insights need a few viewers first [U] (threshold unknown)
 REACTION_SHARES = (("like", 0.7), ("love", 0.2), ("wow", 0.05), ("haha", 0.05))
 
 
@@ -87,6 +88,17 @@ def figures(
 def object_figures(world: World, obj: Post | IGMedia) -> dict[str, Any]:
     created = obj.created_time if isinstance(obj, Post) else obj.timestamp
     return figures(world, obj.id, created)
+
+
+def unavailable(world: World, obj: Post | IGMedia) -> bool:
+    """Insights not computed yet: Meta answers an empty `data` list then, never 0 [D]
+    ("data can be delayed up to 48 hours"); here for the first minute after publishing [U],
+    or when set through the control API (`unavailable: true`)."""
+    flag = world.insight_overrides.get(obj.id, {}).get("unavailable")
+    if flag is not None:
+        return bool(flag)
+    created = obj.created_time if isinstance(obj, Post) else obj.timestamp
+    return world.now() - created < UNAVAILABLE_SECONDS
 
 
 def not_enough_viewers(world: World, media: IGMedia) -> bool:

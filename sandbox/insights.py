@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sandbox.context import Ctx
 from sandbox.errors import GraphError, invalid_param
 from sandbox.fields import FieldSpec, WithSpec
-from sandbox.figures import figures, not_enough_viewers, object_figures, seeded
+from sandbox.figures import figures, not_enough_viewers, object_figures, seeded, unavailable
 from sandbox.nodes import IG_MEDIA, IG_USER, PAGE, POST, iso
 from sandbox.reads import EdgeHandler
 from sandbox.state import IGAccount, IGMedia, Page, Post, World
@@ -268,6 +268,8 @@ def _entry(
 
 
 def _lifetime(ctx: Ctx, kind: str, obj: Post | IGMedia, names: list[str]) -> dict[str, Any]:
+    if unavailable(ctx.world, obj):
+        return {"data": []}
     figs = object_figures(ctx.world, obj)
     data = []
     for name in names:
@@ -306,6 +308,8 @@ def ig_media_insights(ctx: Ctx, media: IGMedia, metric: str | None = None) -> di
                 f"media product type ({product}).",
                 instagram=True,
             )
+    if unavailable(world, media):
+        return {"data": []}
     if not_enough_viewers(world, media):
         raise GraphError(10, "(#10) Not enough viewers for the media to show insights")
     return _lifetime(ctx, "ig_media", media, names)

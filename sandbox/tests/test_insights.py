@@ -164,6 +164,8 @@ def test_page_insights_deprecated_range_and_period_errors(sandbox, graph, token)
 # -- Instagram ---------------------------------------------------------------------------------------
 def test_ig_media_insights_not_enough_viewers_then_figures(sandbox, graph, token, receiver):
     media = _publish_ig(sandbox, graph, token, receiver)
+    assert graph.get(f"{media}/insights", token, metric="views").json() == {"data": []}
+    sandbox.advance_clock(61)  # figures exist, but under ten accounts reached
     error = graph.get(f"{media}/insights", token, metric="views,reach").json()["error"]
     assert error["code"] == 10 and "Not enough viewers" in error["message"]
     sandbox.advance_clock(2 * 86400)
@@ -199,6 +201,7 @@ def test_ig_insights_need_instagram_manage_insights(sandbox, graph, receiver, to
 
 def test_control_sets_figures_and_counts_follow(sandbox, graph, token, receiver):
     media = _publish_ig(sandbox, graph, token, receiver)
+    sandbox.advance_clock(120)
     sandbox.set_figures(media, views=5000, reach=4200, likes=321, saves=12)
     values = _values(graph.get(f"{media}/insights", token, metric="views,reach,likes,saved").json())
     assert values == {"views": 5000, "reach": 4200, "likes": 321, "saved": 12}
@@ -336,3 +339,11 @@ def test_insights_as_a_field_of_listed_posts_and_media(sandbox, graph, token, re
     assert listed[0]["id"] == media and listed[0]["insights"]["data"][1]["name"] == "reach"
     error = graph.get(post_id, token, fields="insights.metric(post_impressions)").json()["error"]
     assert error["code"] == 100
+
+
+def test_fresh_or_unavailable_figures_are_an_empty_list_never_zero(sandbox, graph, token, post_id):
+    assert graph.get(f"{post_id}/insights", token, metric="post_media_view").json() == {"data": []}
+    sandbox.advance_clock(3600)
+    assert graph.get(f"{post_id}/insights", token, metric="post_media_view").json()["data"]
+    sandbox.set_figures(post_id, unavailable=True)
+    assert graph.get(f"{post_id}/insights", token, metric="post_media_view").json() == {"data": []}
