@@ -243,6 +243,25 @@ FACEBOOK_SIGNED_REQUEST_MAX_AGE_SECONDS = env.int(
 GRAPH_CONNECT_TIMEOUT = env.float("GRAPH_CONNECT_TIMEOUT", default=5.0)
 GRAPH_READ_TIMEOUT = env.float("GRAPH_READ_TIMEOUT", default=30.0)
 
+# Publishing engine (docs/publishing.md). Retries are rows due again, never long countdowns.
+PUBLISH_BATCH_SIZE = env.int("PUBLISH_BATCH_SIZE", default=500)
+PUBLISH_BACKOFF_BASE_SECONDS = env.int("PUBLISH_BACKOFF_BASE_SECONDS", default=60)
+PUBLISH_BACKOFF_MAX_SECONDS = env.int("PUBLISH_BACKOFF_MAX_SECONDS", default=3600)
+PUBLISH_MAX_RETRIES = env.int("PUBLISH_MAX_RETRIES", default=6)
+# A publication "publishing" for longer than this lost its worker: the sweeper reconciles it.
+PUBLISH_STUCK_AFTER_SECONDS = env.int("PUBLISH_STUCK_AFTER_SECONDS", default=600)
+# An ambiguous publish is looked up after this delay (Facebook may still be processing it),
+# and looked up again every RETRY seconds while Facebook cannot be asked.
+PUBLISH_RECONCILE_DELAY_SECONDS = env.int("PUBLISH_RECONCILE_DELAY_SECONDS", default=120)
+PUBLISH_RECONCILE_RETRY_SECONDS = env.int("PUBLISH_RECONCILE_RETRY_SECONDS", default=300)
+# Instagram containers: check every POLL seconds (at most 60), give up after POLL_MAX.
+INSTAGRAM_POLL_SECONDS = env.int("INSTAGRAM_POLL_SECONDS", default=20)
+INSTAGRAM_POLL_MAX_SECONDS = env.int("INSTAGRAM_POLL_MAX_SECONDS", default=300)
+# Instagram's documented caption limits; the hashtag one is configurable (some report 5).
+INSTAGRAM_MAX_HASHTAGS = env.int("INSTAGRAM_MAX_HASHTAGS", default=30)
+# A Page whose usage headers pass this percentage waits before the next call.
+PAGE_BUDGET_THRESHOLD_PERCENT = env.int("PAGE_BUDGET_THRESHOLD_PERCENT", default=90)
+
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-5-mini")

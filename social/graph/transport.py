@@ -130,8 +130,10 @@ class GraphClient:
         token: str | None = None,
         params: dict[str, Any] | None = None,
         data: dict[str, Any] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> dict[str, Any]:
-        """One Graph call. ``params`` go in the query string, ``data`` in a form body; the
+        """One Graph call. ``params`` go in the query string, ``data`` in a form body (a
+        multipart one when ``files`` are given: ``{field: (name, bytes, content type)}``); the
         token goes in the Authorization header with its appsecret_proof in the query."""
         query = dict(params or {})
         headers = {}
@@ -141,7 +143,13 @@ class GraphClient:
         url = f"{self.base_url}/{self.version}/{path.lstrip('/')}"
         try:
             response = self.session.request(
-                method, url, params=query, data=data, headers=headers, timeout=self.timeout
+                method,
+                url,
+                params=query,
+                data=data,
+                files=files,
+                headers=headers,
+                timeout=self.timeout,
             )
         except requests.Timeout:
             raise GraphTimeout(f"{method} /{path.split('?')[0]} timed out") from None

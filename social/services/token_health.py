@@ -88,6 +88,18 @@ def account_check(*, account: SocialAccount, trigger: str = "scheduled") -> Toke
     return next(c for c in checks if c.account_id == account.pk)
 
 
+def account_mark_broken(*, account: SocialAccount, words: str, code: str, trigger: str) -> None:
+    """A Graph call found the account's token dead (code 190): mark its Page and the Instagram
+    accounts that use the Page's token as needing reconnecting, the way a failed check does
+    (history row, one owner email with the reconnect link)."""
+    page = account if account.is_page else (account.linked_page or account)
+    broken = {"result": TokenCheck.Result.BROKEN, "status": Status.NEEDS_RECONNECT}
+    _apply_check(page, words=words, trigger=trigger, code=code, **broken)
+    if page.is_page:
+        for ig in page.instagram_accounts.filter(status__in=SocialAccount.HOLDING_STATUSES):
+            _apply_check(ig, words=words, trigger=trigger, code=code, notify=False, **broken)
+
+
 def _apply_check(
     account: SocialAccount,
     *,
