@@ -295,6 +295,9 @@ CELERY_TASK_ROUTES = {
     "posting.*": {"queue": "publish"},
     "webhooks.*": {"queue": "webhooks"},
 }
+# Longest countdown any task may carry (lib.tasks.bounded_countdown): well below the Redis
+# visibility timeout, past which an unacknowledged message is delivered a second time.
+CELERY_MAX_COUNTDOWN_SECONDS = 900
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Only one beat sends tasks; a second one stands by (config/beat.py).
 CELERY_BEAT_SCHEDULER = "config.beat:SingleBeatScheduler"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Task
+from django.conf import settings
 from django.db import transaction
 
 
@@ -23,3 +24,11 @@ def enqueue_on_commit(task: Task, /, **kwargs: Any) -> None:
     leak into the message."""
     captured = dict(kwargs)
     transaction.on_commit(lambda: task.apply_async(kwargs=captured))
+
+
+def bounded_countdown(seconds: float) -> int:
+    """A countdown no longer than ``CELERY_MAX_COUNTDOWN_SECONDS``, which stays below the
+    broker's visibility timeout: on Redis a message held longer than that is delivered again
+    (RELIABILITY J6), so every ``countdown=`` that is not a small constant goes through here.
+    Longer waits are rows due later (e.g. ``Publication.next_attempt_at``), not messages."""
+    return max(0, min(int(seconds), settings.CELERY_MAX_COUNTDOWN_SECONDS))

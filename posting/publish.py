@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from assets.selectors import asset_instagram_url, asset_rendition_bytes
 from assets.services import asset_mark_posted
+from lib.tasks import bounded_countdown, enqueue_on_commit
 from posting import budget, errors, states
 from posting.models import Publication, PublishAttempt
 from posting.services import account_publications_hold
@@ -121,19 +122,20 @@ def _assets(publication: Publication) -> list[Any]:
     return [m.asset for m in publication.post.media_items.select_related("asset")]
 
 
-def _enqueue_poll(publication: Publication, *, countdown: int) -> None:
+def _enqueue_poll(publication: Publication, *, after: int) -> None:
     from posting.tasks import publication_poll
 
     kwargs = {"tenant_id": publication.tenant_id, "publication_id": publication.pk}
-    countdown = max(1, min(countdown, 60))  # ≤ 60 s steps, far below the visibility timeout
-    transaction.on_commit(lambda: publication_poll.apply_async(kwargs=kwargs, countdown=countdown))
+    wait = bounded_countdown(min(after, 60))  # polls ≤ 60 s apart
+    transaction.on_commit(lambda: publication_poll.apply_async(kwargs=kwargs, countdown=wait))
 
 
 def _notify_failed(publication: Publication) -> None:
     from posting.tasks import publication_notify_failed
 
-    kwargs = {"tenant_id": publication.tenant_id, "publication_id": publication.pk}
-    transaction.on_commit(lambda: publication_notify_failed.apply_async(kwargs=kwargs))
+    enqueue_on_commit(
+        publication_notify_failed, tenant_id=publication.tenant_id, publication_id=publication.pk
+    )
 
 
 # -- one claim -------------------------------------------------------------------------------
@@ -305,7 +307,7 @@ def _instagram_start(ctx: Context) -> str:
             },
         )
         if saved:
-            _enqueue_poll(publication, countdown=settings.INSTAGRAM_POLL_SECONDS)
+            _enqueue_poll(publication, after=settings.INSTAGRAM_POLL_SECONDS)
     return "waiting"
 
 
@@ -351,7 +353,7 @@ def _poll(ctx: Context) -> str:
         started = publication.poll_started_at or publication.claimed_at or timezone.now()
         if timezone.now() - started >= timedelta(seconds=settings.INSTAGRAM_POLL_MAX_SECONDS):
             return _apply_rule(ctx, errors.Rule(errors.Action.RETRY, POLL_TIMEOUT), error=None)
-        _enqueue_poll(publication, countdown=settings.INSTAGRAM_POLL_SECONDS)
+        _enqueue_poll(publication, after=settings.INSTAGRAM_POLL_SECONDS)
         return "waiting"
     if code == "PUBLISHED":  # an earlier media_publish did land: look it up, never publish again
         return _ambiguous(ctx, None)
@@ -359,7 +361,7 @@ def _poll(ctx: Context) -> str:
         rule = _container_rule(status) if code == "ERROR" else errors.TABLE[(-2, 2207020)]
         return _apply_rule(ctx, rule, error=None, detail=f"container {code} {status.status}")
     if code != "FINISHED":
-        _enqueue_poll(publication, countdown=settings.INSTAGRAM_POLL_SECONDS)
+        _enqueue_poll(publication, after=settings.INSTAGRAM_POLL_SECONDS)
         return "waiting"
     # Only one poll may send media_publish for this claim (compare-and-set on the step).
     if not PublishAttempt.objects.filter(pk=ctx.attempt.pk, step=POLL_STEP).update(
@@ -378,7 +380,7 @@ def _poll(ctx: Context) -> str:
     except GraphError as exc:
         if (exc.code, exc.subcode) == (9007, 2207027):  # not ready after all: keep polling
             PublishAttempt.objects.filter(pk=ctx.attempt.pk).update(step=POLL_STEP)
-            _enqueue_poll(publication, countdown=settings.INSTAGRAM_POLL_SECONDS)
+            _enqueue_poll(publication, after=settings.INSTAGRAM_POLL_SECONDS)
             return "waiting"
         raise
     permalink = _read_quietly(publishing.media_permalink, ctx, media_id=media_id, token=ctx.token)

@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from assets.models import Asset, Rendition
 from assets.services import asset_mark_used
+from lib.tasks import enqueue_on_commit
 from posting import rules, states
 from posting.models import Post, PostMedia, Publication
 from posting.rules import PostRefused
@@ -459,15 +459,32 @@ def account_publications_hold(*, account: SocialAccount, sentence: str) -> int:
     )
 
 
-def publications_awaiting_choice(*, tenant: Tenant) -> QuerySet[Publication]:
-    """Held publications whose account works again: the owner picks "publish now" or a new
-    time (`publication_publish_now`, `publication_reschedule`)."""
-    return (
-        Publication.objects.filter(
-            tenant=tenant,
-            state=S.HELD,
-            account__status__in=(SocialAccount.Status.ACTIVE, SocialAccount.Status.EXPIRING),
+# -- operators ---------------------------------------------------------------------------------
+STUCK_AFTER = timedelta(minutes=10)  # the admin's "stuck" filter and "reconcile now"
+
+
+@transaction.atomic
+def publication_reconcile_now(*, publication: Publication) -> Publication:
+    """An operator's "reconcile now": a publication waiting for reconciliation is looked up at
+    once; one stuck in ``publishing`` for more than ten minutes is sent to reconciliation (its
+    worker is gone). Anything else is refused: reconciliation is for unknown outcomes only."""
+    locked = _locked(publication)
+    now = timezone.now()
+    if locked.state == S.PUBLISHING and (locked.progress_at or locked.claimed_at or now) < (
+        now - STUCK_AFTER
+    ):
+        states.move(locked, S.NEEDS_RECONCILE, next_attempt_at=now)
+    elif locked.state == S.NEEDS_RECONCILE:
+        Publication.objects.filter(tenant=locked.tenant_id, pk=locked.pk).update(
+            next_attempt_at=now
         )
-        .select_related("post", "account")
-        .order_by("next_attempt_at")
-    )
+    else:
+        raise PostRefused(
+            "Only a publication whose outcome is unknown (checking on Facebook, or stuck "
+            "publishing for more than ten minutes) can be reconciled.",
+            code="not_ambiguous",
+        )
+    from posting.tasks import publication_reconcile
+
+    enqueue_on_commit(publication_reconcile, tenant_id=locked.tenant_id, publication_id=locked.pk)
+    return locked

@@ -10,6 +10,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from lib.tasks import bounded_countdown
 from social import selectors
 from social.graph import GraphError
 from social.models import SocialAccount
@@ -28,7 +29,8 @@ def accounts_check() -> int:
     step = window / max(len(targets), 1)
     for index, (tenant_id, account_id) in enumerate(targets):
         account_check.apply_async(
-            kwargs={"tenant_id": tenant_id, "account_id": account_id}, countdown=int(index * step)
+            kwargs={"tenant_id": tenant_id, "account_id": account_id},
+            countdown=bounded_countdown(index * step),
         )
     return len(targets)
 
@@ -45,7 +47,7 @@ def account_check(self, *, tenant_id: int, account_id: str, trigger: str = "sche
             raise
         countdown = getattr(exc, "retry_after", None) or 60 * 2**self.request.retries
         logger.info("token check of %s postponed %ss: %s", account_id, countdown, exc.describe())
-        raise self.retry(countdown=countdown, exc=None) from None
+        raise self.retry(countdown=bounded_countdown(countdown), exc=None) from None
     return check.result
 
 
@@ -69,7 +71,9 @@ def user_token_refresh(self, *, tenant_id: int, account_id: str) -> bool:
         return token_health.account_refresh_user_token(account=account)
     except GraphError as exc:
         if exc.retryable:
-            raise self.retry(countdown=getattr(exc, "retry_after", 300), exc=None) from None
+            raise self.retry(
+                countdown=bounded_countdown(getattr(exc, "retry_after", 300)), exc=None
+            ) from None
         # Not renewable (e.g. already expired): the daily check flags the account.
         logger.info("user token of %s not renewed: %s", account_id, exc.describe())
         return False

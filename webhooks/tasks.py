@@ -14,6 +14,7 @@ import uuid
 
 from celery import shared_task
 
+from lib.tasks import bounded_countdown
 from social.graph import GraphError
 from tenants.tasks import TenantTask
 from webhooks import processing, services
@@ -45,7 +46,7 @@ def message_send(self, *, tenant_id: int, message_id: str) -> str:
     except GraphError as exc:
         if exc.retryable and self.request.retries < self.max_retries:
             countdown = getattr(exc, "retry_after", None) or 10 * 2**self.request.retries
-            raise self.retry(countdown=countdown, exc=None) from None
+            raise self.retry(countdown=bounded_countdown(countdown), exc=None) from None
         services.auto_reply_failed(message_id=message_id, error=exc)
         return "failed"
 

@@ -13,7 +13,7 @@ import pytest
 
 from assets.selectors import asset_rendition_bytes
 from assets.tests.factories import make_asset
-from posting import dispatch, services
+from posting import dispatch, selectors, services
 from posting.models import Post, Publication, PublishAttempt
 from posting.tests.factories import make_instagram, make_page
 from social.models import SocialAccount, TokenCheck
@@ -214,7 +214,7 @@ def test_a_token_error_mid_run_holds_the_accounts_other_publications(sb, tenant,
             account.page_token = token if account.is_page else ""
             account.save()
     with tenant_scope(tenant):
-        offered = {p.pk for p in services.publications_awaiting_choice(tenant=tenant)}
+        offered = {p.pk for p in selectors.publications_awaiting_choice(tenant=tenant)}
         assert offered == {p.pk for p in everything}
         services.publication_publish_now(publication=reload(first))
         services.publication_reschedule(publication=reload(second), when=tomorrow(tenant))

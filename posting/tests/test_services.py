@@ -10,7 +10,7 @@ import time_machine
 
 from assets.models import Asset
 from assets.tests.factories import make_asset
-from posting import dispatch, services
+from posting import dispatch, selectors, services
 from posting.models import Publication
 from posting.rules import PostRefused
 from social.models import SocialAccount
@@ -162,11 +162,11 @@ def test_after_a_reconnect_held_publications_are_offered_back(tenant, page, scop
     page.refresh_from_db()
     first = create(tenant, [page], text="One").publications[0]
     second = create(tenant, [page], text="Two").publications[0]
-    assert list(services.publications_awaiting_choice(tenant=tenant)) == []
+    assert list(selectors.publications_awaiting_choice(tenant=tenant)) == []
     with pytest.raises(PostRefused):
         services.publication_publish_now(publication=first)
     SocialAccount.objects.filter(pk=page.pk).update(status=SocialAccount.Status.ACTIVE)
-    offered = list(services.publications_awaiting_choice(tenant=tenant))
+    offered = list(selectors.publications_awaiting_choice(tenant=tenant))
     assert {p.pk for p in offered} == {first.pk, second.pk}
     services.publication_publish_now(publication=first)
     services.publication_reschedule(publication=second, when=datetime(2026, 6, 5, 12, 0))
@@ -177,7 +177,7 @@ def test_after_a_reconnect_held_publications_are_offered_back(tenant, page, scop
         S.SCHEDULED,
         datetime(2026, 6, 5, 10, 0, tzinfo=UTC),
     )
-    assert list(services.publications_awaiting_choice(tenant=tenant)) == []
+    assert list(selectors.publications_awaiting_choice(tenant=tenant)) == []
 
 
 def test_another_tenants_scope_does_not_see_the_publications(tenant, other_tenant, page):
