@@ -329,7 +329,7 @@ def test_instagram_quota_spent_holds_with_a_clear_reason(sb, tenant, accounts):
     assert not sb.requests_log(path="/*/media", method="POST")  # no container made
 
 
-def test_an_instagram_container_in_error_fails_with_the_reason(sb, tenant, accounts, settings):
+def test_an_instagram_container_that_never_finishes_is_retried_with_a_new_one(sb, tenant, accounts, settings):
     _page, ig = accounts
     sb.control("POST", "limits", json={"container_processing_seconds": 30})
     [asset] = photos(tenant, 1)
@@ -360,3 +360,86 @@ def test_posts_of_one_restaurant_never_touch_anothers(sb, tenant, accounts, othe
     drain()
     with tenant_scope(other_tenant):
         assert Post.objects.count() == 0 and Publication.objects.count() == 0
+
+
+def test_j2_a_crash_after_facebook_succeeded_before_our_commit_is_resolved_without_reposting(
+    sb, tenant, accounts, settings, monkeypatch
+):
+    """RELIABILITY J2 (100 posts): the worker dies between Facebook's answer and our commit.
+    0 second publish calls; all 100 go through needs_reconcile to published."""
+    from posting import publish
+
+    page, _ig = accounts
+    settings.PUBLISH_STUCK_AFTER_SECONDS = 0
+    publications = [
+        create(tenant, [page], text=f"Special number {i}").publications[0] for i in range(100)
+    ]
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(publish, "_succeed", killed)
+    monkeypatch.setattr(
+        "posting.tasks.publication_publish.apply_async", lambda **kw: None
+    )  # the "worker" below runs them
+    dispatch.publications_claim_due()
+    for publication in publications:
+        with tenant_scope(tenant), pytest.raises(RuntimeError):
+            publish.publication_publish(publication_id=publication.pk)
+    monkeypatch.undo()
+    assert {reload(p).state for p in publications} == {S.PUBLISHING}
+    assert len(app_posts(sb)) == 100
+    time.sleep(0.01)
+    swept = dispatch.publications_sweep()
+    assert swept["reconcile"] == 100
+    drain()
+    final = [reload(p) for p in publications]
+    assert {p.state for p in final} == {S.PUBLISHED}
+    posts = app_posts(sb)
+    assert len(sb.requests_log(path="/*/feed", method="POST")) == 100  # no second call
+    assert sorted(p.remote_id for p in final) == sorted(p["id"] for p in posts)
+
+
+def test_an_instagram_media_publish_that_timed_out_after_success_is_found_not_redone(
+    sb, tenant, accounts, settings
+):
+    _page, ig = accounts
+    settings.PUBLISH_RECONCILE_DELAY_SECONDS = 2
+    sb.add_fault(route="/*/media_publish", method="POST", kind="timeout", seconds=2, count=1)
+    [asset] = photos(tenant, 1)
+    [publication] = create(tenant, [ig], text="Slow Instagram", asset_ids=[asset.pk]).publications
+    drain()
+    assert reload(publication).state == S.NEEDS_RECONCILE
+    time.sleep(2.5)
+    dispatch.publications_sweep()
+    publication = reload(publication)
+    assert publication.state == S.PUBLISHED
+    [media] = sb.control("GET", "ig-media")
+    assert media["id"] == publication.remote_id and media["caption"] == "Slow Instagram"
+    assert len(sb.requests_log(path="/*/media_publish", method="POST")) == 1
+
+
+@pytest.mark.parametrize(
+    "subcode,state,words",
+    [(2207026, S.FAILED, "video format"), (2207001, S.SCHEDULED, "temporary problem")],
+)
+def test_an_instagram_container_in_error_fails_or_retries_by_its_subcode(
+    sb, tenant, accounts, monkeypatch, subcode, state, words
+):
+    from posting import publish
+
+    _page, ig = accounts
+    sb.control("POST", "limits", json={"container_processing_seconds": 60})
+    polls = []
+    monkeypatch.setattr("posting.tasks.publication_poll.apply_async", lambda **kw: polls.append(kw))
+    [asset] = photos(tenant, 1)
+    [publication] = create(tenant, [ig], text="Error", asset_ids=[asset.pk]).publications
+    drain()
+    assert polls and polls[0]["countdown"] <= 60
+    container = reload(publication).ig_container_id
+    sb.control("POST", f"containers/{container}", json={"status": "ERROR", "subcode": subcode})
+    with tenant_scope(tenant):
+        publish.publication_poll(publication_id=publication.pk)
+    publication = reload(publication)
+    assert publication.state == state and words in publication.last_error
+    assert not sb.requests_log(path="/*/media_publish")
