@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+from functools import lru_cache
 from typing import Any
 
 from sandbox.state import IGMedia, Post, World
@@ -41,12 +42,10 @@ def real_comments(world: World, object_id: str) -> int:
     return sum(1 for c in world.comments.values() if c.object_id == object_id)
 
 
-def figures(
-    world: World, object_id: str, created: float, at: float | None = None
-) -> dict[str, Any]:
-    """An object's figures at time `at` (default now): views, reach, reactions (by type),
-    likes, comments, shares, saves, clicks, follows, profile_visits, profile_links_taps."""
-    at = world.now() if at is None else at
+@lru_cache(maxsize=65536)
+def profile(object_id: str) -> tuple[int, dict[str, float]]:
+    """An object's potential views and its rates (reach per view, reactions per reach, …),
+    drawn once from its id."""
     rng = seeded(object_id)
     potential = rng.randint(300, 3000)
     rates = {
@@ -59,6 +58,22 @@ def figures(
         "profile_visits": rng.uniform(0.01, 0.03),
         "profile_links_taps": rng.uniform(0.002, 0.008),
     }
+    return potential, rates
+
+
+def figures(
+    world: World,
+    object_id: str,
+    created: float,
+    at: float | None = None,
+    *,
+    comments: int | None = None,
+) -> dict[str, Any]:
+    """An object's figures at time `at` (default now): views, reach, reactions (by type),
+    likes, comments, shares, saves, clicks, follows, profile_visits, profile_links_taps.
+    `comments` saves counting the object's comments when the caller already did."""
+    at = world.now() if at is None else at
+    potential, rates = profile(object_id)
     views = int(potential * growth(at - created))
     reach = int(views * rates["reach"])
     synthetic = int(reach * rates["reactions"])
@@ -70,7 +85,7 @@ def figures(
         "views": views,
         "reach": reach,
         "reactions_by_type": {k: v for k, v in by_type.items() if v},
-        "comments": real_comments(world, object_id),
+        "comments": real_comments(world, object_id) if comments is None else comments,
     }
     out["reactions"] = sum(by_type.values())
     out["likes"] = out["reactions"]

@@ -11,6 +11,7 @@ object's figures (absolute values) or marks it "not enough viewers".
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -338,33 +339,54 @@ def _day_ends(ctx: Ctx, days_back: int = 2) -> list[float]:
     return ends
 
 
-def _window_figures(
-    world: World, objects: list[tuple[str, float]], base_key: str, start: float, end: float
-) -> dict[str, Any]:
-    """Figures earned in [start, end): the growth of each object in the window plus a
-    deterministic baseline for the account (visits from search, the profile, …)."""
-    total: dict[str, Any] = {}
-    for object_id, created in objects:
-        if created >= end:
-            continue
-        after = figures(world, object_id, created, end)
-        before = figures(world, object_id, created, max(start, created))
-        for key, value in after.items():
-            if isinstance(value, int):
-                delta = value - (before[key] if created < start else 0)
-                total[key] = total.get(key, 0) + max(delta, 0)
-    day = int(end // 86400)
-    rng = seeded(f"{base_key}:{day}")
-    baseline = {"views": rng.randint(20, 120), "reach": rng.randint(15, 90)}
-    baseline["profile_visits"] = rng.randint(2, 20)
-    baseline["follows"] = rng.randint(0, 4)
-    for key, value in baseline.items():
-        total[key] = total.get(key, 0) + value
-    for key in ("reactions", "likes", "comments", "shares", "saves", "clicks"):
-        total.setdefault(key, 0)
-    for key in ("profile_links_taps", "total_interactions"):
-        total.setdefault(key, 0)
-    return total
+class _Windows:
+    """Figures earned in day windows, memoised for one request (several metrics and
+    overlapping `week`/`days_28` windows share the same object figures)."""
+
+    def __init__(self, world: World, objects: list[tuple[str, float]], base_key: str) -> None:
+        self.world = world
+        self.objects = objects
+        self.base_key = base_key
+        self.comments = Counter(c.object_id for c in world.comments.values())
+        self.at: dict[tuple[str, float], dict[str, Any]] = {}
+        self.windows: dict[tuple[float, float], dict[str, Any]] = {}
+
+    def _figures(self, object_id: str, created: float, when: float) -> dict[str, Any]:
+        key = (object_id, when)
+        if key not in self.at:
+            self.at[key] = figures(
+                self.world, object_id, created, when, comments=self.comments[object_id]
+            )
+        return self.at[key]
+
+    def earned(self, start: float, end: float) -> dict[str, Any]:
+        """The growth of each object in [start, end) plus a deterministic baseline for the
+        account (visits from search, the profile, …)."""
+        if (start, end) not in self.windows:
+            self.windows[(start, end)] = self._earned(start, end)
+        return dict(self.windows[(start, end)])
+
+    def _earned(self, start: float, end: float) -> dict[str, Any]:
+        total: dict[str, Any] = dict.fromkeys(
+            ("reactions", "likes", "comments", "shares", "saves", "clicks"), 0
+        )
+        total.update(profile_links_taps=0, total_interactions=0)
+        for object_id, created in self.objects:
+            if created >= end:
+                continue
+            after = self._figures(object_id, created, end)
+            before = self._figures(object_id, created, max(start, created))
+            for key, value in after.items():
+                if isinstance(value, int):
+                    delta = value - (before[key] if created < start else 0)
+                    total[key] = total.get(key, 0) + max(delta, 0)
+        rng = seeded(f"{self.base_key}:{int(end // 86400)}")
+        baseline = {"views": rng.randint(20, 120), "reach": rng.randint(15, 90)}
+        baseline["profile_visits"] = rng.randint(2, 20)
+        baseline["follows"] = rng.randint(0, 4)
+        for key, value in baseline.items():
+            total[key] = total.get(key, 0) + value
+        return total
 
 
 def _daily(
@@ -379,6 +401,7 @@ def _daily(
     metric_type = ctx.param("metric_type") or "time_series"
     ends = _day_ends(ctx)
     span = {"day": 1, "week": 7, "days_28": 28}.get(period, 1)
+    windows = _Windows(ctx.world, objects, object_id)
     data = []
     for name in names:
         metric = METRICS[kind][name]
@@ -393,13 +416,13 @@ def _daily(
             )
 
         def value_at(end: float, metric: Metric = metric) -> Any:
-            figs = _window_figures(ctx.world, objects, object_id, end - span * 86400, end)
+            figs = windows.earned(end - span * 86400, end)
             figs["followers"] = followers - int((ctx.world.now() - end) // 86400) * 2
             return metric.value(figs)
 
         if metric_type == "total_value":
             start = ends[0] - 86400 if ends else ctx.world.now() - 86400
-            figs = _window_figures(ctx.world, objects, object_id, start, ctx.world.now())
+            figs = windows.earned(start, ctx.world.now())
             figs["followers"] = followers
             entry = _entry(
                 object_id, name, metric, period, total_value={"value": metric.value(figs)}
