@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import io
 import math
+import os
+import threading
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -47,6 +49,22 @@ JPEG_QUALITY = 88
 RENDITION_FILTER = Image.Resampling.BICUBIC
 
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+# Encoding and resampling run in these threads while the caller does the next step: Pillow
+# releases the GIL in its codecs and resamplers, so the work spreads over the cores
+# (docs/performance.md). Made on first use in each process (a forked worker gets its own).
+WORKER_THREADS = 2
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool_lock = threading.Lock()
+
+
+def _workers() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[0] != os.getpid():
+            pool = ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="images")
+            _pool = (os.getpid(), pool)
+        return _pool[1]
 
 
 class ImageRejected(ValueError):
@@ -214,8 +232,7 @@ def normalise(fileobj: IO[bytes], *, renditions_up_to: int = 0) -> Normalised:
     """Validate and re-encode an upload; raises `ImageRejected` with a sentence for the user.
 
     For images of at most ``renditions_up_to`` pixels the default renditions are made from the
-    same decoded pixels while the original is being re-encoded: Pillow releases the GIL in its
-    codecs and resamplers, so the two overlap on a second core."""
+    same decoded pixels while the original is being re-encoded in a worker thread."""
     img = open_checked(fileobj)
     source_format = img.format or "JPEG"
     ImageOps.exif_transpose(img, in_place=True)
@@ -225,9 +242,10 @@ def normalise(fileobj: IO[bytes], *, renditions_up_to: int = 0) -> Normalised:
         return Normalised(
             encoded=_encode(img, stored_format), source_format=source_format, image=img
         )
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        original = pool.submit(_encode, img, stored_format)
-        made = make_renditions(img)  # reads img only; the encoder thread reads it too
+    original = _workers().submit(_encode, img, stored_format)  # reads img only, like the rest
+    try:
+        made = make_renditions(img)
+    finally:
         encoded = original.result()
     return Normalised(encoded=encoded, source_format=source_format, image=img, renditions=made)
 
@@ -319,26 +337,38 @@ def make_renditions(
     """Renditions of a decoded, oriented sRGB image (from `normalise` or `open_checked`).
 
     A big image is first shrunk by a whole factor with ``reduce`` (a fast box filter) to the
-    smallest size every rendition still needs, then resampled with `RENDITION_FILTER` (the
-    thumbnail with Lanczos from the web size)."""
+    smallest size every rendition still needs, then resampled with `RENDITION_FILTER`. The
+    Instagram rendition is made in a worker thread while this one makes the web size and,
+    from it, the thumbnail (halved with ``reduce`` first, then Lanczos)."""
     out: dict[str, Encoded] = {}
     need_w, need_h = rendition_draft_size(img.width, img.height)
     factor = min(img.width // need_w, img.height // need_h)
     if factor >= 2:
         img = img.reduce(factor)
-    if "web" in kinds or "thumb" in kinds:
-        web = img.resize(
-            _fit(img.width, img.height, WEB_MAX_SIDE), RENDITION_FILTER, reducing_gap=3.0
-        )
-        if "web" in kinds:
-            out["web"] = _encode(web, "JPEG")
-        if "thumb" in kinds:
-            thumb = web.resize(
-                _fit(web.width, web.height, THUMB_MAX_SIDE), Image.Resampling.LANCZOS
-            )
-            out["thumb"] = _encode(thumb, "JPEG", quality=80)
+    instagram: Future[Encoded] | None = None
     if "instagram" in kinds:
-        out["instagram"] = _instagram(
-            img, focal_x=focal_x, focal_y=focal_y, mode=mode, pad_color=pad_color
+        instagram = _workers().submit(
+            _instagram, img, focal_x=focal_x, focal_y=focal_y, mode=mode, pad_color=pad_color
         )
+    try:
+        if "web" in kinds or "thumb" in kinds:
+            out.update(_web_and_thumb(img, kinds))
+    finally:
+        if instagram is not None:
+            out["instagram"] = instagram.result()
+    return out
+
+
+def _web_and_thumb(img: Image.Image, kinds: tuple[str, ...]) -> dict[str, Encoded]:
+    out: dict[str, Encoded] = {}
+    web = img.resize(_fit(img.width, img.height, WEB_MAX_SIDE), RENDITION_FILTER, reducing_gap=3.0)
+    if "web" in kinds:
+        out["web"] = _encode(web, "JPEG")
+    if "thumb" in kinds:
+        size = _fit(web.width, web.height, THUMB_MAX_SIDE)
+        # Lanczos over the whole web size costs 3× this; shrinking by at most 2 first is lossless
+        # to the eye (Pillow's own reducing_gap works the same way).
+        half = min(web.width // size[0], web.height // size[1]) >= 2
+        source = web.reduce(2) if half else web
+        out["thumb"] = _encode(source.resize(size, Image.Resampling.LANCZOS), "JPEG", quality=80)
     return out
