@@ -9,6 +9,7 @@ import shutil
 
 import pytest
 
+from lib.browser_checks import PageWatch
 from tenants.scoping import scopes_disabled
 
 pytest_plugins = ["sandbox.pytest_plugin", "openai_sandbox.pytest_plugin"]
@@ -128,10 +129,33 @@ def browser():
         browser.close()
 
 
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
 @pytest.fixture
-def page(browser):
-    context = browser.new_context()
+def page_watch() -> PageWatch:
+    """What the `page` fixture saw: pages visited, axe verdicts, console errors, static 404s."""
+    return PageWatch()
+
+
+@pytest.fixture
+def page(browser, page_watch, request):
+    """A fresh page at 1366 x 900. Every page it shows is checked with axe-core at the width it
+    was shown at (WCAG 2.1 A/AA and best practice): a critical or serious violation, or a static
+    file answering 404, fails the test; moderate ones are reported as warnings. The verdicts are
+    saved under test-results/axe/ (docs/accessibility.md)."""
+    context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    page_watch.attach(page)
     yield page
-    context.close()
+    failures: list[str] = []
+    try:
+        if not page.is_closed():
+            failures = page_watch.finish(page)
+            page_watch.save(request.node.nodeid)
+    finally:
+        context.close()
+    if failures:
+        pytest.fail("accessibility check of the pages this test visited:\n" + "\n".join(failures))

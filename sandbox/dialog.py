@@ -30,14 +30,25 @@ box-shadow:0 2px 8px rgba(0,0,0,.15)} h1{font-size:20px;margin:0 0 4px} .muted{c
 fieldset{border:1px solid #dddfe2;border-radius:6px;margin:12px 0;padding:8px 12px} legend{font-weight:bold}
 label{display:block;padding:3px 0} .pages{margin-left:24px} .buttons{display:flex;gap:8px;margin-top:16px}
 button{font-size:15px;padding:8px 20px;border-radius:6px;border:0;cursor:pointer}
-#approve{background:#1877f2;color:#fff} #cancel{background:#e4e6eb} .error{color:#b00020}
+#approve{background:#0b5fcc;color:#fff} #cancel{background:#e4e6eb;color:#1c1e21} .error{color:#b00020}
+button:focus-visible,input:focus-visible{outline:3px solid #0b5fcc;outline-offset:2px}
+@media (max-width:600px){.box{margin:0;border-radius:0;padding:16px;box-shadow:none} .pages{margin-left:12px}}
 """
+# A blue "f" tile, inline so the dialog asks its server for nothing else (no /favicon.ico).
+FAVICON = (
+    "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E"
+    "%3Crect width='32' height='32' rx='7' fill='%230b5fcc'/%3E%3Cpath fill='%23fff' "
+    "d='M18 27V17h3.4l.5-4H18v-2.5c0-1.1.3-1.9 1.9-1.9H22V5.1c-.4 0-1.6-.1-3-.1-3 0-5 1.8-5 "
+    "5.1V13h-3.4v4H14v10z'/%3E%3C/svg%3E"
+)
 
 
 def _page(title: str, body: str, status: int = 200) -> Response:
     document = (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<style>{STYLE}</style></head><body><div class='box'>{body}</div></body></html>"
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{html.escape(title)}</title><link rel='icon' href=\"{FAVICON}\">"
+        f"<style>{STYLE}</style></head><body><main class='box'>{body}</main></body></html>"
     )
     return Response(document, status, mimetype="text/html")
 
