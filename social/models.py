@@ -133,6 +133,12 @@ class SocialAccount(EncryptedFieldsMixin, TenantOwned):
         return [s for s in settings.FACEBOOK_SCOPES if s not in granted]
 
     @property
+    def required_granted_count(self) -> int:
+        """How many of the permissions Tablecast asks for are granted (Facebook also grants
+        ones it does not ask for, such as public_profile: those are not counted)."""
+        return len(settings.FACEBOOK_SCOPES) - len(self.missing_scopes)
+
+    @property
     def status_badge(self) -> str:
         return {
             self.Status.ACTIVE: "ok",
@@ -232,6 +238,14 @@ class TokenCheck(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.get_result_display()} at {self.checked_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def status_after_label(self) -> str:
+        """The account's status after this check, in the word the accounts page uses for it
+        everywhere (one word for one state); older rows without it show the result."""
+        if self.status_after in SocialAccount.Status.values:
+            return SocialAccount.Status(self.status_after).label
+        return self.get_result_display()
 
 
 class DataDeletionRequest(models.Model):

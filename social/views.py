@@ -166,9 +166,7 @@ def check_now(request: HttpRequest, tenant_slug: str, account_id) -> HttpRespons
         messages.error(request, f"{exc.user_message}")
     else:
         level = messages.SUCCESS if check.result == check.Result.OK else messages.WARNING
-        messages.add_message(
-            request, level, f"{account.name}: {check.get_result_display()}. {check.detail}"
-        )
+        messages.add_message(request, level, f"Checked {account.name}: {check.detail}")
     return redirect(_accounts_url(request.tenant))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
+
 from tenants.models import Invitation, Membership, Tenant, has_opening_hours
 from tenants.scoping import scopes_disabled
 
@@ -68,4 +70,92 @@ def member_list(*, tenant: Tenant) -> list[Membership]:
 def open_invitations(*, tenant: Tenant) -> list[Invitation]:
     return list(
         Invitation.objects.filter(tenant=tenant, accepted_at__isnull=True).order_by("email")
+    )
+
+
+@dataclass(frozen=True)
+class NextStep:
+    text: str
+    done: bool
+    url_name: str  # a tenant URL name, e.g. "social:accounts"
+    action: str
+
+
+@dataclass(frozen=True)
+class DashboardSummary:
+    """The home page's facts about one restaurant (docs/dashboard.md)."""
+
+    accounts: list[Any]  # the SocialAccounts it holds (active, expiring, needing a reconnect)
+    accounts_needing_attention: int
+    photo_count: int
+    photos_preparing: int
+    folder_count: int
+    member_count: int
+    pending_invitations: int
+    completeness: Completeness
+    next_steps: list[NextStep]
+
+    @property
+    def steps_left(self) -> int:
+        return sum(not step.done for step in self.next_steps)
+
+    @property
+    def next_step(self) -> NextStep | None:
+        return next((step for step in self.next_steps if not step.done), None)
+
+
+def dashboard_summary(*, tenant: Tenant) -> DashboardSummary:
+    """Connected accounts, photos, members and what to do next, for the dashboard. Reads the
+    social and assets apps' tables (scoped by the caller's tenant scope like every read)."""
+    from assets.models import Asset, Folder
+    from social.models import SocialAccount
+
+    accounts = list(
+        SocialAccount.objects.filter(tenant=tenant, status__in=SocialAccount.HOLDING_STATUSES)
+        .select_related("linked_page")
+        .order_by("kind", "name")
+    )
+    photos = Asset.objects.filter(tenant=tenant)
+    photo_count = photos.filter(status=Asset.Status.READY).count()
+    members = member_count(tenant=tenant)
+    invitations = Invitation.objects.filter(
+        tenant=tenant, accepted_at__isnull=True, expires_at__gt=timezone.now()
+    ).count()
+    completeness = profile_completeness(tenant)
+    steps = [
+        NextStep(
+            "Connect the restaurant's Facebook Page and its Instagram account",
+            any(a.is_page for a in accounts),
+            "social:accounts",
+            "Connect accounts",
+        ),
+        NextStep(
+            "Fill in the profile: cuisine, opening hours, tone of voice",
+            not completeness.missing,
+            "tenants:profile",
+            "Complete the profile",
+        ),
+        NextStep(
+            "Upload photos of dishes, the room and the team",
+            photo_count > 0,
+            "assets:library",
+            "Upload photos",
+        ),
+        NextStep(
+            "Invite the people who help with social media",
+            members > 1 or invitations > 0,
+            "tenants:members",
+            "Invite someone",
+        ),
+    ]
+    return DashboardSummary(
+        accounts=accounts,
+        accounts_needing_attention=sum(a.status != SocialAccount.Status.ACTIVE for a in accounts),
+        photo_count=photo_count,
+        photos_preparing=photos.filter(status=Asset.Status.PROCESSING).count(),
+        folder_count=Folder.objects.filter(tenant=tenant).count(),
+        member_count=members,
+        pending_invitations=invitations,
+        completeness=completeness,
+        next_steps=steps,
     )

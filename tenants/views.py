@@ -125,10 +125,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     if request.session.get(LAST_TENANT_SESSION_KEY) != request.tenant.slug:
         request.session[LAST_TENANT_SESSION_KEY] = request.tenant.slug
-    context = {
-        "completeness": selectors.profile_completeness(request.tenant),
-        "member_count": selectors.member_count(tenant=request.tenant),
-    }
+    context = {"summary": selectors.dashboard_summary(tenant=request.tenant)}
     return TemplateResponse(request, "tenants/dashboard.html", context)
 
 

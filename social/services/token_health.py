@@ -59,7 +59,7 @@ def account_check(*, account: SocialAccount, trigger: str = "scheduled") -> Toke
             result, status = TokenCheck.Result.EXPIRING, Status.EXPIRING
             words = f"Facebook access ends on {min(ends):%d %b %Y}; reconnect before then."
         else:
-            result, status, words = TokenCheck.Result.OK, Status.ACTIVE, "Healthy."
+            result, status, words = TokenCheck.Result.OK, Status.ACTIVE, "The connection works."
     if info.is_valid:
         page.granted_scopes = list(info.scopes)
         page.token_expires_at = from_unix(info.expires_at)
@@ -121,7 +121,7 @@ def _apply_check(
         account.broken_notified_at = None
         account.expiring_notified_at = None
     account.save()
-    changed = f"Status {before} → {status}. " if before != status else ""
+    changed = status_change_sentence(before, status)
     check = check_record(account, result, before, trigger, changed + words, code)
     if notify and status in (Status.NEEDS_RECONNECT, Status.EXPIRING):
         transaction.on_commit(lambda: account_notify(account=account))
@@ -145,3 +145,13 @@ def account_refresh_user_token(*, account: SocialAccount, within: timedelta | No
         account, TokenCheck.Result.REFRESHED, account.status, "scheduled", "Facebook login renewed."
     )
     return True
+
+
+def status_change_sentence(before: str, after: str) -> str:
+    """ "The status changed from active to needs reconnecting. " in the words the accounts page
+    shows for each status (never the stored codes); "" when nothing changed or it is new."""
+    if not before or before == after:
+        return ""
+    return (
+        f"The status changed from {Status(before).label.lower()} to {Status(after).label.lower()}. "
+    )

@@ -338,7 +338,9 @@ def test_the_sandbox_deauthorize_trigger_reaches_our_endpoint(
 def test_checking_now_from_the_accounts_page_reports_the_result(connected, tenant, flow):
     page = connected["Pizzeria Bella Napoli:facebook_page"]
     response = flow.client.post(reverse("social:check", args=[tenant.slug, page.pk]), follow=True)
-    assert "Healthy" in response.content.decode()
+    html = response.content.decode()
+    assert "Checked Pizzeria Bella Napoli: The connection works." in html
+    assert "Healthy. Healthy." not in html
 
 
 def test_pending_connections_belong_to_their_session(flow, sb, tenant, owner):

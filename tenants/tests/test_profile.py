@@ -179,7 +179,7 @@ def test_the_model_refuses_malformed_opening_hours(hours):
 
 def test_the_dashboard_shows_what_the_profile_still_misses(owner_client, tenant):
     html = owner_client.get(reverse("tenants:dashboard", args=[tenant.slug])).content.decode()
-    assert "0% complete" in html
+    assert '<span class="stat-figure">0%</span>' in html
     assert "Opening hours" in html and "Tone of voice" in html
     assert reverse("social:accounts", args=[tenant.slug]) in html
     assert reverse("assets:library", args=[tenant.slug]) in html
@@ -194,7 +194,8 @@ def test_the_dashboard_shows_what_the_profile_still_misses(owner_client, tenant)
         opening_hours={**{d: [] for d in WEEKDAYS}, "mon": [{"open": "12:00", "close": "14:00"}]},
     )
     html = owner_client.get(reverse("tenants:dashboard", args=[tenant.slug])).content.decode()
-    assert "100% complete" in html
+    assert '<span class="stat-figure">100%</span>' in html
+    assert "Everything is filled in" in html
 
 
 THREE_MEALS = [
@@ -282,10 +283,10 @@ def test_the_dashboard_counts_missing_opening_hours_for_a_new_restaurant(client,
     tenant = Tenant.objects.get(slug="nuovo")
     assert tenant.opening_hours == {d: [] for d in WEEKDAYS}
     url = reverse("tenants:dashboard", args=[tenant.slug])
-    assert "Opening hours" in client.get(url).context["completeness"].missing
+    assert "Opening hours" in client.get(url).context["summary"].completeness.missing
     Tenant.objects.filter(pk=tenant.pk).update(
         opening_hours={**tenant.opening_hours, "tue": [{"open": "18:00", "close": "23:00"}]}
     )
-    completeness = client.get(url).context["completeness"]
+    completeness = client.get(url).context["summary"].completeness
     assert "Opening hours" in completeness.done
     assert "Opening hours" not in completeness.missing
