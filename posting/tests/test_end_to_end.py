@@ -329,7 +329,9 @@ def test_instagram_quota_spent_holds_with_a_clear_reason(sb, tenant, accounts):
     assert not sb.requests_log(path="/*/media", method="POST")  # no container made
 
 
-def test_an_instagram_container_that_never_finishes_is_retried_with_a_new_one(sb, tenant, accounts, settings):
+def test_an_instagram_container_that_never_finishes_is_retried_with_a_new_one(
+    sb, tenant, accounts, settings
+):
     _page, ig = accounts
     sb.control("POST", "limits", json={"container_processing_seconds": 30})
     [asset] = photos(tenant, 1)
