@@ -307,15 +307,34 @@ def trigger_read(world: World, *, conversation_id: str) -> dict[str, Any]:
 
 
 def trigger_mention(
-    world: World, *, ig_id: str, comment_id: str | None = None, media_id: str | None = None
+    world: World,
+    *,
+    ig_id: str,
+    comment_id: str | None = None,
+    media_id: str | None = None,
+    text: str | None = None,
+    username: str = "foodie.milano",
 ) -> dict[str, Any]:
-    """Someone @-mentions the IG account in a caption (`media_id`) or a comment
-    (`comment_id` + `media_id`) on media of another account: `mentions` [D]."""
+    """Someone (`username`) @-mentions the IG account in a caption (`media_id`, caption
+    `text`) or a comment (`comment_id` + `media_id`, comment `text`) on their own media:
+    `mentions` [D]. The app reads it back with `mentioned_media` / `mentioned_comment`."""
     with world.lock:
         ig = world.ig_accounts[ig_id]
         value: dict[str, Any] = {"media_id": media_id or random_digits(17, "180")}
+        mention = {
+            "ig_id": ig.id,
+            "media_id": value["media_id"],
+            "username": username,
+            "timestamp": int(world.now()),
+            "caption": f"Dinner at @{ig.username}",
+        }
         if comment_id is not None:
             value["comment_id"] = comment_id or random_digits(17, "178")
+            mention["text"] = text or f"@{ig.username} you have to try this place"
+            world.mentions[value["comment_id"]] = mention
+        elif text:
+            mention["caption"] = text
+        world.mentions.setdefault(value["media_id"], mention)
         queued = world.emit("instagram", ig.id, ig.page_id, "mentions", value)
     return {**value, "webhook_queued": queued}
 

@@ -75,6 +75,8 @@ def send_message(ctx: Ctx, page: Page) -> dict[str, Any]:
     messaging_type = (ctx.param("messaging_type") or "").upper()
     if not isinstance(recipient, dict) or not recipient:
         raise invalid_param("(#100) param recipient must be non-empty.")
+    if ctx.param("sender_action"):
+        return _sender_action(ctx, page, recipient)
     if not isinstance(message, dict) or not (message.get("text") or message.get("attachment")):
         raise invalid_param("(#100) param message must be non-empty.")
     if len(str(message.get("text") or "")) > MAX_TEXT:
@@ -124,6 +126,23 @@ def send_message(ctx: Ctx, page: Page) -> dict[str, Any]:
             attachment=message.get("attachment"),
         )
     return {"recipient_id": customer.id, "message_id": sent.mid}
+
+
+SENDER_ACTIONS = {"mark_seen", "typing_on", "typing_off", "react", "unreact"}
+
+
+def _sender_action(ctx: Ctx, page: Page, recipient: dict[str, Any]) -> dict[str, Any]:
+    """`sender_action` (typing indicator, mark as seen) instead of a message: only the
+    recipient is answered, no message id [D]; same recipient checks, stored nowhere."""
+    action = (ctx.param("sender_action") or "").lower()
+    if action not in SENDER_ACTIONS:
+        raise invalid_param(
+            f"(#100) param sender_action must be one of {{{', '.join(sorted(SENDER_ACTIONS))}}}"
+        )
+    customer = ctx.world.customers.get(str(recipient.get("id")))
+    if customer is None or customer.account_id not in (page.id, page.ig_id):
+        raise GraphError(100, "(#100) No matching user found", subcode=2018001)
+    return {"recipient_id": customer.id}
 
 
 def send_ig_message(ctx: Ctx, ig: IGAccount) -> dict[str, Any]:

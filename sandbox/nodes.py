@@ -6,12 +6,14 @@ import time
 from typing import Any
 
 from sandbox.context import Ctx
-from sandbox.fields import MISSING, EdgeList, Nested, Schema
+from sandbox.errors import invalid_param
+from sandbox.fields import MISSING, EdgeList, FieldSpec, Nested, Schema, WithSpec
 from sandbox.figures import object_figures, real_reactions, seeded
 from sandbox.state import (
     Comment,
     Container,
     Conversation,
+    Customer,
     IGAccount,
     IGMedia,
     Message,
@@ -466,6 +468,52 @@ IG_MEDIA = Schema(
     },
 )
 
+
+def _mentioned(kind: str) -> WithSpec:
+    """IG user fields `mentioned_media.media_id(X){caption,media_type,timestamp,username,…}`
+    and `mentioned_comment.comment_id(Y){text,timestamp,like_count,media{…}}`: what another
+    account wrote when it @-mentioned this one (instagram_manage_comments) [D]."""
+
+    def resolve(ctx: Ctx, ig: IGAccount, spec: FieldSpec) -> Any:
+        key = "media_id" if kind == "media" else "comment_id"
+        object_id = spec.modifiers.get(key, "")
+        mention = ctx.world.mentions.get(object_id)
+        if not object_id:
+            raise invalid_param(f"(#100) mentioned_{kind} needs .{key}(…)")
+        if (
+            mention is None
+            or mention["ig_id"] != ig.id
+            or (kind == "comment" and "text" not in mention)
+        ):
+            raise invalid_param(f"(#100) No mention of this account with {key} {object_id}")
+        ctx.require_scopes(ctx.authenticate(), "instagram_manage_comments", code=10)
+        media = {
+            "id": mention["media_id"],
+            "caption": mention["caption"],
+            "media_type": "IMAGE",
+            "media_url": f"{ctx.base_url}/_sandbox/pictures/{mention['media_id']}.png",
+            "timestamp": iso(mention["timestamp"]),
+            "username": mention["username"],
+            "like_count": 12,
+            "comments_count": 1 if "text" in mention else 0,
+        }
+        body = (
+            media
+            if kind == "media"
+            else {
+                "id": object_id,
+                "text": mention["text"],
+                "timestamp": iso(mention["timestamp"]),
+                "like_count": 0,
+                "media": media,
+            }
+        )
+        wanted = spec.sub or {"id": FieldSpec()}
+        return {k: v for k, v in body.items() if k in wanted or k == "id"}
+
+    return WithSpec(resolve)
+
+
 IG_USER = Schema(
     "IGUser",
     ["id"],
@@ -481,6 +529,8 @@ IG_USER = Schema(
         "media_count": lambda ctx, ig: len(ig_media_of(ctx.world, ig.id)),
         "profile_picture_url": lambda ctx, ig: f"{ctx.base_url}/_sandbox/pictures/{ig.id}.png",
         "media": lambda ctx, ig: EdgeList(IG_MEDIA, ig_media_of(ctx.world, ig.id), _by_id),
+        "mentioned_media": _mentioned("media"),
+        "mentioned_comment": _mentioned("comment"),
     },
 )
 
@@ -596,6 +646,30 @@ CONVERSATION = Schema(
 )
 
 
+def _split_name(name: str) -> tuple[str, str]:
+    first, _, last = name.partition(" ")
+    return first, last
+
+
+# The Messenger User Profile API (`GET /{PSID}`) and the Instagram one (`GET /{IGSID}`) [D]:
+# a Page token with messaging permission, for people who wrote to the Page.
+CUSTOMER = Schema(
+    "User",
+    ["first_name", "last_name", "profile_pic", "id"],
+    {
+        "id": lambda ctx, c: c.id,
+        "name": lambda ctx, c: c.name,
+        "first_name": lambda ctx, c: _split_name(c.name)[0],
+        "last_name": lambda ctx, c: _split_name(c.name)[1],
+        "username": lambda ctx, c: c.name if c.platform == "instagram" else MISSING,
+        "profile_pic": lambda ctx, c: f"{ctx.base_url}/_sandbox/pictures/{c.id}.png",
+        "follower_count": lambda ctx, c: 120 if c.platform == "instagram" else MISSING,
+        "is_user_follow_business": lambda ctx, c: True if c.platform == "instagram" else MISSING,
+        "is_business_follow_user": lambda ctx, c: False if c.platform == "instagram" else MISSING,
+    },
+)
+
+
 def ig_media_of(world: World, ig_id: str) -> list[IGMedia]:
     """Top-level (non-carousel-child) media, newest first."""
     children = {c for m in world.ig_media.values() for c in m.children}
@@ -624,6 +698,7 @@ SCHEMA_FOR: dict[type, Schema] = {
     Container: CONTAINER,
     Conversation: CONVERSATION,
     Message: MESSAGE,
+    Customer: CUSTOMER,
 }
 
 

@@ -38,6 +38,7 @@ def resolve(world: World, object_id: str) -> Any:
         world.apps,
         world.conversations,
         world.messages_by_mid,
+        world.customers,
     ):
         if object_id in table:
             return table[object_id]
@@ -60,6 +61,9 @@ def owner_page_id(world: World, obj: Any) -> str | None:
     """The Page an object belongs to (IG objects: the Page linked to the IG account)."""
     if hasattr(obj, "page_id"):
         return obj.page_id
+    if type(obj).__name__ == "Customer":  # a PSID / IGSID: the Page (or IG account) it is of
+        account = world.ig_accounts.get(obj.account_id)
+        return account.page_id if account else obj.account_id
     ig_id = getattr(obj, "ig_id", None)
     if ig_id and ig_id in world.ig_accounts:
         return world.ig_accounts[ig_id].page_id
@@ -87,7 +91,7 @@ def check_read(ctx: Ctx, obj: Any) -> None:
     if page_id is None:
         raise not_found(obj.id)
     ctx.page_for(page_id)
-    if kind in ("Conversation", "Message"):
+    if kind in ("Conversation", "Message", "Customer"):
         check_messaging(ctx, obj.platform)
     if kind in ("IGAccount", "IGMedia", "Container") or (
         kind == "Comment" and obj.platform == "instagram"

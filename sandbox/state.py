@@ -376,6 +376,8 @@ class World:
         self.messages: list[Message] = []
         self.messages_by_mid: dict[str, Message] = {}
         self.conversations: dict[str, Conversation] = {}
+        # @-mentions of an IG account by others: media or comment id -> what they wrote.
+        self.mentions: dict[str, dict[str, Any]] = {}
         # Figures set through the control API: object id -> {"views": …, "reach": …, …}.
         self.insight_overrides: dict[str, dict[str, Any]] = {}
         self.usage = Usage()

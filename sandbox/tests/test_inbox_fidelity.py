@@ -331,3 +331,56 @@ def test_send_api_refuses_text_over_2000_characters(sandbox, graph, trattoria):
     ).json()["error"]
     assert error["code"] == 100 and "2000" in error["message"]
     assert sandbox.page_replies(psid) == []
+
+
+# -- customer profiles, sender actions, mentions ----------------------------------------------------
+def test_customer_profiles_for_people_who_wrote(sandbox, graph, trattoria, maria):
+    psid = sandbox.trigger_message(TRATTORIA_ID, "Hi", sender_name="Giulia Bianchi")["sender_id"]
+    body = graph.get(psid, trattoria).json()
+    assert body["first_name"] == "Giulia" and body["last_name"] == "Bianchi"
+    assert body["profile_pic"].startswith(sandbox.url)
+    igsid = sandbox.trigger_message(
+        TRATTORIA_ID, "Hi", platform="instagram", sender_name="luca.eats"
+    )["sender_id"]
+    ig = graph.get(igsid, trattoria, fields="name,username,is_user_follow_business").json()
+    assert ig["username"] == "luca.eats" and ig["is_user_follow_business"] is True
+    assert graph.get(psid, maria.user_token).json()["error"]["code"] == 190
+    other = maria.page_tokens["Pizzeria Bella Napoli"]
+    assert graph.get(psid, other).json()["error"]["code"] == 100
+
+
+def test_sender_actions(sandbox, graph, trattoria):
+    psid = sandbox.trigger_message(TRATTORIA_ID, "Hi")["sender_id"]
+    for action in ("mark_seen", "typing_on", "typing_off"):
+        body = graph.post(
+            "me/messages",
+            trattoria,
+            data={"recipient": json.dumps({"id": psid}), "sender_action": action},
+        ).json()
+        assert body == {"recipient_id": psid}
+    error = graph.post(
+        "me/messages",
+        trattoria,
+        data={"recipient": json.dumps({"id": psid}), "sender_action": "dance"},
+    ).json()["error"]
+    assert error["code"] == 100 and "sender_action" in error["message"]
+    assert sandbox.page_replies(psid) == []
+
+
+def test_mentions_can_be_read_back(sandbox, graph, trattoria, receiver, subscribed):
+    caption = sandbox.trigger_mention(TRATTORIA_IG_ID, text="Best carbonara at @trattoriadamaria")
+    comment = sandbox.trigger_mention(
+        TRATTORIA_IG_ID, comment_id="", text="@trattoriadamaria open?"
+    )
+    media_fields = f"mentioned_media.media_id({caption['media_id']}){{caption,username}}"
+    body = graph.get(TRATTORIA_IG_ID, trattoria, fields=media_fields).json()
+    assert body["mentioned_media"]["caption"] == "Best carbonara at @trattoriadamaria"
+    assert body["mentioned_media"]["username"] == "foodie.milano"
+    comment_fields = f"mentioned_comment.comment_id({comment['comment_id']}){{text,media{{id}}}}"
+    body = graph.get(TRATTORIA_IG_ID, trattoria, fields=comment_fields).json()
+    assert body["mentioned_comment"]["text"] == "@trattoriadamaria open?"
+    assert body["mentioned_comment"]["media"]["id"] == comment["media_id"]
+    error = graph.get(
+        TRATTORIA_IG_ID, trattoria, fields="mentioned_media.media_id(123){caption}"
+    ).json()["error"]
+    assert error["code"] == 100
