@@ -27,14 +27,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from posting import rules
 from tenants.models import WEEKDAY_NAMES, WEEKDAYS, Tenant
 
 logger = logging.getLogger(__name__)
 
-# Instagram's caption limits (docs/graph-api.md §5); Facebook's are far larger.
-CAPTION_MAX_CHARS = 2200
-CAPTION_MAX_HASHTAGS = 30
-CAPTION_MAX_MENTIONS = 20
+# Instagram's caption limits (docs/graph-api.md §5) are the publishing rules' (posting/rules.py).
+CAPTION_MAX_CHARS = rules.IG_CAPTION_MAX
+CAPTION_MAX_MENTIONS = rules.IG_MENTIONS_MAX
 DRAFT_COUNT = 3
 NOTES_MAX_CHARS = 1000
 
@@ -127,21 +127,12 @@ class WriterInputError(ValueError):
 
 
 def caption_problems(caption: str) -> list[str]:
-    """Why a caption would be refused by Instagram, in sentences (empty when it fits)."""
-    problems = []
-    if len(caption) > CAPTION_MAX_CHARS:
-        problems.append(
-            f"It is {len(caption):,} characters long; Instagram allows {CAPTION_MAX_CHARS:,}."
-        )
-    hashtags = len(re.findall(r"(?<![\w#])#\w", caption))
-    if hashtags > CAPTION_MAX_HASHTAGS:
-        problems.append(f"It has {hashtags} hashtags; Instagram allows {CAPTION_MAX_HASHTAGS}.")
-    mentions = len(re.findall(r"(?<![\w@])@\w", caption))
-    if mentions > CAPTION_MAX_MENTIONS:
-        problems.append(
-            f"It mentions {mentions} accounts; Instagram allows {CAPTION_MAX_MENTIONS}."
-        )
-    return problems
+    """Why a caption would be refused by Instagram, in a sentence (empty when it fits)."""
+    try:
+        rules.check_text(network="instagram", text=caption, photos=1, link="")
+    except rules.PostRefused as refused:
+        return [refused.sentence]
+    return []
 
 
 # -- facts a draft may state ------------------------------------------------------------------
@@ -443,7 +434,7 @@ def offline_drafts(
     tags += [kind.hashtag, *_note_hashtags(subject_text)]
     if tenant.city:
         tags.append(_hashtag(tenant.city.lower() + "food"))
-    hashtags = tuple(dict.fromkeys(t for t in tags if t))[:CAPTION_MAX_HASHTAGS]
+    hashtags = tuple(dict.fromkeys(t for t in tags if t))[: settings.INSTAGRAM_MAX_HASHTAGS]
     booking = ""
     if tenant.reservation_url:
         booking = f"Book a table: {tenant.reservation_url}"
@@ -667,7 +658,7 @@ def drafts_write(
         post_type=kind.label,
         language=tenant.language or "en",
         max_chars=CAPTION_MAX_CHARS,
-        max_hashtags=CAPTION_MAX_HASHTAGS,
+        max_hashtags=settings.INSTAGRAM_MAX_HASHTAGS,
         max_mentions=CAPTION_MAX_MENTIONS,
         emoji={"none": "none", "some": "one or two", "lots": "several"}.get(
             tenant.emoji_style, "a few"
