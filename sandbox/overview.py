@@ -1,5 +1,6 @@
-"""The HTML overview at /_sandbox/: what each Page has published (with images), users,
-tokens (truncated), webhook deliveries and callbacks, and a link to try the login dialog."""
+"""The HTML overview at /_sandbox/: what each Page has published (with images and its
+figures), conversations, users, tokens (truncated), webhook deliveries and callbacks, and a
+link to try the login dialog."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import html
 import time
 from urllib.parse import urlencode
 
+from sandbox.figures import object_figures
 from sandbox.nodes import container_status, ig_media_of
-from sandbox.state import TABLECAST_SCOPES, World
+from sandbox.state import TABLECAST_SCOPES, IGMedia, Post, World
 
 STYLE = """
 body{font-family:Helvetica,Arial,sans-serif;margin:0;background:#f0f2f5;color:#1c1e21}
@@ -27,6 +29,33 @@ def _e(value: object) -> str:
 
 def _when(ts: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ts))
+
+
+def _figures_line(world: World, obj: Post | IGMedia) -> str:
+    figs = object_figures(world, obj)
+    return (
+        f"<div class='muted'>{figs['views']} views · {figs['reach']} reached · "
+        f"{figs['reactions']} reactions · {figs['comments']} comments</div>"
+    )
+
+
+def _conversations(world: World) -> str:
+    """The latest conversations with their last messages (customer ← → Page)."""
+    blocks = []
+    latest = sorted(world.conversations.values(), key=lambda c: c.updated_ms, reverse=True)
+    for conversation in latest[:30]:
+        customer = world.customers.get(conversation.customer_id)
+        lines = "".join(
+            f"<div>{'→' if m.direction == 'out' else '←'} {_e(m.text or '[attachment]')}</div>"
+            for m in (world.messages_by_mid[mid] for mid in conversation.mids[-6:])
+        )
+        blocks.append(
+            f"<div class='post'><b>{_e(customer.name if customer else conversation.customer_id)}</b>"
+            f"<div class='muted'>{_e(conversation.platform)} · {_e(conversation.account_id)} · "
+            f"{_e(conversation.id)}</div>{lines}</div>"
+        )
+    body = "".join(blocks) or "<p class=muted>No conversations yet.</p>"
+    return f"<section><h2>Conversations</h2><div class='posts'>{body}</div></section>"
 
 
 def render(world: World, base_url: str) -> str:
@@ -77,9 +106,11 @@ def render(world: World, base_url: str) -> str:
                     for i in post.photo_ids
                     if i in world.photos
                 )
+                figures = _figures_line(world, post) if post.published and not post.deleted else ""
                 cards.append(
                     f"<div class='post'>{images}<div>{_e(post.message)}</div>"
-                    f"<div class='muted'>{_e(post.id)} · {state} · {_when(post.created_time)}</div></div>"
+                    f"<div class='muted'>{_e(post.id)} · {state} · {_when(post.created_time)}</div>"
+                    f"{figures}</div>"
                 )
             if ig:
                 for media in ig_media_of(world, ig.id):
@@ -90,7 +121,8 @@ def render(world: World, base_url: str) -> str:
                     )
                     cards.append(
                         f"<div class='post'>{img}<div>{_e(media.caption)}</div>"
-                        f"<div class='muted'>IG {_e(media.media_type)} {_e(media.id)} · {_when(media.timestamp)}</div></div>"
+                        f"<div class='muted'>IG {_e(media.media_type)} {_e(media.id)} · {_when(media.timestamp)}</div>"
+                        f"{_figures_line(world, media)}</div>"
                     )
                 for container in world.containers.values():
                     if container.ig_id == ig.id and not container.published_media_id:
@@ -102,6 +134,7 @@ def render(world: World, base_url: str) -> str:
                 f"<section>{heading}</span></h2><div class='muted'>subscribed apps: {_e(subscribed)}</div>"
                 f"<div class='posts'>{''.join(cards) or '<p class=muted>Nothing published yet.</p>'}</div></section>"
             )
+        parts.append(_conversations(world))
         rows = "".join(
             f"<tr><td>{_e(u.name)}</td><td>{_e(u.id)}</td><td>{_e(', '.join(world.pages[p].name for p in u.pages))}</td>"
             f"<td>{_e(', '.join(world.pages[p].name for p in u.business_pages))}</td></tr>"

@@ -268,3 +268,15 @@ def test_an_unforeseen_failure_still_answers_in_metas_envelope(graph, maria, mon
     assert response.status_code == 500
     error = response.json()["error"]
     assert error["code"] == 1 and error["message"] == "An unknown error occurred"
+
+
+def test_overview_shows_conversations_and_figures(sandbox, graph, maria):
+    trattoria = maria.page_tokens["Trattoria da Maria"]
+    post = graph.post(f"{TRATTORIA_ID}/feed", trattoria, message="Figures please").json()["id"]
+    sandbox.set_figures(post, views=4321)
+    sandbox.trigger_message(TRATTORIA_ID, "Do you have <b>vegan</b> pasta?", sender_name="Eva")
+    overview = requests.get(f"{sandbox.url}/_sandbox/", timeout=5).text
+    assert "4321 views" in overview
+    assert (
+        "Eva" in overview and "&lt;b&gt;vegan&lt;/b&gt;" in overview and "<b>vegan" not in overview
+    )
