@@ -9,7 +9,7 @@ from django.urls import reverse
 from tenants.scoping import scopes_disabled
 from webhooks import processing
 from webhooks.models import Conversation, Message, WebhookEvent
-from webhooks.tests.helpers import account, message_item, messaging_payload, meta_bytes, post
+from webhooks.tests.helpers import account, message_item, meta_bytes, post
 
 pytestmark = pytest.mark.django_db
 EVENTS = "admin:webhooks_webhookevent_changelist"
