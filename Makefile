@@ -32,6 +32,7 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## bench: every benchmark in bench/, figures and ratios side by side.
 bench: $(VENV)/.dev

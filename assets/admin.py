@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import Count, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -56,7 +57,7 @@ class AssetAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def thumbnail_view(self, request: HttpRequest, asset_id: int) -> HttpResponse:
+    def thumbnail_view(self, request: HttpRequest, asset_id: int) -> HttpResponseBase:
         rendition = Rendition.objects.filter(asset_id=asset_id, kind="thumb").first()
         if rendition is None:
             raise Http404("No thumbnail yet.")

@@ -4,6 +4,7 @@ another tenant's id is a validation error (RELIABILITY T5)."""
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -162,7 +163,9 @@ class AssetForm(LibraryForm):
         )
         super().__init__(*args, **kwargs)
         self.fields["folder"] = FolderField(nodes=nodes, label="Folder")
-        self.fields["remove_tags"].choices = [(n, n) for n in self.current_tags]
+        cast(forms.ChoiceField, self.fields["remove_tags"]).choices = [
+            (n, n) for n in self.current_tags
+        ]
 
     def clean_pad_color(self):
         value = self.cleaned_data["pad_color"]
@@ -197,11 +200,13 @@ class BulkForm(forms.Form):
 
     def __init__(self, *args, tenant: Tenant, nodes: list[FolderNode], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assets"].queryset = Asset.objects.filter(tenant=tenant)
+        cast(forms.ModelMultipleChoiceField, self.fields["assets"]).queryset = Asset.objects.filter(
+            tenant=tenant
+        )
         self.fields["folder"] = FolderField(nodes=nodes, label="Folder", empty_label="No folder")
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         if data.get("action") in {"tag", "untag"} and not (data.get("tag") or "").strip():
             self.add_error("tag", "Type the tag.")
         return data

@@ -195,9 +195,11 @@ def _to_srgb(img: Image.Image) -> Image.Image:
                 if img.mode not in {"RGB", "RGBA", "CMYK", "L"}:
                     img = img.convert("RGBA" if has_alpha else "RGB")
                     out_mode = img.mode
-                return ImageCms.profileToProfile(
+                converted = ImageCms.profileToProfile(
                     img, profile, _SRGB, outputMode=out_mode if out_mode != "L" else "RGB"
                 )
+                if converted is not None:  # None only with inPlace=True
+                    return converted
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass  # a broken profile: fall back to a plain conversion
     if img.mode != out_mode:

@@ -117,6 +117,11 @@ class Asset(TenantOwned):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Set for the grid by assets.selectors.asset_list / with_tile_links (not columns).
+    detail_url: str
+    thumb_url: str
+    tag_names: list[str]
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -167,6 +172,8 @@ class Rendition(TenantOwned):
     # Unguessable; only the Instagram rendition is served publicly under it (Meta fetches it).
     public_token = models.CharField(max_length=64, unique=True, default=public_token)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    url: str  # set for the detail page by assets.selectors.rendition_url (not a column)
 
     class Meta:
         constraints = [

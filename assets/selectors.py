@@ -59,7 +59,7 @@ def per_tenant(model: type[Model], aggregate: Aggregate) -> Coalesce:
     annotate tenants with."""
     return Coalesce(
         Subquery(
-            model.objects.filter(tenant=OuterRef("pk"))
+            model._default_manager.filter(tenant=OuterRef("pk"))
             .order_by()
             .values("tenant")
             .annotate(n=aggregate)
@@ -194,7 +194,7 @@ def with_tile_links(*, tenant: Tenant, assets: Iterable[Asset]) -> list[Asset]:
             ).values_list("asset_id", "pk")
         )
         for asset in missing:
-            asset.thumb_id = found.get(asset.pk)
+            asset.thumb_id = found.get(asset.pk)  # type: ignore[attr-defined]  # as asset_list annotates
     tag_names: dict[int, list[str]] = {}
     for asset_id, name in (
         AssetTag.objects.filter(tenant=tenant, asset_id__in=[a.pk for a in assets])
@@ -204,7 +204,8 @@ def with_tile_links(*, tenant: Tenant, assets: Iterable[Asset]) -> list[Asset]:
         tag_names.setdefault(asset_id, []).append(name)
     for asset in assets:
         asset.detail_url = detail(asset.pk)
-        asset.thumb_url = f"{thumb(asset.pk)}?v={asset.thumb_id}" if asset.thumb_id else ""
+        thumb_id = getattr(asset, "thumb_id", None)
+        asset.thumb_url = f"{thumb(asset.pk)}?v={thumb_id}" if thumb_id else ""
         asset.tag_names = tag_names.get(asset.pk, [])
     return assets
 
@@ -221,7 +222,7 @@ def folder_tree(*, tenant: Tenant) -> list[FolderNode]:
     folders = list(
         Folder.objects.filter(tenant=tenant).annotate(asset_count=Count("assets")).order_by("name")
     )
-    by_parent: dict[int | None, list[Folder]] = {}
+    by_parent: dict[int | None, list] = {}  # of folders annotated with asset_count
     for folder in folders:
         by_parent.setdefault(folder.parent_id, []).append(folder)
     out: list[FolderNode] = []
@@ -309,7 +310,7 @@ def asset_instagram_url(*, asset: Asset) -> str:
         return settings.PUBLIC_MEDIA_BASE_URL.rstrip("/") + path
     if _is_s3(storage):
         expire = min(int(getattr(settings, "AWS_QUERYSTRING_EXPIRE", 900) or 900), 900)
-        return storage.url(rendition.key, expire=expire)
+        return storage.url(rendition.key, expire=expire)  # type: ignore[call-arg]  # S3Storage.url
     return settings.SITE_URL.rstrip("/") + path
 
 

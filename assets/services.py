@@ -108,7 +108,8 @@ def folder_rename(*, folder: Folder, name: str) -> Folder:
 
 def _descendant_ids(folder: Folder) -> set[int]:
     pairs = list(Folder.objects.filter(tenant_id=folder.tenant_id).values_list("id", "parent_id"))
-    found, frontier = set(), {folder.pk}
+    found: set[int] = set()
+    frontier = {folder.pk}
     while frontier:
         frontier = {pk for pk, parent in pairs if parent in frontier} - found
         found |= frontier

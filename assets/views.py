@@ -15,6 +15,7 @@ from django.http import (
     HttpResponseNotAllowed,
     JsonResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
@@ -37,6 +38,7 @@ from assets.forms import (
     UploadForm,
 )
 from assets.models import Asset, Folder, Rendition
+from tenants.http import TenantRequest
 
 PAGE_SIZE = 48
 PICKER_PAGE_SIZE = 24
@@ -44,13 +46,13 @@ FILE_KINDS = {"original", *Rendition.Kind.values}
 IMMUTABLE = "max-age=31536000, immutable"  # a year: for URLs whose bytes never change
 
 
-def _library_url(request: HttpRequest, **params) -> str:
+def _library_url(request: TenantRequest, **params) -> str:
     url = reverse("assets:library", kwargs={"tenant_slug": request.tenant.slug})
     query = "&".join(f"{k}={v}" for k, v in params.items() if v not in (None, ""))
     return f"{url}?{query}" if query else url
 
 
-def _next_or_library(request: HttpRequest) -> str:
+def _next_or_library(request: TenantRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -64,7 +66,7 @@ def _errors(form) -> str:
 
 
 @require_GET
-def library(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def library(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     tenant = request.tenant
     nodes = selectors.folder_tree(tenant=tenant)
     tags = selectors.tag_list(tenant=tenant)
@@ -106,7 +108,7 @@ def library(request: HttpRequest, tenant_slug: str) -> HttpResponse:
 
 
 @csrf_exempt
-def upload(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def upload(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     """Upload one or more photos. The size limit is installed before the body is parsed, which
     is why CSRF is checked inside (`_upload`) rather than by the middleware."""
     if request.method != "POST":
@@ -117,7 +119,7 @@ def upload(request: HttpRequest, tenant_slug: str) -> HttpResponse:
 
 @csrf_protect
 def _upload(
-    request: HttpRequest, tenant_slug: str, *, handler: uploads.SizeLimitUploadHandler
+    request: TenantRequest, tenant_slug: str, *, handler: uploads.SizeLimitUploadHandler
 ) -> HttpResponse:
     tenant = request.tenant
     wants_json = "application/json" in request.headers.get("Accept", "")
@@ -164,7 +166,7 @@ def _library_counts(tenant) -> dict:
     }
 
 
-def _upload_one(request: HttpRequest, upload_file, *, folder: Folder | None) -> dict:
+def _upload_one(request: TenantRequest, upload_file, *, folder: Folder | None) -> dict:
     name = services.clean_title(upload_file.name)
     try:
         result = services.asset_create_from_upload(
@@ -195,19 +197,21 @@ def _upload_one(request: HttpRequest, upload_file, *, folder: Folder | None) -> 
 
 
 @require_GET
-def asset_tile(request: HttpRequest, tenant_slug: str, asset_id: int) -> HttpResponse:
+def asset_tile(request: TenantRequest, tenant_slug: str, asset_id: int) -> HttpResponse:
     """The picture part of a grid tile: a tile still being prepared polls this until it is
     ready, and only that part is swapped (its tick box and caption, and focus, stay put)."""
     asset = access_asset(tenant=request.tenant, id=asset_id)
     return TemplateResponse(request, "assets/_tile_media.html", _tile_context(request, asset))
 
 
-def _tile_context(request: HttpRequest, asset: Asset) -> dict:
+def _tile_context(request: TenantRequest, asset: Asset) -> dict:
     return {"asset": selectors.with_tile_links(tenant=request.tenant, assets=[asset])[0]}
 
 
 @require_GET
-def asset_file(request: HttpRequest, tenant_slug: str, asset_id: int, kind: str) -> HttpResponse:
+def asset_file(
+    request: TenantRequest, tenant_slug: str, asset_id: int, kind: str
+) -> HttpResponseBase:
     """A stored file of the tenant's asset, with the content type sniffed at upload + nosniff."""
     if kind not in FILE_KINDS:
         raise Http404("No such file.")
@@ -227,7 +231,7 @@ def asset_file(request: HttpRequest, tenant_slug: str, asset_id: int, kind: str)
     return _stream(key, content_type, cache=cache, download=download)
 
 
-def _stream(key: str, content_type: str, *, cache: str, download: bool = False) -> HttpResponse:
+def _stream(key: str, content_type: str, *, cache: str, download: bool = False) -> FileResponse:
     try:
         fh = storages["default"].open(key, "rb")
     except OSError:  # FileNotFoundError included
@@ -242,7 +246,7 @@ def _stream(key: str, content_type: str, *, cache: str, download: bool = False) 
     return response
 
 
-def public_instagram(request: HttpRequest, token: str) -> HttpResponse:
+def public_instagram(request: HttpRequest, token: str) -> HttpResponseBase:
     """The Instagram rendition, public by an unguessable token because Meta fetches it."""
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
@@ -255,7 +259,7 @@ def public_instagram(request: HttpRequest, token: str) -> HttpResponse:
     return _stream(rendition.key, rendition.content_type, cache=f"public, {IMMUTABLE}")
 
 
-def asset_detail(request: HttpRequest, tenant_slug: str, asset_id: int) -> HttpResponse:
+def asset_detail(request: TenantRequest, tenant_slug: str, asset_id: int) -> HttpResponse:
     asset = access_asset(tenant=request.tenant, id=asset_id)
     tenant = request.tenant
     nodes = selectors.folder_tree(tenant=tenant)
@@ -300,7 +304,7 @@ def asset_detail(request: HttpRequest, tenant_slug: str, asset_id: int) -> HttpR
 
 
 @require_POST
-def bulk(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def bulk(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     tenant = request.tenant
     nodes = selectors.folder_tree(tenant=tenant)
     form = BulkForm(request.POST, tenant=tenant, nodes=nodes)
@@ -334,7 +338,7 @@ def bulk(request: HttpRequest, tenant_slug: str) -> HttpResponse:
 
 
 @require_POST
-def folder_create(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def folder_create(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     form = FolderCreateForm(request.POST, nodes=selectors.folder_tree(tenant=request.tenant))
     if form.is_valid():
         try:
@@ -353,7 +357,7 @@ def folder_create(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     return redirect(_library_url(request))
 
 
-def folder_edit(request: HttpRequest, tenant_slug: str, folder_id: int) -> HttpResponse:
+def folder_edit(request: TenantRequest, tenant_slug: str, folder_id: int) -> HttpResponse:
     folder = access_folder(tenant=request.tenant, id=folder_id)
     # Only folders it can go into: not itself, nor one inside it.
     nodes = selectors.folder_move_targets(
@@ -364,7 +368,7 @@ def folder_edit(request: HttpRequest, tenant_slug: str, folder_id: int) -> HttpR
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
-        form = (
+        form: FolderRenameForm | FolderMoveForm = (
             FolderRenameForm(request.POST)
             if action == "rename"
             else FolderMoveForm(request.POST, nodes=nodes)
@@ -381,7 +385,7 @@ def folder_edit(request: HttpRequest, tenant_slug: str, folder_id: int) -> HttpR
                 messages.success(request, "Folder saved.")
                 return redirect(_library_url(request, folder=folder.pk))
         status = 400
-        if action == "rename":
+        if isinstance(form, FolderRenameForm):
             rename_form = form
         else:
             move_form = form
@@ -393,7 +397,7 @@ def folder_edit(request: HttpRequest, tenant_slug: str, folder_id: int) -> HttpR
     )
 
 
-def folder_delete(request: HttpRequest, tenant_slug: str, folder_id: int) -> HttpResponse:
+def folder_delete(request: TenantRequest, tenant_slug: str, folder_id: int) -> HttpResponse:
     folder = access_folder(tenant=request.tenant, id=folder_id)
     asset_count, child_count = selectors.folder_contents_count(folder=folder)
     form = FolderDeleteForm(request.POST or None)
@@ -421,7 +425,7 @@ def folder_delete(request: HttpRequest, tenant_slug: str, folder_id: int) -> Htt
 
 
 @require_GET
-def picker(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def picker(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     """The asset picker (a modal partial), see templates/assets/_picker.html for how to use it."""
     tenant = request.tenant
     nodes = selectors.folder_tree(tenant=tenant)

@@ -35,6 +35,7 @@ import os
 import re
 import threading
 from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -259,7 +260,7 @@ class Ciphertext(str):
 _ORIGIN = "_encryption_origin"
 
 
-def _tenant_attname(model: type[models.Model]) -> str | None:
+def _tenant_attname(model: Any) -> str | None:
     try:
         tenant = model._meta.get_field("tenant")
     except Exception:
@@ -267,7 +268,7 @@ def _tenant_attname(model: type[models.Model]) -> str | None:
     return getattr(tenant, "attname", None)
 
 
-def _row_context(model: type[models.Model], tenant_id: Any, pk: Any) -> tuple[str, str | None]:
+def _row_context(model: Any, tenant_id: Any, pk: Any) -> tuple[str, str | None]:
     """(tenant, pk) as canonical strings, so a pk assigned as "ABC…" and read back as a UUID
     (or a tenant id as "7" and 7) binds the same associated data."""
 
@@ -286,6 +287,8 @@ def _row_context(model: type[models.Model], tenant_id: Any, pk: Any) -> tuple[st
 
 class EncryptedAttribute(DeferredAttribute):
     """Decrypts the raw column value on first access, with the instance's row context."""
+
+    field: EncryptedTextField
 
     def __get__(self, instance: Any, cls: Any = None) -> Any:
         if instance is None:
@@ -315,7 +318,7 @@ class EncryptedTextField(models.TextField):
         kwargs["serialize"] = False
         super().__init__(*args, **kwargs)
 
-    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
         name, _path, args, kwargs = super().deconstruct()
         kwargs.pop("editable", None)
         kwargs.pop("serialize", None)
@@ -332,7 +335,7 @@ class EncryptedTextField(models.TextField):
                     id="lib.E002",
                 )
             )
-        if self.unique or self.db_index or self.primary_key:
+        if self.unique or getattr(self, "db_index", False) or self.primary_key:
             errors.append(
                 checks.Error(
                     "An encrypted field cannot be unique, indexed or a primary key (its "
@@ -437,8 +440,10 @@ class EncryptedFieldsMixin:
     default (e.g. ``uuid.uuid4``) so it is known before the row is inserted."""
 
     @classmethod
-    def from_db(cls, db: str, field_names: list[str], values: list[Any]) -> Any:
-        instance = super().from_db(db, field_names, values)  # type: ignore[misc]
+    def from_db(
+        cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any
+    ) -> Any:
+        instance = super().from_db(db, field_names, values, **kwargs)  # type: ignore[misc]
         tenant_attname = _tenant_attname(cls)
         pk_attname = cls._meta.pk.attname  # type: ignore[attr-defined]
         data = instance.__dict__

@@ -42,7 +42,7 @@ class _Fallback(Exception):
 def _text(value: Any) -> str:
     """``{{ value }}`` for text; anything the template would localise falls back."""
     if isinstance(value, (str, Promise)):
-        return conditional_escape(value)
+        return conditional_escape(value)  # type: ignore[arg-type]  # a lazy string escapes like str
     raise _Fallback
 
 

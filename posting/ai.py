@@ -592,7 +592,9 @@ def _parse_drafts(value: dict[str, Any]) -> list[Draft]:
     for item in items[:10]:
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             continue
-        raw_tags = item.get("hashtags") if isinstance(item.get("hashtags"), list) else []
+        raw_tags = item.get("hashtags")
+        if not isinstance(raw_tags, list):
+            raw_tags = []
         tags = tuple(dict.fromkeys(_hashtag(str(t)) for t in raw_tags if _hashtag(str(t))))
         drafts.append(Draft(text=item["text"].strip(), hashtags=tags))
     return drafts

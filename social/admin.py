@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import URLField
 from django.shortcuts import render
 
@@ -122,7 +123,7 @@ class SocialAccountAdmin(admin.ModelAdmin):
                 "accounts": queryset.select_related("tenant"),
                 "action": "move_to_tenant",
                 "opts": self.model._meta,
-                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
                 "select_across": request.POST.get("select_across", "0"),
             },
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from social.models import PendingConnection
@@ -20,7 +22,9 @@ class PagePickerForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.pending = pending
-        self.fields["page_ids"].choices = [(p["id"], p["name"]) for p in pending.pages]
+        cast(forms.ChoiceField, self.fields["page_ids"]).choices = [
+            (p["id"], p["name"]) for p in pending.pages
+        ]
         if initial_ids:
             self.fields["page_ids"].initial = initial_ids
 

@@ -125,7 +125,7 @@ class SocialAccount(EncryptedFieldsMixin, TenantOwned):
         the linked Page's (Instagram via Facebook Login, graph-api.md §4)."""
         if self.is_page:
             return self.page_token
-        return self.linked_page.page_token if self.linked_page_id else ""
+        return self.linked_page.page_token if self.linked_page is not None else ""
 
     @property
     def missing_scopes(self) -> list[str]:
@@ -140,11 +140,12 @@ class SocialAccount(EncryptedFieldsMixin, TenantOwned):
 
     @property
     def status_badge(self) -> str:
-        return {
+        badges: dict[str, str] = {
             self.Status.ACTIVE: "ok",
             self.Status.EXPIRING: "warn",
             self.Status.NEEDS_RECONNECT: "bad",
-        }.get(self.status, "")
+        }
+        return badges.get(self.status, "")
 
 
 class OAuthState(EncryptedFieldsMixin, TenantOwned):

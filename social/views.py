@@ -21,6 +21,7 @@ from social.graph.signed_request import SignedRequestInvalid, parse_signed_reque
 from social.models import DataDeletionRequest, OAuthState, SocialAccount
 from social.services import connections, lifecycle, oauth, token_health
 from tenants.access import owner_required
+from tenants.http import TenantRequest
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def _accounts_url(tenant: Tenant) -> str:
 
 
 @require_GET
-def accounts(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def accounts(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     rows = list(selectors.accounts_for_tenant(tenant=request.tenant))
     return render(
         request,
@@ -49,7 +50,7 @@ def accounts(request: HttpRequest, tenant_slug: str) -> HttpResponse:
 
 
 def _start(
-    request: HttpRequest, purpose: str, account: SocialAccount | None = None
+    request: TenantRequest, purpose: str, account: SocialAccount | None = None
 ) -> HttpResponse:
     url = oauth.oauth_start(
         tenant=request.tenant,
@@ -64,19 +65,19 @@ def _start(
 
 @owner_required
 @require_POST
-def connect(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def connect(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     return _start(request, OAuthState.Purpose.CONNECT)
 
 
 @owner_required
 @require_POST
-def rerequest(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def rerequest(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     return _start(request, OAuthState.Purpose.REREQUEST)
 
 
 @owner_required
 @require_http_methods(["GET", "POST"])
-def reconnect(request: HttpRequest, tenant_slug: str, account_id) -> HttpResponse:
+def reconnect(request: TenantRequest, tenant_slug: str, account_id) -> HttpResponse:
     """GET too: the one-click link in the "needs reconnecting" email starts the flow."""
     return _start(
         request, OAuthState.Purpose.RECONNECT, access_account(tenant=request.tenant, id=account_id)
@@ -109,6 +110,7 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
     if outcome.message:
         level = messages.ERROR if outcome.message_is_error else messages.WARNING
         messages.add_message(request, level, outcome.message)
+    assert outcome.pending is not None  # no connection: the picker shows the pending one
     return redirect("social:pick", tenant_slug=outcome.tenant.slug, pending_id=outcome.pending.pk)
 
 
@@ -133,7 +135,7 @@ def _connected(
 
 @owner_required
 @require_http_methods(["GET", "POST"])
-def pick_pages(request: HttpRequest, tenant_slug: str, pending_id) -> HttpResponse:
+def pick_pages(request: TenantRequest, tenant_slug: str, pending_id) -> HttpResponse:
     pending = selectors.pending_for(
         tenant=request.tenant, pending_id=pending_id, user=request.user, session=request.session
     )
@@ -158,7 +160,7 @@ def pick_pages(request: HttpRequest, tenant_slug: str, pending_id) -> HttpRespon
 
 @owner_required
 @require_POST
-def check_now(request: HttpRequest, tenant_slug: str, account_id) -> HttpResponse:
+def check_now(request: TenantRequest, tenant_slug: str, account_id) -> HttpResponse:
     account = access_account(tenant=request.tenant, id=account_id)
     try:
         check = token_health.account_check(account=account, trigger="manual")
@@ -172,7 +174,7 @@ def check_now(request: HttpRequest, tenant_slug: str, account_id) -> HttpRespons
 
 @owner_required
 @require_POST
-def disconnect(request: HttpRequest, tenant_slug: str, account_id) -> HttpResponse:
+def disconnect(request: TenantRequest, tenant_slug: str, account_id) -> HttpResponse:
     account = access_account(tenant=request.tenant, id=account_id)
     lifecycle.account_disconnect(account=account, user=request.user)
     messages.success(request, f"Disconnected {account.name}. Its history is kept below.")

@@ -52,7 +52,7 @@ class TenantAdmin(admin.ModelAdmin):
 
     @admin.display(description="Members", ordering="_members_count")
     def members_count(self, obj: Tenant) -> int:
-        return obj._members_count
+        return obj._members_count  # type: ignore[attr-defined]  # get_queryset annotates it
 
 
 @admin.register(Membership)
@@ -65,6 +65,18 @@ class MembershipAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at"]
 
 
+INVITATION_FIELDS = (
+    "tenant",
+    "email",
+    "role",
+    "invited_by",
+    "created_at",
+    "expires_at",
+    "accepted_at",
+    "accepted_by",
+)
+
+
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
     """Invitations are made by owners in the portal (the token exists only in the email), so
@@ -74,17 +86,8 @@ class InvitationAdmin(admin.ModelAdmin):
     list_select_related = ["tenant"]
     search_fields = ["email", "tenant__name", "tenant__slug"]
     list_filter = ["role", ("accepted_at", admin.EmptyFieldListFilter), "created_at"]
-    fields = [
-        "tenant",
-        "email",
-        "role",
-        "invited_by",
-        "created_at",
-        "expires_at",
-        "accepted_at",
-        "accepted_by",
-    ]
-    readonly_fields = fields
+    fields = INVITATION_FIELDS
+    readonly_fields = INVITATION_FIELDS
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -86,7 +86,7 @@ class PasswordPairMixin(forms.Form):
         first, second = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
         if first and second and first != second:
             raise ValidationError("The two passwords differ.")
-        return second
+        return second or ""
 
 
 class SignupForm(PasswordPairMixin):
@@ -326,7 +326,7 @@ class ProfileForm(forms.Form):
         return [self[name] for name in PROFILE_FIELDS]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         hours: dict[str, list[dict[str, str]]] = {}
         for day in WEEKDAYS:
             if data.get(f"{day}_closed"):

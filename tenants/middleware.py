@@ -11,12 +11,17 @@ PermissionMiddleware is the model).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import SimpleTemplateResponse
 from django.urls import Resolver404, resolve
 
 from tenants.scoping import scopes_disabled, tenant_scope
+
+if TYPE_CHECKING:
+    from tenants.http import TenantRequest
 
 
 class TenantScopeMiddleware:
@@ -53,15 +58,16 @@ class TenantScopeMiddleware:
         membership = next((m for m in memberships if m.tenant.slug == slug), None)
         if membership is None:
             raise Http404("No such restaurant.")
-        request.tenant = membership.tenant
-        request.membership = membership
-        request.user_tenants = [m.tenant for m in memberships]
+        portal = cast("TenantRequest", request)
+        portal.tenant = membership.tenant
+        portal.membership = membership
+        portal.user_tenants = [m.tenant for m in memberships]
         with tenant_scope(membership.tenant):
             return self._respond(request)
 
     def _respond(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         # TemplateResponse renders lazily; render now, inside the scope.
-        if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
+        if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
             response.render()
         return response

@@ -8,6 +8,9 @@ when the scope's value is ``None``. `TenantScopedManager` closes both.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.db import models
 from django_scopes import ScopedManager, get_scope, scope, scopes_disabled
 from django_scopes.exceptions import ScopeError
 from django_scopes.manager import DisabledQuerySet
@@ -32,7 +35,10 @@ class StrictDisabledQuerySet(DisabledQuerySet):
     _fetch_all = DisabledQuerySet.error
 
 
-_LibraryManager = type(ScopedManager(tenant="tenant"))
+if TYPE_CHECKING:  # django-scopes builds its manager class at run time
+    _LibraryManager = models.Manager
+else:
+    _LibraryManager = type(ScopedManager(tenant="tenant"))
 
 
 class TenantScopedManager(_LibraryManager):

@@ -36,7 +36,8 @@ class Completeness:
 
 def profile_completeness(tenant: Tenant) -> Completeness:
     """Which profile items are filled in (opening hours count once any day has a slot)."""
-    done, missing = [], []
+    done: list[str] = []
+    missing: list[str] = []
     for field, label in PROFILE_ITEMS:
         value = getattr(tenant, field)
         is_hours = field == "opening_hours"

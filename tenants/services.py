@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -56,7 +56,7 @@ def already_member_message(*, tenant: Tenant, email: str) -> str:
     return f"{normalize_email(email)} is already a member of {tenant.name}."
 
 
-def tenant_create(*, owner: AbstractBaseUser, name: str, slug: str, timezone: str) -> Tenant:
+def tenant_create(*, owner: User, name: str, slug: str, timezone: str) -> Tenant:
     """A new restaurant with ``owner`` as its first owner."""
     tenant = Tenant(name=name.strip(), slug=slug.strip().lower(), timezone=timezone)
     tenant.full_clean(validate_unique=False)
@@ -75,7 +75,7 @@ def tenant_create(*, owner: AbstractBaseUser, name: str, slug: str, timezone: st
 @transaction.atomic
 def tenant_signup(
     *, name: str, slug: str, timezone: str, email: str, password: str
-) -> tuple[AbstractBaseUser, Tenant]:
+) -> tuple[User, Tenant]:
     """Create the user (username = email), the restaurant and the owner membership, or nothing."""
     User = get_user_model()
     email = normalize_email(email)
@@ -136,9 +136,7 @@ def _send(*, to: str, subject: str, template: str, context: dict[str, Any]) -> b
     return True
 
 
-def member_invite(
-    *, tenant: Tenant, email: str, role: str, invited_by: AbstractBaseUser
-) -> InviteResult:
+def member_invite(*, tenant: Tenant, email: str, role: str, invited_by: User) -> InviteResult:
     """Add ``email`` to the restaurant: an existing user at once, anyone else by invitation.
 
     An invitation carries a 256-bit token, of which only the hash is stored; inviting the same
@@ -216,8 +214,8 @@ def invitation_is_for(*, invitation: Invitation, user: Any) -> bool:
 
 
 def invitation_accept(
-    *, invitation: Invitation, user: AbstractBaseUser | None = None, password: str | None = None
-) -> tuple[AbstractBaseUser, Membership]:
+    *, invitation: Invitation, user: User | None = None, password: str | None = None
+) -> tuple[User, Membership]:
     """Use an invitation once: as the logged-in ``user`` (who must have the invited email), or by
     creating the account with ``password``."""
     with tenant_scope(invitation.tenant):

@@ -5,9 +5,13 @@ they still filter by ``request.tenant`` explicitly. Owner-only actions use `owne
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.models import User
 from django.contrib.auth.views import PasswordResetView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -27,6 +31,7 @@ from tenants.forms import (
     SignupForm,
     SiteURLPasswordResetForm,
 )
+from tenants.http import TenantRequest
 from tenants.models import Membership, has_opening_hours
 
 LAST_TENANT_SESSION_KEY = "tenants:last"
@@ -65,7 +70,7 @@ class PasswordResetRequestView(PasswordResetView):
 
     form_class = SiteURLPasswordResetForm
 
-    def form_valid(self, form: SiteURLPasswordResetForm) -> HttpResponse:
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         email = form.cleaned_data["email"].strip().lower()
         if throttle.blocked_minutes("password_reset_email", email):
             return HttpResponseRedirect(self.get_success_url())
@@ -106,7 +111,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 login(request, user, backend=AUTH_BACKEND)
             else:
                 tenant = services.tenant_create(
-                    owner=request.user,
+                    owner=cast(User, request.user),  # with_account is False: logged in
                     name=data["name"],
                     slug=data["slug"],
                     timezone=data["timezone"],
@@ -122,7 +127,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def dashboard(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def dashboard(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     if request.session.get(LAST_TENANT_SESSION_KEY) != request.tenant.slug:
         request.session[LAST_TENANT_SESSION_KEY] = request.tenant.slug
     context = {"summary": selectors.dashboard_summary(tenant=request.tenant)}
@@ -130,7 +135,7 @@ def dashboard(request: HttpRequest, tenant_slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def profile(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     """Any member may edit the profile (the role matrix test documents this)."""
     form = ProfileForm(request.POST or None, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
@@ -146,7 +151,7 @@ def profile(request: HttpRequest, tenant_slug: str) -> HttpResponse:
 
 
 def _members_page(
-    request: HttpRequest, *, invite_form: InviteForm | None = None, status: int = 200
+    request: TenantRequest, *, invite_form: InviteForm | None = None, status: int = 200
 ) -> TemplateResponse:
     tenant = request.tenant
     memberships = selectors.member_list(tenant=tenant)
@@ -166,14 +171,14 @@ def _members_page(
 
 
 @require_GET
-def members(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def members(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     """Everyone sees who is in the restaurant; only owners get the forms."""
     return _members_page(request)
 
 
 @owner_required
 @require_POST
-def member_invite(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def member_invite(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     form = InviteForm(request.POST, tenant=request.tenant)
     if form.is_valid():
         try:
@@ -209,7 +214,7 @@ def member_invite(request: HttpRequest, tenant_slug: str) -> HttpResponse:
 
 @owner_required
 @require_POST
-def member_role(request: HttpRequest, tenant_slug: str, membership_id: int) -> HttpResponse:
+def member_role(request: TenantRequest, tenant_slug: str, membership_id: int) -> HttpResponse:
     membership = access_membership(tenant=request.tenant, id=membership_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
@@ -228,7 +233,7 @@ def member_role(request: HttpRequest, tenant_slug: str, membership_id: int) -> H
 
 @owner_required
 @require_POST
-def member_remove(request: HttpRequest, tenant_slug: str, membership_id: int) -> HttpResponse:
+def member_remove(request: TenantRequest, tenant_slug: str, membership_id: int) -> HttpResponse:
     membership = access_membership(tenant=request.tenant, id=membership_id)
     try:
         services.membership_remove(membership=membership)
@@ -244,7 +249,7 @@ def member_remove(request: HttpRequest, tenant_slug: str, membership_id: int) ->
 
 @owner_required
 @require_POST
-def invitation_revoke(request: HttpRequest, tenant_slug: str, invitation_id: int) -> HttpResponse:
+def invitation_revoke(request: TenantRequest, tenant_slug: str, invitation_id: int) -> HttpResponse:
     invitation = access_invitation(tenant=request.tenant, id=invitation_id)
     services.invitation_revoke(invitation=invitation)
     messages.success(request, f"The invitation for {invitation.email} was withdrawn.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -31,7 +31,7 @@ class InboxFilterForm(forms.Form):
 
     def __init__(self, *args: Any, accounts: list, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["account"].choices = [("", "All accounts")] + [
+        cast(forms.ChoiceField, self.fields["account"]).choices = [("", "All accounts")] + [
             (str(a.pk), f"{a.name} ({a.get_kind_display()})") for a in accounts
         ]
 
@@ -79,7 +79,7 @@ class ReplySettingsForm(forms.ModelForm):
 
     def __init__(self, *args: Any, accounts: list, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["accounts_off"].choices = [
+        cast(forms.ChoiceField, self.fields["accounts_off"]).choices = [
             (str(a.pk), f"{a.name} ({a.get_kind_display()})") for a in accounts
         ]
 

@@ -25,7 +25,7 @@ def inbox_threads(
     """Conversations and comment threads, newest activity first, filtered."""
     threads = Conversation.objects.filter(tenant=tenant, last_message_at__isnull=False)
     if account_id:
-        threads = threads.filter(account_id=account_id)
+        threads = threads.filter(account__pk=account_id)
     if network:
         threads = threads.filter(network=network)
     if kind:

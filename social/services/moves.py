@@ -28,7 +28,9 @@ def _accounts_with_their_instagram(accounts: list[SocialAccount]) -> list[Social
     chosen = {a.pk for a in accounts}
     orphans = [a for a in accounts if a.linked_page_id and a.linked_page_id not in chosen]
     if orphans:
-        names = ", ".join(f"{a.name} (page: {a.linked_page.name})" for a in orphans)
+        names = ", ".join(
+            f"{a.name} (page: {a.linked_page.name if a.linked_page else ''})" for a in orphans
+        )
         raise MoveRefused(
             f"Instagram accounts move with their Facebook Page; select the page instead: {names}."
         )

@@ -18,7 +18,10 @@ from tenants.scoping import tenant_scope
 Status = SocialAccount.Status
 
 
-STATUS_WORDS = {Status.NEEDS_RECONNECT: "needs reconnecting", Status.EXPIRING: "expires soon"}
+STATUS_WORDS: dict[str, str] = {
+    Status.NEEDS_RECONNECT: "needs reconnecting",
+    Status.EXPIRING: "expires soon",
+}
 
 
 def account_notify(*, account: SocialAccount) -> bool:

@@ -24,6 +24,13 @@ STATE_BY_VERB = {
 }
 
 
+PUBLICATION = "Publication"  # looked up at run time: posting may not define it yet
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _when(seconds: Any) -> datetime:
     try:
         return datetime.fromtimestamp(int(seconds), tz=UTC)
@@ -52,7 +59,7 @@ def publication_for(*, account: SocialAccount, remote_id: str) -> str:
     from django.apps import apps
 
     try:
-        publication = apps.get_model("posting", "Publication")
+        publication = apps.get_model("posting", PUBLICATION)
     except LookupError:
         return ""
     found = publication.objects.filter(account=account, remote_id=remote_id).only("pk").first()
@@ -122,8 +129,9 @@ def feed_handle(event: WebhookEvent) -> None:
     item = str(value.get("item") or "")
     verb = str(value.get("verb") or "add")
     account = event.account
+    assert account is not None  # handlers get routed events only (webhooks.processing)
     if item in ("comment", "reply"):
-        sender = value.get("from") if isinstance(value.get("from"), dict) else {}
+        sender = _dict(value.get("from"))
         comment_apply(
             account=account,
             post_id=str(value.get("post_id") or ""),
@@ -148,8 +156,9 @@ def feed_handle(event: WebhookEvent) -> None:
 
 def instagram_comment_handle(event: WebhookEvent) -> None:
     value = event.payload if isinstance(event.payload, dict) else {}
-    sender = value.get("from") if isinstance(value.get("from"), dict) else {}
-    media = value.get("media") if isinstance(value.get("media"), dict) else {}
+    sender = _dict(value.get("from"))
+    media = _dict(value.get("media"))
+    assert event.account is not None  # handlers get routed events only (webhooks.processing)
     comment_apply(
         account=event.account,
         post_id=str(media.get("id") or value.get("media_id") or ""),

@@ -35,7 +35,9 @@ def attachments_of(message: dict[str, Any]) -> list[dict[str, str]]:
     for item in message.get("attachments") or []:
         if not isinstance(item, dict):
             continue
-        payload = item.get("payload") if isinstance(item.get("payload"), dict) else {}
+        payload = item.get("payload")
+        if not isinstance(payload, dict):
+            payload = {}
         url = str(payload.get("url") or "")
         out.append({"type": str(item.get("type") or "file"), "url": url})
     return out
@@ -53,6 +55,7 @@ def conversation_for(*, account: SocialAccount, customer_id: str) -> tuple[Conve
 def messaging_handle(event: WebhookEvent) -> None:
     item = event.payload if isinstance(event.payload, dict) else {}
     account = event.account
+    assert account is not None  # handlers get routed events only (webhooks.processing)
     sender = str((item.get("sender") or {}).get("id") or "")
     recipient = str((item.get("recipient") or {}).get("id") or "")
     message = item.get("message") if isinstance(item.get("message"), dict) else None
@@ -82,6 +85,7 @@ def messaging_handle(event: WebhookEvent) -> None:
         text = str(message.get("text") or "")
         attachments = attachments_of(message)
     else:
+        assert postback is not None
         remote_id = str(postback.get("mid") or f"postback:{item.get('timestamp')}")
         text = str(postback.get("title") or postback.get("payload") or "")
         attachments = []

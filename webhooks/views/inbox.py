@@ -9,28 +9,29 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tenants.access import owner_required
+from tenants.http import TenantRequest
 from webhooks import replies, selectors, services
 from webhooks.access import access_comment, access_conversation, access_rule
 from webhooks.forms import InboxFilterForm, ReplyForm, ReplySettingsForm, RuleForm
 from webhooks.models import Conversation, Message
 
 
-def _conversation(request: HttpRequest, conversation_id) -> Conversation:
+def _conversation(request: TenantRequest, conversation_id) -> Conversation:
     return access_conversation(tenant=request.tenant, id=conversation_id)
 
 
-def _comment(request: HttpRequest, conversation: Conversation, message_id) -> Message:
+def _comment(request: TenantRequest, conversation: Conversation, message_id) -> Message:
     return access_comment(tenant=request.tenant, conversation=conversation, id=message_id)
 
 
-def _list_context(request: HttpRequest) -> dict:
+def _list_context(request: TenantRequest) -> dict:
     accounts = selectors.inbox_accounts(tenant=request.tenant)
     form = InboxFilterForm(request.GET or None, accounts=accounts)
     return {
@@ -44,19 +45,19 @@ def _list_context(request: HttpRequest) -> dict:
 
 
 @require_GET
-def inbox(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def inbox(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     return render(request, "webhooks/inbox.html", _list_context(request))
 
 
 @require_GET
-def inbox_items(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def inbox_items(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     """The list alone, for htmx polling."""
     context = _list_context(request)
     context["current_id"] = request.GET.get("current", "")
     return render(request, "webhooks/_list.html", context)
 
 
-def _thread_context(request: HttpRequest, conversation: Conversation, **extra) -> dict:
+def _thread_context(request: TenantRequest, conversation: Conversation, **extra) -> dict:
     thread = selectors.thread_messages(conversation=conversation)
     allowed, tag, why = services.reply_mode(conversation=conversation)
     context = {
@@ -91,14 +92,14 @@ def _version(thread: list[Message]) -> str:
 
 
 @require_GET
-def thread(request: HttpRequest, tenant_slug: str, conversation_id) -> HttpResponse:
+def thread(request: TenantRequest, tenant_slug: str, conversation_id) -> HttpResponse:
     conversation = _conversation(request, conversation_id)
     services.conversation_mark(conversation=conversation, read=True)
     return render(request, "webhooks/thread.html", _thread_context(request, conversation))
 
 
 @require_GET
-def thread_poll(request: HttpRequest, tenant_slug: str, conversation_id) -> HttpResponse:
+def thread_poll(request: TenantRequest, tenant_slug: str, conversation_id) -> HttpResponse:
     """The thread's messages for htmx polling, with what is new announced to screen readers."""
     conversation = _conversation(request, conversation_id)
     try:
@@ -137,18 +138,20 @@ def _thread_url(conversation: Conversation) -> str:
     )
 
 
-def _refused(request, conversation, error: str, form: ReplyForm, **extra) -> HttpResponse:
+def _refused(
+    request: TenantRequest, conversation, error: str, form: ReplyForm, **extra
+) -> HttpResponse:
     context = _thread_context(request, conversation, reply_form=form, **extra)
     context["reply_error"] = error
     return render(request, "webhooks/thread.html", context, status=400)
 
 
 @require_POST
-def reply(request: HttpRequest, tenant_slug: str, conversation_id) -> HttpResponse:
+def reply(request: TenantRequest, tenant_slug: str, conversation_id) -> HttpResponse:
     conversation = _conversation(request, conversation_id)
     form = ReplyForm(request.POST)
     if not form.is_valid():
-        return _refused(request, conversation, form.errors["text"][0], form)
+        return _refused(request, conversation, str(form.errors["text"][0]), form)
     try:
         services.conversation_reply(
             conversation=conversation, text=form.cleaned_data["text"], user=request.user
@@ -159,13 +162,13 @@ def reply(request: HttpRequest, tenant_slug: str, conversation_id) -> HttpRespon
     return redirect(_thread_url(conversation))
 
 
-def _comment_action(request: HttpRequest, conversation_id, message_id, action: str):
+def _comment_action(request: TenantRequest, conversation_id, message_id, action: str):
     conversation = _conversation(request, conversation_id)
     comment = _comment(request, conversation, message_id)
     form = ReplyForm(request.POST)
     extra = {"comment_form_for": str(comment.pk), "comment_action": action}
     if action != "hide" and not form.is_valid():
-        return _refused(request, conversation, form.errors["text"][0], form, **extra)
+        return _refused(request, conversation, str(form.errors["text"][0]), form, **extra)
     try:
         if action == "reply":
             services.comment_reply(
@@ -195,21 +198,21 @@ def _comment_action(request: HttpRequest, conversation_id, message_id, action: s
 
 @require_POST
 def comment_reply(
-    request: HttpRequest, tenant_slug: str, conversation_id, message_id
+    request: TenantRequest, tenant_slug: str, conversation_id, message_id
 ) -> HttpResponse:
     return _comment_action(request, conversation_id, message_id, "reply")
 
 
 @require_POST
 def comment_private_reply(
-    request: HttpRequest, tenant_slug: str, conversation_id, message_id
+    request: TenantRequest, tenant_slug: str, conversation_id, message_id
 ) -> HttpResponse:
     return _comment_action(request, conversation_id, message_id, "private")
 
 
 @require_POST
 def comment_hide(
-    request: HttpRequest, tenant_slug: str, conversation_id, message_id
+    request: TenantRequest, tenant_slug: str, conversation_id, message_id
 ) -> HttpResponse:
     return _comment_action(request, conversation_id, message_id, "hide")
 
@@ -223,7 +226,7 @@ MARKS = {
 
 
 @require_POST
-def mark(request: HttpRequest, tenant_slug: str, conversation_id) -> HttpResponse:
+def mark(request: TenantRequest, tenant_slug: str, conversation_id) -> HttpResponse:
     conversation = _conversation(request, conversation_id)
     choice = MARKS.get(request.POST.get("mark", ""))
     if choice is None:
@@ -240,7 +243,7 @@ def mark(request: HttpRequest, tenant_slug: str, conversation_id) -> HttpRespons
 # -- auto-reply settings (owners) --------------------------------------------------------------
 @owner_required
 @require_http_methods(["GET", "POST"])
-def reply_settings(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def reply_settings(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     reply_row = replies.reply_settings_for(tenant=request.tenant)
     accounts = selectors.inbox_accounts(tenant=request.tenant)
     form = ReplySettingsForm(request.POST or None, instance=reply_row, accounts=accounts)
@@ -262,7 +265,7 @@ def reply_settings(request: HttpRequest, tenant_slug: str) -> HttpResponse:
 
 @owner_required
 @require_POST
-def rule_create(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def rule_create(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     form = RuleForm(request.POST)
     if form.is_valid():
         services.rule_create(tenant=request.tenant, **form.cleaned_data)
@@ -284,7 +287,7 @@ def rule_create(request: HttpRequest, tenant_slug: str) -> HttpResponse:
 
 @owner_required
 @require_POST
-def rule_delete(request: HttpRequest, tenant_slug: str, rule_id: int) -> HttpResponse:
+def rule_delete(request: TenantRequest, tenant_slug: str, rule_id: int) -> HttpResponse:
     rule = access_rule(tenant=request.tenant, id=rule_id)
     services.rule_delete(rule=rule)
     messages.success(request, "Rule deleted.")

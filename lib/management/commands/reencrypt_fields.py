@@ -25,7 +25,7 @@ from lib.crypto import (
 
 def encrypted_models() -> list[tuple[type[models.Model], list[str]]]:
     """Every installed model with encrypted fields, with those fields' names."""
-    found = []
+    found: list[tuple[type[models.Model], list[str]]] = []
     for model in apps.get_models():
         if issubclass(model, EncryptedFieldsMixin) and not model._meta.proxy:
             names = [f.name for f in model.encrypted_fields()]
@@ -62,7 +62,7 @@ class Command(BaseCommand):
     ) -> tuple[int, int, int]:
         rewritten = current = failed = 0
         last_pk = None
-        attnames = [model._meta.get_field(name).attname for name in names]
+        attnames = [model._meta.get_field(name).attname for name in names]  # type: ignore[union-attr]  # encrypted fields are concrete fields
         while True:
             with transaction.atomic():
                 rows = model._base_manager.select_for_update().order_by("pk")
