@@ -333,4 +333,7 @@ def test_the_bulk_bar_shows_only_the_fields_of_the_chosen_action(live_server, pa
     assert page.text_content("#selected-count") == "2 selected"
     page.select_option("#bulk-folder", label="Events")
     page.get_by_role("button", name="Apply").click()
-    page.wait_for_selector("text=Moved 2 photos to Events.")
+    # Issue 14, item 4: the result is said in a status region (base.html's messages).
+    said = page.locator("[role=status], [role=alert]").filter(has_text="Moved 2 photos to Events.")
+    said.wait_for()
+    assert said.count() == 1
