@@ -70,7 +70,7 @@ class PageWatch:
         page.add_init_script(AXE_SOURCE.read_text() + "\n" + _INIT % {"run": run})
         page.on("framenavigated", lambda frame: self._navigated(page, frame))
         page.on("response", self._response)
-        page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(msg.text))
+        page.on("console", self._console)
         page.on("pageerror", lambda exc: self.console_errors.append(f"uncaught: {exc}"))
 
     @staticmethod
@@ -89,6 +89,10 @@ class PageWatch:
 
     def _pointer(self, kind: str) -> None:
         self.pointer_presses.append(kind)
+
+    def _console(self, msg: Any) -> None:
+        if msg.type == "error":
+            self.console_errors.append(msg.text)
 
     def _response(self, response: Any) -> None:
         if response.status == 404 and re.search(r"/static/|/favicon\.ico", response.url):

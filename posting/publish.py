@@ -225,7 +225,7 @@ def _read_quietly(call: Any, ctx: Context, **kwargs: Any) -> str:
 def _facebook(ctx: Context) -> str:
     publication = ctx.publication
     page_id, message = publication.account.external_id, _message(publication)
-    common = {"page_id": page_id, "token": ctx.token}
+    common: dict[str, Any] = {"page_id": page_id, "token": ctx.token}
     client = ctx.client
     if publication.shape in (Shape.FB_TEXT, Shape.FB_LINK):
         _step(ctx, "feed")
@@ -262,7 +262,7 @@ def _facebook(ctx: Context) -> str:
 def _instagram_start(ctx: Context) -> str:
     publication = ctx.publication
     ig_id = publication.account.external_id
-    common = {"ig_user_id": ig_id, "token": ctx.token}
+    common: dict[str, Any] = {"ig_user_id": ig_id, "token": ctx.token}
     _step(ctx, "content_publishing_limit")
     since = int((timezone.now() - timedelta(days=1)).timestamp())
     quota = publishing.publishing_quota(ctx.client, since=since, **common)
@@ -472,7 +472,7 @@ def _apply_rule(
     if action == errors.Action.RETRY and publication.retry_count >= settings.PUBLISH_MAX_RETRIES:
         action, codes["last_error"] = errors.Action.FAIL, errors.TOO_MANY_RETRIES
     guard = {"attempt_count": number}
-    common = {"ids": [publication.pk], "source": S.PUBLISHING, "guard": guard}
+    common: dict[str, Any] = {"ids": [publication.pk], "source": S.PUBLISHING, "guard": guard}
     detail = detail or (error.describe() if error else rule.sentence)
     with transaction.atomic():
         if action == errors.Action.RETRY:

@@ -160,7 +160,7 @@ def post_create(
     reconnecting is held, and the note says so."""
     accounts = _accounts(tenant=tenant, account_ids=account_ids)
     assets = _assets(tenant=tenant, asset_ids=asset_ids)
-    texts = {
+    texts: dict[str, str] = {
         Publication.Network.FACEBOOK: text_facebook or text,
         Publication.Network.INSTAGRAM: text_instagram or text,
     }
@@ -270,7 +270,7 @@ def post_edit(
     if asset_ids is None:
         asset_ids = [m.asset_id for m in post.media_items.all() if m.asset_id]
     assets = _assets(tenant=tenant, asset_ids=asset_ids)
-    texts = {
+    texts: dict[str, str] = {
         Publication.Network.FACEBOOK: text_facebook or text,
         Publication.Network.INSTAGRAM: text_instagram or text,
     }
@@ -427,13 +427,14 @@ def publication_retry(*, publication: Publication) -> Publication:
 
 
 def _state_sentence(publication: Publication) -> str:
-    return {
+    sentences: dict[str, str] = {
         S.PUBLISHED: "This post is already published.",
         S.PUBLISHING: "This post is being published right now.",
         S.CANCELLED: "This post was cancelled.",
         S.DRAFT: "This post is a draft: give it a time first.",
         S.NEEDS_RECONCILE: "We are checking on Facebook whether this post went out.",
-    }.get(publication.state, "This post cannot be changed now.")
+    }
+    return sentences.get(publication.state, "This post cannot be changed now.")
 
 
 # -- token errors ------------------------------------------------------------------------------

@@ -15,30 +15,30 @@ from celery import shared_task
 from posting import dispatch, notify, publish, reconcile
 from tenants.tasks import TenantTask
 
-PUBLISH = {"acks_late": True}  # queue "publish": CELERY_TASK_ROUTES
+# Queue "publish" by name (CELERY_TASK_ROUTES); acks_late: a lost worker's task runs again.
 
 
-@shared_task(name="posting.publications_dispatch", **PUBLISH)
+@shared_task(name="posting.publications_dispatch", acks_late=True)
 def publications_dispatch() -> int:
     return dispatch.publications_dispatch()
 
 
-@shared_task(name="posting.publications_sweep", **PUBLISH)
+@shared_task(name="posting.publications_sweep", acks_late=True)
 def publications_sweep() -> dict[str, int]:
     return dispatch.publications_sweep()
 
 
-@shared_task(name="posting.publication_publish", base=TenantTask, **PUBLISH)
+@shared_task(name="posting.publication_publish", base=TenantTask, acks_late=True)
 def publication_publish(*, tenant_id: int, publication_id: Any) -> str:
     return publish.publication_publish(publication_id=publication_id)
 
 
-@shared_task(name="posting.publication_poll", base=TenantTask, **PUBLISH)
+@shared_task(name="posting.publication_poll", base=TenantTask, acks_late=True)
 def publication_poll(*, tenant_id: int, publication_id: Any) -> str:
     return publish.publication_poll(publication_id=publication_id)
 
 
-@shared_task(name="posting.publication_reconcile", base=TenantTask, **PUBLISH)
+@shared_task(name="posting.publication_reconcile", base=TenantTask, acks_late=True)
 def publication_reconcile(*, tenant_id: int, publication_id: Any) -> str:
     return reconcile.publication_reconcile(publication_id=publication_id)
 

@@ -245,7 +245,7 @@ class TokenCheck(TenantOwned):
         """The account's status after this check, in the word the accounts page uses for it
         everywhere (one word for one state); older rows without it show the result."""
         if self.status_after in SocialAccount.Status.values:
-            return SocialAccount.Status(self.status_after).label
+            return str(SocialAccount.Status(self.status_after).label)
         return self.get_result_display()
 
 

@@ -162,7 +162,7 @@ def events_insert(*, events: list[WebhookEvent]) -> int:
     fields = [f for f in WebhookEvent._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     table = quote(WebhookEvent._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(str(f.column)) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     chunks = [events[i : i + INSERT_CHUNK] for i in range(0, len(events), INSERT_CHUNK)]
     new = 0

@@ -4,6 +4,7 @@ accounts, and renewing long-lived user tokens before they end."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -93,7 +94,7 @@ def account_mark_broken(*, account: SocialAccount, words: str, code: str, trigge
     accounts that use the Page's token as needing reconnecting, the way a failed check does
     (history row, one owner email with the reconnect link)."""
     page = account if account.is_page else (account.linked_page or account)
-    broken = {"result": TokenCheck.Result.BROKEN, "status": Status.NEEDS_RECONNECT}
+    broken: dict[str, Any] = {"result": TokenCheck.Result.BROKEN, "status": Status.NEEDS_RECONNECT}
     _apply_check(page, words=words, trigger=trigger, code=code, **broken)
     if page.is_page:
         for ig in page.instagram_accounts.filter(status__in=SocialAccount.HOLDING_STATUSES):

@@ -71,7 +71,7 @@ def publication_seen(*, account: SocialAccount, remote_id: str) -> None:
     add). A publication waiting in ``needs_reconcile`` is resolved by it; that belongs to the
     posting app's reconcile service, which is called here once it exists."""
     try:
-        from posting import reconcile  # type: ignore[attr-defined]
+        from posting import reconcile
     except ImportError:
         return
     confirm = getattr(reconcile, "publication_confirm_seen", None)
