@@ -1,8 +1,10 @@
 """URL layout. Portal pages live under /t/<tenant_slug>/ so the middleware can scope them; the
 URL-enumerating isolation test (tenants/tests/test_isolation.py) checks every pattern here."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from config import health
 from tenants.forms import ThrottledAdminAuthenticationForm
@@ -14,6 +16,12 @@ admin.site.login_form = ThrottledAdminAuthenticationForm
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico where a page names no icon (downloads, the JSON callbacks).
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg", permanent=True),
+        name="favicon",
+    ),
     path("readyz", health.readyz, name="readyz"),
     path("", include("tenants.urls_public")),
     path("", include("social.urls_public")),

@@ -168,3 +168,16 @@ def horizontal_overflow(page: Any) -> list[str]:
       return out.slice(0, 10);
     }"""
     )
+
+
+def log_in(page: Any, live_server: Any, user: Any) -> None:
+    """Give the page's browser a session of `user` (no login form: for tests of other pages)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+    )

@@ -6,6 +6,7 @@ from typing import cast
 
 from django import forms
 
+from social import selectors
 from social.models import PendingConnection
 from social.services.connections import held_elsewhere_message
 
@@ -27,6 +28,11 @@ class PagePickerForm(forms.Form):
         ]
         if initial_ids:
             self.fields["page_ids"].initial = initial_ids
+        # Marked before submitting: pages another restaurant already holds cannot be ticked.
+        held = selectors.pages_held_elsewhere(
+            tenant=pending.tenant, page_ids=[p["id"] for p in pending.pages]
+        )
+        self.pages = [{**p, "held": p["id"] in held} for p in pending.pages]
 
     def clean_page_ids(self) -> list[str]:
         chosen = self.cleaned_data["page_ids"]

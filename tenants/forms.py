@@ -169,10 +169,18 @@ class ThrottledAdminAuthenticationForm(ThrottledLoginMixin, AdminAuthenticationF
 class EmailAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
     """Log in with the email in any letter case (usernames are the emails)."""
 
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        # Django's says "a correct username"; people log in with their email here.
+        "invalid_login": "This email and password do not match a Tablecast login. Check both "
+        "and try again, or reset your password.",
+    }
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Email"
-        self.fields["username"].widget.attrs.update({"autocomplete": "email", "type": "email"})
+        self.fields["username"].widget.input_type = "email"  # not an attr: that gives two types
+        self.fields["username"].widget.attrs["autocomplete"] = "email"
 
     def clean_username(self) -> str:
         typed = self.cleaned_data["username"].strip()

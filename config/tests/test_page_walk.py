@@ -21,7 +21,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from conftest import DESKTOP, PHONE
-from lib.browser_checks import ARTIFACTS, horizontal_overflow
+from lib.browser_checks import ARTIFACTS, horizontal_overflow, log_in
 from tenants.scoping import scopes_disabled
 from tenants.testing import make_invitation, make_member, make_tenant, make_user
 from tenants.tests import urlmatrix
@@ -174,18 +174,10 @@ def test_every_portal_page_fits_loads_cleanly_and_passes_axe(
     )
     _visit(page, page_watch, url + "/no/such/page/", f"404-{width}", expect_status=404)
 
-    # Logged in as the owner (the session cookie of a logged-in test client).
+    # Logged in as the owner.
+    log_in(page, live_server, owner)
     client = Client()
     client.force_login(owner)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": url,
-            }
-        ]
-    )
     pages = _pages(client, tenant)
     expected = {
         "tenants:dashboard",

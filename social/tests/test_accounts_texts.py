@@ -1,4 +1,4 @@
-"""What the accounts page and "Check now" say (issue 9 item 11): sentences in the words the page
+"""What the accounts page, "Check now" and the page picker say (issue 9 items 11, 13): sentences in the words the page
 uses for each status, never stored codes; permission counts that match the list shown."""
 
 from __future__ import annotations
@@ -46,3 +46,20 @@ def test_a_healthy_check_says_it_once(connected, tenant, flow):  # noqa: F811
     assert "Checked Trattoria da Maria: The connection works." in html
     assert "Healthy" not in html
     assert reload(page).status == "active"
+
+
+def test_the_picker_marks_pages_another_restaurant_holds_before_submitting(
+    flow, sb, tenant, other_tenant
+):
+    from social.testing import make_account
+
+    held = sb.page_by_name("Pizzeria Bella Napoli")["id"]
+    make_account(other_tenant, "Pizzeria Bella Napoli", external_id=held)
+    location = flow.approve(flow.start(), pages=["Pizzeria Bella Napoli", "Trattoria da Maria"])
+    picker = flow.client.get(flow.callback(location)["Location"]).content.decode()
+    box = re.search(rf'<input type="checkbox" name="page_ids" value="{held}"[^>]*>', picker)[0]
+    assert "disabled" in box and f'aria-describedby="held-{held}"' in box
+    assert f'id="held-{held}">Already connected to another restaurant' in picker
+    free = sb.page_by_name("Trattoria da Maria")["id"]
+    box = re.search(rf'<input type="checkbox" name="page_ids" value="{free}"[^>]*>', picker)[0]
+    assert "disabled" not in box

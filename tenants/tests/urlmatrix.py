@@ -44,6 +44,7 @@ BUILTIN_PUBLIC_URLS = {
     "password_reset_confirm": "The emailed link: Django's signed, single-use token.",
     "password_reset_complete": "Says the password was changed.",
     "healthz": "Liveness probe: says nothing about tenants.",
+    "favicon": "Redirects to the static site icon.",
     "readyz": "Readiness probe: says nothing about tenants.",
 }
 
