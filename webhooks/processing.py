@@ -76,7 +76,7 @@ def _handler_for(event: WebhookEvent) -> Callable[[WebhookEvent], None] | None:
     if event.object == "instagram" and event.field in ("comments", "live_comments"):
         return comments.instagram_comment_handle
     if event.object == "instagram" and event.field == "mentions":
-        return comments.instagram_comment_handle
+        return comments.instagram_mention_handle
     return None  # fields we keep but do not act on (e.g. ratings): processed, no effect
 
 

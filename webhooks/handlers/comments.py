@@ -10,6 +10,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from lib.tasks import enqueue_on_commit
+from posting import tasks as posting_tasks
+from posting.models import Publication
 from social.models import SocialAccount
 from webhooks.handlers.messages import message_record, network_of
 from webhooks.models import Conversation, Message, WebhookEvent
@@ -22,9 +25,6 @@ STATE_BY_VERB = {
     "remove": Message.CommentState.REMOVED,
     "delete": Message.CommentState.REMOVED,
 }
-
-
-PUBLICATION = "Publication"  # looked up at run time: posting may not define it yet
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -46,37 +46,37 @@ def thread_for(*, account: SocialAccount, post_id: str) -> Conversation:
         defaults={"tenant_id": account.tenant_id, "network": network_of(account)},
     )
     if created:
-        thread.publication_id = publication_for(account=account, remote_id=post_id)
-        if thread.publication_id:
-            thread.save(update_fields=["publication_id"])
+        ours = (
+            Publication.objects.filter(account=account, remote_id=post_id)
+            .select_related("post")
+            .first()
+        )
+        if ours is not None:
+            thread.publication_id = str(ours.pk)
+            thread.post_text = ours.post.text_for(ours.network)[:300]
+            thread.save(update_fields=["publication_id", "post_text"])
     return thread
 
 
-def publication_for(*, account: SocialAccount, remote_id: str) -> str:
-    """Seam to the posting app: the id of Tablecast's own `Publication` of this post, or "".
-
-    Until ``posting.models.Publication`` exists (it is being built in parallel), there is none."""
-    from django.apps import apps
-
-    try:
-        publication = apps.get_model("posting", PUBLICATION)
-    except LookupError:
-        return ""
-    found = publication.objects.filter(account=account, remote_id=remote_id).only("pk").first()
-    return str(found.pk) if found else ""
-
-
-def publication_seen(*, account: SocialAccount, remote_id: str) -> None:
-    """Seam to the posting app: our own post appeared on the Page (feed ``status``/``photo``
-    add). A publication waiting in ``needs_reconcile`` is resolved by it; that belongs to the
-    posting app's reconcile service, which is called here once it exists."""
-    try:
-        from posting import reconcile
-    except ImportError:
-        return
-    confirm = getattr(reconcile, "publication_confirm_seen", None)
-    if confirm is not None:
-        confirm(account=account, remote_id=remote_id)
+def publication_seen(*, account: SocialAccount, remote_id: str) -> int:
+    """Our own post appeared on the Page (feed ``status``/``photo`` add). If no publication
+    knows it yet, the account's publications waiting in ``needs_reconcile`` (a publish whose
+    answer was lost) are reconciled now instead of at the next sweep: the posting app looks on
+    the Page and resolves each one (docs/publishing.md). Returns how many were enqueued."""
+    if Publication.objects.filter(account=account, remote_id=remote_id).exists():
+        return 0
+    waiting = list(
+        Publication.objects.filter(
+            account=account, state=Publication.State.NEEDS_RECONCILE
+        ).values_list("pk", flat=True)
+    )
+    for publication_id in waiting:
+        enqueue_on_commit(
+            posting_tasks.publication_reconcile,
+            tenant_id=account.tenant_id,
+            publication_id=publication_id,
+        )
+    return len(waiting)
 
 
 def comment_apply(
@@ -170,3 +170,32 @@ def instagram_comment_handle(event: WebhookEvent) -> None:
         parent_id=str(value.get("parent_id") or ""),
         created=_when(value.get("created_time")) if value.get("created_time") else timezone.now(),
     )
+
+
+def instagram_mention_handle(event: WebhookEvent) -> None:
+    """Someone @-mentioned the account in their post's caption or in a comment (``mentions``:
+    ``{media_id, comment_id?}``; Meta sends no text). Kept in a thread for that media so staff
+    see it; nothing is answered automatically."""
+    value = event.payload if isinstance(event.payload, dict) else {}
+    media_id = str(value.get("media_id") or "")
+    comment_id = str(value.get("comment_id") or "")
+    account = event.account
+    assert account is not None  # handlers get routed events only (webhooks.processing)
+    if not media_id:
+        return
+    thread = thread_for(account=account, post_id=media_id)
+    if not thread.post_text:
+        thread.post_text = "A post that mentions you"
+        thread.save(update_fields=["post_text"])
+    remote_id = comment_id or f"mention:{media_id}"
+    mention, new = Message.objects.get_or_create(
+        conversation=thread,
+        remote_id=remote_id,
+        defaults={
+            "tenant_id": account.tenant_id,
+            "direction": Message.Direction.IN,
+            "text": "Mentioned you in a comment." if comment_id else "Mentioned you in a post.",
+        },
+    )
+    if new:
+        message_record(conversation=thread, message=mention)

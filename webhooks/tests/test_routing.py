@@ -292,3 +292,84 @@ def test_instagram_comments_and_our_own_replies(client, tenant, enqueued):
         and messages["17900012"].parent_remote_id == "17900011"
     )
     assert messages["17900011"].conversation.network == "instagram"
+
+
+# -- our own posts (the posting app) ---------------------------------------------------------
+def _publication(tenant, page, *, state, remote_id=""):
+    from posting.models import Post, Publication
+
+    with tenant_scope(tenant):
+        post = Post.objects.create(tenant=tenant, text="Tonight: truffle risotto")
+        return Publication.objects.create(
+            tenant=tenant,
+            post=post,
+            account=page,
+            network="facebook",
+            shape="fb_text",
+            state=state,
+            remote_id=remote_id,
+        )
+
+
+@pytest.mark.django_db
+def test_our_post_appearing_in_the_feed_reconciles_publications_waiting_for_it(
+    client, tenant, page, enqueued, django_capture_on_commit_callbacks, monkeypatch
+):
+    from posting import tasks as posting_tasks
+
+    waiting = _publication(tenant, page, state="needs_reconcile")
+    sent = []
+    monkeypatch.setattr(
+        posting_tasks.publication_reconcile, "apply_async", lambda kwargs: sent.append(kwargs)
+    )
+    change = {
+        "field": "feed",
+        "value": {
+            "item": "status",
+            "verb": "add",
+            "post_id": f"{page.external_id}_77",
+            "message": "Tonight: truffle risotto",
+            "published": 1,
+            "from": {"id": page.external_id},
+        },
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        _deliver(client, enqueued, feed_payload(page.external_id, change))
+    assert sent == [{"tenant_id": tenant.pk, "publication_id": waiting.pk}]
+
+
+@pytest.mark.django_db
+def test_a_comment_under_our_published_post_links_its_thread_to_the_publication(
+    client, tenant, page, enqueued
+):
+    published = _publication(tenant, page, state="published", remote_id=f"{page.external_id}_88")
+    change = comment_change(
+        page_id=page.external_id,
+        post_id=f"{page.external_id}_88",
+        comment_id="88_1",
+        text="Looks delicious",
+    )
+    _deliver(client, enqueued, feed_payload(page.external_id, change))
+    with tenant_scope(tenant):
+        thread = Conversation.objects.get(kind="comments")
+    assert thread.publication_id == str(published.pk)
+    assert thread.title == "Comments on “Tonight: truffle risotto”"
+
+
+@pytest.mark.django_db
+def test_an_instagram_mention_is_kept_in_the_inbox(client, tenant, enqueued):
+    fb = account(tenant)
+    ig = account(tenant, kind="instagram", external_id="17841400000000099", linked_page=fb)
+    change = {"field": "mentions", "value": {"media_id": "1790555", "comment_id": "1790556"}}
+    for _ in range(2):  # and again: no second copy
+        _deliver(
+            client,
+            enqueued,
+            {
+                "object": "instagram",
+                "entry": [{"id": ig.external_id, "time": 1, "changes": [change]}],
+            },
+        )
+    [mention] = _messages(tenant)
+    assert (mention.text, mention.remote_id) == ("Mentioned you in a comment.", "1790556")
+    assert mention.conversation.post_id == "1790555"
