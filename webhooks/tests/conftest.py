@@ -28,7 +28,7 @@ def celery_worker_thread(transactional_db):
 
     with app.connection_for_write() as connection:
         for queue in ("default", "webhooks"):
-            connection.default_channel.queue_purge(queue)
+            connection.default_channel.queue_purge(queue)  # type: ignore[attr-defined]  # kombu virtual channels have it
     with start_worker(
         app, pool="threads", concurrency=2, perform_ping_check=False, queues=["default", "webhooks"]
     ) as worker:
