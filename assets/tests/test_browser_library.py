@@ -157,6 +157,27 @@ def test_an_upload_names_its_progress_announces_once_updates_counts_and_clears_d
     assert page.locator("#upload-list .upload-item").count() == 0
 
 
+def test_an_upload_during_a_search_shows_only_the_photos_that_match(live_server, page, kitchen):
+    # Issue 9, item 9: a new tile went into the grid whatever the search, and the count stayed.
+    _open(page, live_server, kitchen)
+    page.fill("#id_q", "pizza")
+    wait_for_status(page, "No photos match.")
+    files = [
+        {"name": "pizza.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(320, 240)},
+        {
+            "name": "salad.jpg",
+            "mimeType": "image/jpeg",
+            "buffer": jpeg_bytes(200, 300, colour=(9, 99, 9)),
+        },
+    ]
+    page.set_input_files("#upload-input", files=files)
+    wait_for_status(page, "2 photos uploaded. 1 photo matches.")
+    assert page.locator("#asset-grid .tile").count() == 1
+    assert page.locator("#asset-grid .tile-link").all_text_contents() == ["pizza"]
+    assert page.text_content("#results-count") == "1 photo"
+    assert page.text_content('[data-count-for="all"]') == "4"
+
+
 def test_search_and_filter_results_are_announced_in_the_status_region(live_server, page, kitchen):
     # Issue 14, item 5: the results were swapped without a live region ("0 photos" unheard).
     _open(page, live_server, kitchen)

@@ -27,6 +27,9 @@
 
   function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
 
+  // Said together with the next results summary (an upload batch that reloads the results).
+  var beforeResults = "";
+
   /* ---- uploads ---------------------------------------------------------------------------- */
   var MAX_PARALLEL = 3;
   var DONE_ROW_MS = 2500;
@@ -59,10 +62,16 @@
       return { row: row, bar: bar, status: text, name: file.name || "photo" };
     }
 
+    // The results' own flag: a search typed since the page loaded swapped them (htmx).
+    function narrowed() {
+      var results = document.getElementById("asset-results");
+      return !!results && results.dataset.narrowed === "1";
+    }
+
     // A new tile goes into the grid only when the grid shows that folder unfiltered (page one);
     // anything narrower is fetched again once the batch is done.
     function viewTakes(folderId) {
-      if (!library || library.dataset.viewNarrowed === "1") return false;
+      if (!library || narrowed()) return false;
       if (parseInt(new URLSearchParams(window.location.search).get("page") || "1", 10) > 1) return false;
       var view = library.dataset.viewFolder;
       return view === "" || view === (folderId || "none");
@@ -142,9 +151,11 @@
       var parts = [];
       if (b.ok.length) parts.push(plural(b.ok.length, "photo", "photos") + " uploaded.");
       if (b.failed) parts.push(plural(b.failed, "photo", "photos") + " could not be uploaded: the list above says why.");
-      announce(parts.join(" "));
-      if (b.ok.length && !b.took && window.htmx && library && library.dataset.viewNarrowed === "1") {
+      if (b.ok.length && !b.took && window.htmx && narrowed()) {
+        beforeResults = parts.join(" ");
         window.htmx.ajax("GET", window.location.href, { target: "#asset-results", swap: "outerHTML" });
+      } else {
+        announce(parts.join(" "));
       }
     }
 
@@ -268,7 +279,8 @@
       var node = e.detail.elt;
       if (!node || !node.matches) return;
       if (node.id === "asset-results") {
-        announce(node.dataset.summary);
+        announce((beforeResults ? beforeResults + " " : "") + node.dataset.summary);
+        beforeResults = "";
       } else if (node.matches(".tile-media[data-state=ready]")) {
         node.closest(".tile").classList.remove("tile-pending");
         announce("“" + node.dataset.title + "” is ready.");
