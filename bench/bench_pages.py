@@ -360,7 +360,9 @@ def _profile(call: Callable[[], Any]) -> None:
     for _ in range(20):
         call()
     profiler.disable()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(40)
+    stats.sort_stats("tottime").print_stats(25)
 
 
 def _bare_render(data: Seeded) -> Timing:

@@ -168,7 +168,9 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
-USE_I18N = True
+# English only (no translations, no LocaleMiddleware): without the i18n machinery every
+# gettext, date and number format skips a per-call language lookup (docs/performance.md).
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -133,6 +133,8 @@ class SocialAccountAdmin(admin.ModelAdmin):
 class TokenCheckAdmin(admin.ModelAdmin):
     list_display = ("checked_at", "account", "tenant", "trigger", "result", "detail")
     list_filter = ("result", "trigger")
+    # Without it the admin's select_related() follows every foreign key, the accounts' too.
+    list_select_related = ("account", "tenant")
     readonly_fields = [f.name for f in TokenCheck._meta.fields]
 
 
