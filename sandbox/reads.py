@@ -19,7 +19,7 @@ from sandbox.fields import (
     wants_summary,
 )
 from sandbox.nodes import photo_expired, schema_for, scope_for
-from sandbox.state import Comment, World
+from sandbox.state import Comment, Conversation, Message, World
 
 EdgeHandler = Callable[[Ctx, Any], dict[str, Any]]
 
@@ -110,9 +110,19 @@ def check_messaging(ctx: Ctx, platform: str) -> None:
         raise GraphError(230, f"(#230) Requires {scope} permission to manage the object")
 
 
-def created_at(obj: Any) -> float:
-    """When a listed object was created (posts and comments: created_time; IG media: timestamp)."""
-    return float(getattr(obj, "created_time", None) or getattr(obj, "timestamp", 0) or 0)
+def created_at(obj: Any) -> float | None:
+    """When a listed object was created, in seconds (posts and comments: created_time; IG
+    media: timestamp; messages: their ms timestamp; conversations: their last message), or
+    None for things without a time (they are never filtered out)."""
+    if isinstance(obj, Message):
+        return obj.timestamp / 1000
+    if isinstance(obj, Conversation):
+        return obj.updated_ms / 1000
+    for name in ("created_time", "timestamp"):
+        value = getattr(obj, name, None)
+        if value:
+            return float(value)
+    return None
 
 
 def in_time_range(ctx: Ctx, items: list[Any]) -> list[Any]:
@@ -121,12 +131,12 @@ def in_time_range(ctx: Ctx, items: list[Any]) -> list[Any]:
     since, until = ctx.time_param("since"), ctx.time_param("until")
     if since is None and until is None:
         return items
-    return [
-        item
-        for item in items
-        if (since is None or created_at(item) >= since)
-        and (until is None or created_at(item) <= until)
-    ]
+    kept = []
+    for item in items:
+        when = created_at(item)
+        if when is None or ((since is None or when >= since) and (until is None or when <= until)):
+            kept.append(item)
+    return kept
 
 
 def edge_list(ctx: Ctx, value: EdgeList, default: list[str] | None = None) -> dict[str, Any]:

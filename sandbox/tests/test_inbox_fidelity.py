@@ -384,3 +384,15 @@ def test_mentions_can_be_read_back(sandbox, graph, trattoria, receiver, subscrib
         TRATTORIA_IG_ID, trattoria, fields="mentioned_media.media_id(123){caption}"
     ).json()["error"]
     assert error["code"] == 100
+
+
+def test_since_filters_conversation_messages_by_their_time(sandbox, graph, trattoria):
+    first = sandbox.trigger_message(TRATTORIA_ID, "Earlier")
+    sandbox.advance_clock(7200)
+    sandbox.trigger_message(TRATTORIA_ID, "Later")
+    recent = graph.get(
+        f"{first['conversation_id']}/messages", trattoria, since="1 hour ago", fields="message"
+    ).json()["data"]
+    assert [m["message"] for m in recent] == ["Later"]
+    listed = graph.get(f"{TRATTORIA_ID}/conversations", trattoria, since="1 hour ago").json()
+    assert [c["id"] for c in listed["data"]] == [first["conversation_id"]]
