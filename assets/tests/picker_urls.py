@@ -14,6 +14,7 @@ HOST_PAGE = engines["django"].from_string(
 {% block title %}Picker host{% endblock %}
 {% block head %}<link rel="stylesheet" href="{% static 'css/assets.css' %}">{% endblock %}
 {% block content %}
+<h1>Picker host</h1>
 <form method="post">
   <button type="button" class="btn" data-asset-picker="{% url 'assets:picker' tenant.slug %}?multiple=1"
           data-picker-target="#id_asset_ids">Choose photos</button>

@@ -358,3 +358,28 @@ def test_the_bulk_bar_shows_only_the_fields_of_the_chosen_action(live_server, pa
     said = page.locator("[role=status], [role=alert]").filter(has_text="Moved 2 photos to Events.")
     said.wait_for()
     assert said.count() == 1
+
+
+@pytest.mark.urls("assets.tests.picker_urls")
+def test_the_picker_is_named_and_says_what_a_search_finds(live_server, page, kitchen):
+    # Issue 14 ("live regions wherever htmx changes what a screen reader user must know"):
+    # the picker's results were swapped silently and its dialog had no name.
+    page.set_viewport_size(DESKTOP)
+    log_in(page, live_server, kitchen["user"])
+    page.goto(f"{live_server.url}/t/{kitchen['tenant'].slug}/picker-host/")
+    page.get_by_role("button", name="Choose photos").focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Choose photos")
+    dialog.wait_for()
+    page.fill("#asset-picker input[name=q]", "nothing-like-it")
+    page.wait_for_function(
+        "() => document.getElementById('picker-status').textContent === 'No photos match.'"
+    )
+    page.fill("#asset-picker input[name=q]", "tiramisu")
+    page.wait_for_function(
+        "() => document.getElementById('picker-status').textContent === '1 photo.'"
+    )
+    page.focus("#picker-results input[name=picked]")
+    page.keyboard.press("Space")
+    count = page.locator("[data-picker-count]")
+    assert count.text_content() == "1 selected" and count.get_attribute("aria-live") == "polite"

@@ -361,6 +361,7 @@
 
   function openPicker(button) {
     var dialog = el("dialog", "picker-dialog");
+    dialog.setAttribute("aria-labelledby", "picker-title");
     document.body.appendChild(dialog);
     var picked = [];
     var thumbs = {};
@@ -388,6 +389,10 @@
           sync();
         });
         dialog.addEventListener("htmx:afterSwap", sync);
+        dialog.addEventListener("htmx:load", function (ev) {
+          if (ev.detail.elt.id !== "picker-results") return;
+          dialog.querySelector("#picker-status").textContent = ev.detail.elt.dataset.summary;
+        });
         dialog.querySelector("[data-picker-cancel]").addEventListener("click", function () { dialog.close(); });
         dialog.querySelector("[data-picker-done]").addEventListener("click", function () {
           var target = button.dataset.pickerTarget && document.querySelector(button.dataset.pickerTarget);
