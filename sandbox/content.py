@@ -224,9 +224,8 @@ def update_post(ctx: Ctx, post: Post) -> dict[str, Any]:
             post.scheduled_publish_time = _schedule(ctx, False)
         if "message" in ctx.params:
             post.message = ctx.param("message") or ""
-            for photo_id in post.photo_ids[:1]:
-                if photo_id in world.photos and len(post.photo_ids) == 1:
-                    world.photos[photo_id].caption = post.message
+            if len(post.photo_ids) == 1 and post.photo_ids[0] in world.photos:
+                world.photos[post.photo_ids[0]].caption = post.message  # a one-photo post
         post.updated_time = int(world.now())
         if ctx.flag("is_published", post.published) and not post.published:
             post.published = True
