@@ -70,17 +70,10 @@ def per_tenant(model: type[Model], aggregate: Aggregate) -> Coalesce:
 
 
 def tenant_storage_used(*, tenant: Tenant) -> int:
-    """Bytes the tenant's originals and renditions take in storage (one query)."""
-    used = (
-        Tenant.objects.filter(pk=tenant.pk)
-        .annotate(
-            originals=per_tenant(Asset, Sum("bytes")),
-            renditions=per_tenant(Rendition, Sum("bytes")),
-        )
-        .values_list("originals", "renditions")
-        .first()
-    )
-    return sum(used) if used else 0
+    """Bytes the tenant's originals and renditions take in storage."""
+    originals = Asset.objects.filter(tenant=tenant).aggregate(n=Sum("bytes"))["n"] or 0
+    renditions = Rendition.objects.filter(tenant=tenant).aggregate(n=Sum("bytes"))["n"] or 0
+    return originals + renditions
 
 
 @dataclass
@@ -93,19 +86,15 @@ class LibrarySummary:
 
 
 def library_summary(*, tenant: Tenant) -> LibrarySummary:
-    """The sidebar's totals in one query."""
-    total, unfiled, originals, renditions = (
-        Tenant.objects.filter(pk=tenant.pk)
-        .annotate(
-            total=per_tenant(Asset, Count("id")),
-            unfiled=per_tenant(Asset, Count("id", filter=Q(folder__isnull=True))),
-            originals=per_tenant(Asset, Sum("bytes")),
-            renditions=per_tenant(Rendition, Sum("bytes")),
-        )
-        .values_list("total", "unfiled", "originals", "renditions")
-        .get()
+    """The sidebar's totals in two plain aggregates (measured faster, in Python and in
+    PostgreSQL, than one query of four correlated subqueries)."""
+    row = Asset.objects.filter(tenant=tenant).aggregate(
+        total=Count("id"), unfiled=Count("id", filter=Q(folder__isnull=True)), n=Sum("bytes")
     )
-    return LibrarySummary(total=total, unfiled=unfiled, storage_used=originals + renditions)
+    renditions = Rendition.objects.filter(tenant=tenant).aggregate(n=Sum("bytes"))["n"] or 0
+    return LibrarySummary(
+        total=row["total"], unfiled=row["unfiled"], storage_used=(row["n"] or 0) + renditions
+    )
 
 
 def _search(qs: QuerySet[Asset], q: str) -> QuerySet[Asset]:
