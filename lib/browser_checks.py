@@ -94,10 +94,6 @@ class PageWatch:
     def _pointer(self, kind: str) -> None:
         self.pointer_presses.append(kind)
 
-    def _console(self, msg: Any) -> None:
-        if msg.type == "error":
-            self.console_errors.append(msg.text)
-
     def _response(self, response: Any) -> None:
         if response.status == 404 and re.search(r"/static/|/favicon\.ico", response.url):
             self.static_404.append(response.url)
