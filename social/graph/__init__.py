@@ -1,6 +1,6 @@
 """The only code that talks to Facebook: a shared transport plus one module per area.
 
-Layout (see docs/conventions.md, "How to add a Graph call"):
+Layout (docs/conventions.md, "Talking to Facebook"; docs/recipes.md, "Add a Graph call"):
 
 - `transport` — `GraphClient`: one `requests.Session`, timeouts and the pinned Graph version
   from settings, the token in the Authorization header with its ``appsecret_proof``, cursor
@@ -14,9 +14,10 @@ Layout (see docs/conventions.md, "How to add a Graph call"):
   dataclasses out; no ORM:
   - `connect` — the Login dialog, code exchange, long-lived tokens, pages, ``debug_token``,
     permissions, webhook subscription of a page;
+  - `publishing` — Page posts, Instagram containers and their publishing, quotas;
+  - `messaging` — Messenger / Instagram messages and comment moderation;
   - `signed_request` — verifying Facebook's deauthorize / data-deletion callbacks.
-  New areas (publishing, messaging, insights) are new modules next to these, e.g.
-  ``social/graph/publishing.py`` with ``def photo_publish(client, *, page_id, ...)``.
+  A new area (insights, …) is a new module next to these, written the same way.
 
 Callers import the area module and pass a client::
 
