@@ -49,6 +49,7 @@ def world(live_server, graph_sandbox_factory, celery_worker_thread):
         FACEBOOK_GRAPH_URL=sb.url,
         FACEBOOK_APP_ID=sb.app_id,
         FACEBOOK_APP_SECRET=sb.app_secret,
+        FACEBOOK_WEBHOOK_VERIFY_TOKEN=sb.verify_token,
         WEBHOOK_AUTO_REPLY_INTERVAL_MINUTES=0,
         WEBHOOK_INBOX_POLL_SECONDS=1,
     ):
