@@ -19,7 +19,7 @@ OAUTH_STATE_LIFETIME_SECONDS = 600  # RFC 6749 §4.1.2: ten minutes, single use
 # A page picker not submitted within this long is abandoned (the hourly purge deletes it).
 PENDING_LIFETIME = timedelta(hours=1)
 # The session key of the random nonce whose SHA-256 binds an `OAuthState` and its
-# `PendingConnection` to one browser session (RELIABILITY O3).
+# `PendingConnection` to one browser session (docs/reliability.md, O2).
 SESSION_NONCE_KEY = "social_oauth_nonce"
 
 

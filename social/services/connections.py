@@ -1,4 +1,5 @@
-"""The page picker's submit: turn a `PendingConnection` into connected accounts (RELIABILITY §1).
+"""The page picker's submit: turn a `PendingConnection` into connected accounts
+(docs/reliability.md §1).
 
 `connection_complete` verifies each chosen page token really is a page token of that page,
 subscribes the page to webhooks and only then writes every row in one transaction, so a Graph

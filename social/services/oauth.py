@@ -1,4 +1,5 @@
-"""The first two steps of connecting (RELIABILITY §1); the third is `social.services.connections`.
+"""The first two steps of connecting (docs/reliability.md §1, O1–O8); the third is
+`social.services.connections`.
 
 1. `oauth_start` stores an `OAuthState` (256-bit value, only its hash kept; bound to user,
    tenant and a per-session nonce; ten minutes; single use) and returns the dialog URL.
