@@ -189,7 +189,8 @@
           finish(ui, false, xhr.status === 413 ? "This file is too large." : "The upload failed (error " + xhr.status + "). Try again.");
         } else if (result.ok) {
           finish(ui, true, result.message);
-          if (viewTakes(folderId)) {
+          // A duplicate stays where it already was: it is no new tile for this view.
+          if (!result.duplicate && viewTakes(folderId)) {
             batch.took = true;
             if (insertTile(result.tile, result.asset_id)) batch.inserted += 1;
           }
