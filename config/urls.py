@@ -31,5 +31,6 @@ urlpatterns = [
     path("t/<slug:tenant_slug>/accounts/", include("social.urls")),
     path("t/<slug:tenant_slug>/library/", include("assets.urls")),
     path("t/<slug:tenant_slug>/posts/", include("posting.urls")),
+    path("t/<slug:tenant_slug>/calendar/", include("posting.urls_calendar")),
     path("t/<slug:tenant_slug>/inbox/", include("webhooks.urls")),
 ]

@@ -23,6 +23,9 @@ class Post(TenantOwned):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    post_type = models.CharField(
+        max_length=24, blank=True, help_text="What kind of post (posting.ai.POST_TYPES)."
+    )
     text = models.TextField(blank=True)
     text_facebook = models.TextField(blank=True, help_text="Replaces the text on Facebook.")
     text_instagram = models.TextField(blank=True, help_text="Replaces the text on Instagram.")

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from posting.models import Publication
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
+
+from assets.models import Asset, Rendition
+from assets.selectors import rendition_url
+from posting.models import Post, PostMedia, Publication
 from social.models import SocialAccount
 from tenants.models import Tenant
 
@@ -20,4 +27,142 @@ def publications_awaiting_choice(*, tenant: Tenant) -> QuerySet[Publication]:
         )
         .select_related("post", "account")
         .order_by("next_attempt_at")
+    )
+
+
+# -- the composer ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MediaItem:
+    asset: Asset
+    thumb_url: str
+    web_url: str
+    instagram_url: str
+    instagram_ratio: float  # width / height of the Instagram rendition (its crop or padding)
+
+
+def composer_accounts(*, tenant: Tenant) -> list[SocialAccount]:
+    """The restaurant's Pages and Instagram accounts, Pages first, each with its status."""
+    return list(
+        SocialAccount.objects.filter(tenant=tenant)
+        .exclude(status=SocialAccount.Status.REVOKED)
+        .order_by("kind", "name")
+    )
+
+
+def composer_media(*, tenant: Tenant, asset_ids: Sequence[int]) -> list[MediaItem]:
+    """The chosen photos in order, with the URLs the previews show (two queries)."""
+    ids = [int(i) for i in asset_ids]
+    assets = {a.pk: a for a in Asset.objects.filter(tenant=tenant, pk__in=ids)}
+    renditions: dict[tuple[int, str], Rendition] = {
+        (r.asset_id, r.kind): r for r in Rendition.objects.filter(tenant=tenant, asset_id__in=ids)
+    }
+    items = []
+    for asset_id in dict.fromkeys(ids):
+        asset = assets.get(asset_id)
+        if asset is None:
+            continue
+        urls = {}
+        for kind in ("thumb", "web", "instagram"):
+            rendition = renditions.get((asset_id, kind))
+            urls[kind] = rendition_url(tenant=tenant, rendition=rendition) if rendition else ""
+        ig = renditions.get((asset_id, "instagram"))
+        ratio = ig.width / ig.height if ig and ig.height else 1.0
+        items.append(MediaItem(asset, urls["thumb"], urls["web"], urls["instagram"], ratio))
+    return items
+
+
+def asset_ids_of(value: str) -> list[int]:
+    """Comma-separated ids as typed, ignoring anything that is not a number."""
+    return [int(p) for p in str(value or "").split(",") if p.strip().isdigit()][:20]
+
+
+# -- history and calendar ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class HistoryFilters:
+    state: str = ""
+    account: str = ""
+    network: str = ""
+    start: date | None = None
+    end: date | None = None
+    q: str = ""
+
+
+def _with_parts(posts: QuerySet[Post]) -> QuerySet[Post]:
+    return posts.prefetch_related(
+        Prefetch(
+            "publications",
+            queryset=Publication.objects.select_related("account").order_by("network", "id"),
+        ),
+        Prefetch(
+            "media_items",
+            queryset=PostMedia.objects.select_related("asset").order_by("position"),
+        ),
+    )
+
+
+def post_history(*, tenant: Tenant, filters: HistoryFilters) -> QuerySet[Post]:
+    """Posts newest first (by their time, else by creation), filtered; publications and photos
+    come with them (a constant number of queries per page)."""
+    posts = Post.objects.filter(tenant=tenant)
+    publications = Publication.objects.filter(tenant=tenant)
+    narrowed = False
+    if filters.state:
+        publications, narrowed = publications.filter(state=filters.state), True
+    if filters.account:
+        publications, narrowed = publications.filter(account_id=filters.account), True
+    if filters.network:
+        publications, narrowed = publications.filter(network=filters.network), True
+    if narrowed:
+        posts = posts.filter(pk__in=publications.values("post_id"))
+    zone = tenant.tzinfo
+    if filters.start:
+        start = datetime.combine(filters.start, time.min, tzinfo=zone)
+        posts = posts.filter(
+            Q(scheduled_at__gte=start) | Q(scheduled_at=None, created_at__gte=start)
+        )
+    if filters.end:
+        end = datetime.combine(filters.end + timedelta(days=1), time.min, tzinfo=zone)
+        posts = posts.filter(Q(scheduled_at__lt=end) | Q(scheduled_at=None, created_at__lt=end))
+    if filters.q:
+        posts = posts.filter(
+            Q(text__icontains=filters.q)
+            | Q(text_facebook__icontains=filters.q)
+            | Q(text_instagram__icontains=filters.q)
+        )
+    ordered = posts.annotate(when=Coalesce("scheduled_at", "created_at")).order_by("-when", "-id")
+    return _with_parts(ordered)
+
+
+def calendar_posts(*, tenant: Tenant, start: datetime, end: datetime) -> list[Post]:
+    """Posts with a time inside [start, end) (UTC instants), oldest first, with their parts."""
+    posts = Post.objects.filter(tenant=tenant, scheduled_at__gte=start, scheduled_at__lt=end)
+    return list(_with_parts(posts.order_by("scheduled_at", "id")))
+
+
+def upcoming_posts(*, tenant: Tenant, limit: int = 5) -> list[Post]:
+    """The next posts waiting to go out (scheduled or held), soonest first."""
+    waiting = Publication.objects.filter(
+        tenant=tenant, state__in=(Publication.State.SCHEDULED, Publication.State.HELD)
+    ).values("post_id")
+    posts = Post.objects.filter(tenant=tenant, pk__in=waiting, scheduled_at__isnull=False)
+    return list(_with_parts(posts.order_by("scheduled_at", "id"))[:limit])
+
+
+def failed_publications(*, tenant: Tenant, limit: int = 5) -> list[Publication]:
+    """Publications that need the owner: failed or held, newest first."""
+    return list(
+        Publication.objects.filter(
+            tenant=tenant, state__in=(Publication.State.FAILED, Publication.State.HELD)
+        )
+        .select_related("post", "account")
+        .order_by("-updated_at")[:limit]
+    )
+
+
+def post_with_parts(*, tenant: Tenant, id: int) -> Post:
+    """One post with its publications (and their attempts) and photos."""
+    return (
+        _with_parts(Post.objects.filter(tenant=tenant, pk=id))
+        .prefetch_related("publications__attempts")
+        .get()
     )

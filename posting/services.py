@@ -154,6 +154,7 @@ def post_create(
     asset_ids: Sequence[int] = (),
     when: datetime | None = None,
     publish_now: bool = False,
+    post_type: str = "",
 ) -> PostResult:
     """A post and one publication per target account: a draft (no time), scheduled at
     ``when`` (the restaurant's wall time), or due now. A target whose account needs
@@ -169,6 +170,7 @@ def post_create(
     post = Post.objects.create(
         tenant=tenant,
         author=author if getattr(author, "pk", None) else None,
+        post_type=post_type,
         text=text,
         text_facebook=text_facebook,
         text_instagram=text_instagram,
@@ -263,6 +265,7 @@ def post_edit(
     text_instagram: str = "",
     link: str = "",
     asset_ids: Sequence[int] | None = None,
+    post_type: str | None = None,
 ) -> PostResult:
     """Change the text, link or photos of a post that has not been claimed yet."""
     publications = _locked_publications(post)
@@ -282,7 +285,11 @@ def post_edit(
         text_instagram,
         link,
     )
-    post.save(update_fields=["text", "text_facebook", "text_instagram", "link", "updated_at"])
+    if post_type is not None:
+        post.post_type = post_type
+    post.save(
+        update_fields=["post_type", "text", "text_facebook", "text_instagram", "link", "updated_at"]
+    )
     PostMedia.objects.filter(tenant=post.tenant_id, post=post).delete()
     PostMedia.objects.bulk_create(
         [PostMedia(tenant=tenant, post=post, asset=a, position=i) for i, a in enumerate(assets)]

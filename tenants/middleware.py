@@ -3,7 +3,8 @@ PermissionMiddleware is the model).
 
 - ``/t/<tenant_slug>/…``: anonymous → login redirect; not a member → 404 (existence is not
   revealed); member → ``request.tenant`` and ``request.membership`` are set and the view, template
-  rendering included, runs inside ``scope(tenant=…)``.
+  rendering included, runs inside ``scope(tenant=…)`` and with the restaurant's time zone active,
+  so every time a template shows is on the restaurant's clock (design invariant 4).
 - ``/admin/…`` for active staff users: unscoped, so agency operators see every tenant.
 - Everything else runs with no scope, so a tenant-owned query there raises instead of leaking.
 """
@@ -17,6 +18,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import SimpleTemplateResponse
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 
 from tenants.scoping import scopes_disabled, tenant_scope
 
@@ -62,7 +64,7 @@ class TenantScopeMiddleware:
         portal.tenant = membership.tenant
         portal.membership = membership
         portal.user_tenants = [m.tenant for m in memberships]
-        with tenant_scope(membership.tenant):
+        with tenant_scope(membership.tenant), timezone.override(membership.tenant.tzinfo):
             return self._respond(request)
 
     def _respond(self, request: HttpRequest) -> HttpResponse:

@@ -97,3 +97,32 @@ def test_good_signature_hashtags_pass():
 def test_closures_validator_refuses_bad_shapes(value):
     with pytest.raises(ValidationError):
         validate_closures(value)
+
+
+def test_portal_pages_show_times_on_the_restaurants_clock(owner, tenant):
+    """The middleware activates the restaurant's zone: a template's |date of a UTC instant
+    shows the local wall time (Europe/Rome is UTC+1 in winter)."""
+    from datetime import UTC, datetime
+
+    from django.template import Context, Template
+    from django.test import RequestFactory
+    from django.utils import timezone
+
+    from tenants.middleware import TenantScopeMiddleware
+
+    seen = {}
+
+    def view(request):
+        from django.http import HttpResponse
+
+        seen["shown"] = Template('{{ t|date:"H:i" }}').render(
+            Context({"t": datetime(2026, 12, 1, 18, 0, tzinfo=UTC)})
+        )
+        seen["zone"] = timezone.get_current_timezone_name()
+        return HttpResponse("ok")
+
+    request = RequestFactory().get(f"/t/{tenant.slug}/")
+    request.user = owner
+    TenantScopeMiddleware(view)(request)
+    assert seen == {"shown": "19:00", "zone": "Europe/Rome"}
+    assert timezone.get_current_timezone_name() == "UTC"  # restored after the request

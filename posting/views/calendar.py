@@ -1,0 +1,180 @@
+"""The content calendar: a month or a week of posts in the restaurant's zone, drag a scheduled
+post to another day to move it (keeping its time), or open it to reschedule by keyboard."""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from posting import selectors, services
+from posting.access import access_post
+from posting.models import Post, Publication
+from posting.rules import PostRefused
+
+S = Publication.State
+# The chip's colour: the state that most needs the owner wins.
+STATE_ORDER = [S.FAILED, S.HELD, S.NEEDS_RECONCILE, S.PUBLISHING, S.SCHEDULED, S.PUBLISHED]
+STATE_WORDS = {
+    S.FAILED: "Failed",
+    S.HELD: "On hold",
+    S.NEEDS_RECONCILE: "Being checked",
+    S.PUBLISHING: "Publishing",
+    S.SCHEDULED: "Scheduled",
+    S.PUBLISHED: "Published",
+    S.CANCELLED: "Cancelled",
+}
+
+
+@dataclass
+class Chip:
+    post: Post
+    local: datetime
+    state: str
+    words: str
+    networks: list[str]
+    movable: bool
+
+
+@dataclass
+class Day:
+    day: date
+    in_month: bool
+    is_today: bool
+    chips: list[Chip] = field(default_factory=list)
+
+
+def post_state(post: Post) -> str:
+    states = {p.state for p in post.publications.all()}
+    for state in STATE_ORDER:
+        if state in states:
+            return state
+    return S.CANCELLED
+
+
+def _chip(post: Post, zone) -> Chip:
+    state = post_state(post)
+    publications = list(post.publications.all())
+    return Chip(
+        post=post,
+        local=post.scheduled_at.astimezone(zone),
+        state=state,
+        words=STATE_WORDS.get(state, ""),
+        networks=sorted({p.network for p in publications if p.state != S.CANCELLED}),
+        movable=bool(publications)
+        and all(p.state in (S.SCHEDULED, S.HELD, S.CANCELLED) for p in publications)
+        and any(p.state != S.CANCELLED for p in publications),
+    )
+
+
+def _parse_month(value: str, today: date) -> date:
+    try:
+        return datetime.strptime(value, "%Y-%m").date().replace(day=1)
+    except ValueError:
+        return today.replace(day=1)
+
+
+def _parse_day(value: str, today: date) -> date:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        return today
+
+
+@require_GET
+def month(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    tenant = request.tenant
+    zone = tenant.tzinfo
+    today = timezone.now().astimezone(zone).date()
+    view = "week" if request.GET.get("view") == "week" else "month"
+    if view == "week":
+        anchor = _parse_day(request.GET.get("week", ""), today)
+        first = anchor - timedelta(days=anchor.weekday())
+        last = first + timedelta(days=6)
+        title = f"Week of {first:%-d %B %Y}"
+        prev_q = f"view=week&week={first - timedelta(days=7):%Y-%m-%d}"
+        next_q = f"view=week&week={first + timedelta(days=7):%Y-%m-%d}"
+        month_start = first
+    else:
+        month_start = _parse_month(request.GET.get("month", ""), today)
+        days_in = monthrange(month_start.year, month_start.month)[1]
+        first = month_start - timedelta(days=month_start.weekday())
+        month_end = month_start.replace(day=days_in)
+        last = month_end + timedelta(days=6 - month_end.weekday())
+        title = f"{month_start:%B %Y}"
+        prev_month = (month_start - timedelta(days=1)).replace(day=1)
+        next_month = month_end + timedelta(days=1)
+        prev_q, next_q = f"month={prev_month:%Y-%m}", f"month={next_month:%Y-%m}"
+    start = datetime.combine(first, time.min, tzinfo=zone)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
+    days = {}
+    cursor = first
+    while cursor <= last:
+        in_month = view == "week" or cursor.month == month_start.month
+        days[cursor] = Day(cursor, in_month, cursor == today)
+        cursor += timedelta(days=1)
+    for post in selectors.calendar_posts(tenant=tenant, start=start, end=end):
+        chip = _chip(post, zone)
+        if chip.local.date() in days and chip.state != S.CANCELLED:
+            days[chip.local.date()].chips.append(chip)
+    ordered = list(days.values())
+    context = {
+        "view": view,
+        "title": title,
+        "weeks": [ordered[i : i + 7] for i in range(0, len(ordered), 7)],
+        "agenda": [d for d in ordered if d.chips],
+        "prev_q": prev_q,
+        "next_q": next_q,
+        "today": today,
+        "zone": tenant.timezone,
+        "weekday_names": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+    }
+    return TemplateResponse(request, "posting/calendar.html", context)
+
+
+def _month_of(request: HttpRequest, day: date) -> str:
+    return reverse("calendar:month", args=[request.tenant.slug]) + f"?month={day:%Y-%m}"
+
+
+@require_POST
+def move(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    """Move a scheduled post to another day (dragged on the calendar), keeping its time of day
+    unless a time is given. Answers JSON for the calendar's script, a redirect otherwise."""
+    tenant = request.tenant
+    post = access_post(tenant=tenant, id=request.POST.get("post_id", ""))
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    try:
+        day = datetime.strptime(request.POST.get("date", ""), "%Y-%m-%d").date()
+        local = post.scheduled_at.astimezone(tenant.tzinfo) if post.scheduled_at else None
+        at = (
+            datetime.strptime(request.POST["time"], "%H:%M").time()
+            if request.POST.get("time")
+            else (local.time().replace(tzinfo=None) if local else time(19, 0))
+        )
+    except ValueError:
+        refused = PostRefused("Pick a day (and a time) to move it to.", code="no_time")
+    else:
+        try:
+            result = services.post_reschedule(post=post, when=datetime.combine(day, at))
+        except PostRefused as error:
+            refused = error
+        else:
+            text = f"Moved to {day:%A %-d %B} at {at:%H:%M}."
+            messages.success(request, text)  # shown after the calendar reloads
+            for note in result.notes:
+                messages.warning(request, note)
+            if wants_json:
+                return JsonResponse({"ok": True, "message": " ".join([text, *result.notes])})
+            return redirect(_month_of(request, day))
+    if wants_json:
+        return JsonResponse({"ok": False, "message": refused.sentence}, status=400)
+    messages.error(request, refused.sentence)
+    return redirect("calendar:month", tenant_slug=tenant.slug)

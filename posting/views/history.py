@@ -1,0 +1,137 @@
+"""The posts list (what went out, what is coming, what needs the owner) and one post's page with
+its publications' states, links and actions (retry, publish now, reschedule, cancel)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET, require_POST
+
+from posting import selectors, services
+from posting.access import access_post, access_publication
+from posting.models import Publication
+from posting.rules import PostRefused
+
+PAGE_SIZE = 20
+
+
+class HistoryFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    state = forms.ChoiceField(
+        label="State", required=False, choices=[("", "Any state"), *Publication.State.choices]
+    )
+    network = forms.ChoiceField(
+        label="Network",
+        required=False,
+        choices=[("", "Facebook and Instagram"), *Publication.Network.choices],
+    )
+    account = forms.ChoiceField(label="Account", required=False)
+    start = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, accounts, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["account"].choices = [("", "All accounts")] + [
+            (str(a.pk), a.name) for a in accounts
+        ]
+
+
+@require_GET
+def history(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    tenant = request.tenant
+    accounts = selectors.composer_accounts(tenant=tenant)
+    form = HistoryFilterForm(request.GET or None, accounts=accounts)
+    filters = selectors.HistoryFilters()
+    if form.is_valid():
+        filters = selectors.HistoryFilters(**form.cleaned_data)
+    page = Paginator(selectors.post_history(tenant=tenant, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "filtered": any(vars(filters).values()),
+        "query": query.urlencode(),
+        "awaiting": list(selectors.publications_awaiting_choice(tenant=tenant)[:20]),
+    }
+    return TemplateResponse(request, "posting/history.html", context)
+
+
+@require_GET
+def detail(request: HttpRequest, tenant_slug: str, post_id: int) -> HttpResponse:
+    tenant = request.tenant
+    post = selectors.post_with_parts(tenant=tenant, id=access_post(tenant=tenant, id=post_id).pk)
+    live = [p for p in post.publications.all() if p.state != Publication.State.CANCELLED]
+    editable = bool(live) and all(p.is_editable for p in live)
+    return TemplateResponse(request, "posting/detail.html", {"post": post, "editable": editable})
+
+
+def _back(request: HttpRequest, publication: Publication) -> HttpResponse:
+    nxt = request.POST.get("next", "")
+    if nxt in ("history", "calendar"):
+        name = "posting:history" if nxt == "history" else "calendar:month"
+        return redirect(name, tenant_slug=request.tenant.slug)
+    return redirect("posting:detail", tenant_slug=request.tenant.slug, post_id=publication.post_id)
+
+
+@require_POST
+def publication_action(
+    request: HttpRequest, tenant_slug: str, publication_id: int, action: str
+) -> HttpResponse:
+    """retry | publish-now | cancel | reschedule for one publication."""
+    publication = access_publication(tenant=request.tenant, id=publication_id)
+    try:
+        if action == "retry":
+            services.publication_retry(publication=publication)
+            messages.success(request, "It will be tried again within a minute.")
+        elif action == "publish-now":
+            services.publication_publish_now(publication=publication)
+            messages.success(request, "It is on its way; it usually goes out within a minute.")
+        elif action == "cancel":
+            services.publication_cancel(publication=publication)
+            messages.success(request, f"Cancelled for {publication.account}.")
+        elif action == "reschedule":
+            when = _wall_time(request)
+            if when is None:
+                raise PostRefused("Pick a day and a time.", code="no_time")
+            result = services.publication_reschedule(publication=publication, when=when)
+            messages.success(request, "Rescheduled.")
+            for note in result.notes:
+                messages.warning(request, note)
+        else:
+            raise PostRefused("That is not something a post can do.", code="unknown_action")
+    except PostRefused as refused:
+        messages.error(request, refused.sentence)
+    return _back(request, publication)
+
+
+def _wall_time(request: HttpRequest) -> datetime | None:
+    try:
+        return datetime.strptime(
+            f"{request.POST.get('date', '')} {request.POST.get('time', '')}", "%Y-%m-%d %H:%M"
+        )
+    except ValueError:
+        return None
+
+
+@require_POST
+def post_cancel(request: HttpRequest, tenant_slug: str, post_id: int) -> HttpResponse:
+    post = access_post(tenant=request.tenant, id=post_id)
+    try:
+        services.post_cancel(post=post)
+        messages.success(request, "The post is cancelled; nothing will go out.")
+    except PostRefused as refused:
+        messages.error(request, refused.sentence)
+    return redirect("posting:detail", tenant_slug=request.tenant.slug, post_id=post.pk)
