@@ -80,23 +80,30 @@ def _handler_for(event: WebhookEvent) -> Callable[[WebhookEvent], None] | None:
     return None  # fields we keep but do not act on (e.g. ratings): processed, no effect
 
 
+# A failed event is tried again by the sweep until it has failed this many times; then it waits
+# for an operator ("reprocess" in the admin).
+MAX_ATTEMPTS = 3
+
+
 def events_sweep(*, enqueue: Callable[[uuid.UUID], None]) -> int:
     """Re-enqueue deliveries whose events are still pending after a while (their task was lost:
-    a broker restart, or the receiver could not undo a failed enqueue)."""
+    a broker restart, or the receiver could not undo a failed enqueue), and give events that
+    failed (a deadlock, Facebook down while naming a customer…) another try."""
     cutoff = timezone.now() - timedelta(minutes=settings.WEBHOOK_SWEEP_AFTER_MINUTES)
     with scopes_disabled():
+        WebhookEvent.objects.filter(
+            status=WebhookEvent.Status.FAILED, attempts__lt=MAX_ATTEMPTS, received_at__lt=cutoff
+        ).update(status=WebhookEvent.Status.PENDING)
         deliveries = list(
             WebhookEvent.objects.filter(status=WebhookEvent.Status.PENDING, received_at__lt=cutoff)
             .values_list("delivery_id", flat=True)
             .distinct()
         )
-    count = 0
     for delivery_id in deliveries:
         enqueue(delivery_id)
-        count += 1
-    if count:
-        logger.warning("webhook sweep re-enqueued %s deliveries", count)
-    return count
+    if deliveries:
+        logger.warning("webhook sweep re-enqueued %s deliveries", len(deliveries))
+    return len(deliveries)
 
 
 def events_purge() -> int:

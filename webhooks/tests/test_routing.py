@@ -373,3 +373,39 @@ def test_an_instagram_mention_is_kept_in_the_inbox(client, tenant, enqueued):
     [mention] = _messages(tenant)
     assert (mention.text, mention.remote_id) == ("Mentioned you in a comment.", "1790556")
     assert mention.conversation.post_id == "1790555"
+
+
+@pytest.mark.django_db
+def test_a_failed_event_is_tried_again_by_the_sweep_then_left_to_operators(
+    client, tenant, page, enqueued, monkeypatch
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from webhooks.handlers import messages as handler
+
+    def broken(event):
+        raise RuntimeError("deadlock detected")
+
+    monkeypatch.setattr(handler, "messaging_handle", broken)
+    _deliver(
+        client,
+        enqueued,
+        messaging_payload(
+            page.external_id, message_item(page_id=page.external_id, sender="2001", text="Hi")
+        ),
+    )
+    with scopes_disabled():
+        WebhookEvent.objects.update(received_at=timezone.now() - timedelta(hours=1))
+    for attempt in (2, 3):
+        again = []
+        assert processing.events_sweep(enqueue=again.append) == 1
+        processing.delivery_process(delivery_id=again[0])
+        with scopes_disabled():
+            event = WebhookEvent.objects.get()
+        assert (event.status, event.attempts) == ("failed", attempt)
+        assert "deadlock detected" in event.error
+    assert processing.events_sweep(enqueue=[].append) == 0  # 3 failures: an operator decides
+    monkeypatch.undo()
+    assert processing.events_reprocess(event_ids=[event.pk]) == 1
