@@ -35,7 +35,7 @@ def choose_action(page, label: str, *, then: str) -> None:
     assert focused(page, then)
 
 
-def test_upload_and_organise_with_the_keyboard_only(live_server, page, media_root):
+def test_upload_and_organise_with_the_keyboard_only(live_server, page, page_watch, media_root):
     tenant = make_tenant("Trattoria Tasti", slug="trattoria-tasti")
     user = make_member(tenant)
     page.set_viewport_size(DESKTOP)
@@ -97,6 +97,7 @@ def test_upload_and_organise_with_the_keyboard_only(live_server, page, media_roo
     page.keyboard.press("Enter")
     page.wait_for_selector("text=Saved.")
 
+    assert page_watch.pointer_presses == []  # no mouse, touch or pen (docs/accessibility.md)
     with scopes_disabled():
         events = Folder.objects.get(tenant=tenant, name="Events")
         photos = {a.title: a for a in Asset.objects.filter(tenant=tenant).prefetch_related("tags")}
