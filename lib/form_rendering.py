@@ -16,13 +16,13 @@ Enabled by ``FORM_RENDERER = "lib.form_rendering.FastTemplates"``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from html import escape as _escape_html
 from pathlib import Path
 from typing import Any
 
 import django
 from django.forms.renderers import DjangoTemplates
 from django.utils.functional import Promise, cached_property
-from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData, SafeString, mark_safe
 
 _STOCK = Path(django.__file__).resolve().parent / "forms" / "templates"
@@ -40,10 +40,15 @@ class _Fallback(Exception):
 
 
 def _text(value: Any) -> str:
-    """``{{ value }}`` for text; anything the template would localise falls back."""
-    if isinstance(value, (str, Promise)):
-        return conditional_escape(value)  # type: ignore[arg-type]  # a lazy string escapes like str
-    raise _Fallback
+    """``{{ value }}`` for text (Django's conditional_escape, without its lazy-argument check on
+    every call); anything the template would localise falls back."""
+    if isinstance(value, Promise):
+        value = str(value)
+    if not isinstance(value, str):
+        raise _Fallback
+    if isinstance(value, SafeData):
+        return value.__html__()
+    return _escape_html(value)  # what django.utils.html.escape does with a str
 
 
 def _format(value: Any) -> str:
@@ -53,7 +58,7 @@ def _format(value: Any) -> str:
         out = str(value)
     except (TypeError, ValueError):
         out = ""
-    return out if isinstance(value, SafeData) else escape(out)
+    return out if isinstance(value, SafeData) else _escape_html(out)
 
 
 def _attrs(attrs: Mapping[str, Any] | None) -> str:

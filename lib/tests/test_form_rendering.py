@@ -40,6 +40,7 @@ class EveryWidget(forms.Form):
         choices=[
             ("", "Nothing"),
             ("a", HOSTILE),
+            ("s", mark_safe("<b>trusted</b>")),
             ("Group", [("g1", "In a group"), ("g2", gettext_lazy("Lazy label"))]),
             (3, "Number value"),
         ],
