@@ -76,12 +76,16 @@ class Chaos:
         kill_window: float = 20.0,
         log_dir: Path,
         seed: int = 1,
+        duplicate: bool = True,
+        beat_args: tuple[str, ...] = (),
     ) -> None:
         self.env = {**os.environ, **env}
         self.n_workers, self.n_beats, self.n_kills = workers, beats, kills
         self.kill_window = kill_window
         self.log_dir = log_dir
         self.random = random.Random(seed)
+        self.duplicate = duplicate
+        self.beat_args = beat_args
         self.workers: list[subprocess.Popen[bytes]] = []
         self.beats: list[subprocess.Popen[bytes]] = []
         self.kills_done = 0
@@ -117,12 +121,20 @@ class Chaos:
         self.workers = [self._worker() for _ in range(self.n_workers)]
         self.beats = [
             self._spawn(
-                ["beat", "--loglevel", "WARNING", "-s", str(self.log_dir / f"beat-{i}.db")],
+                [
+                    "beat",
+                    "--loglevel",
+                    "WARNING",
+                    "-s",
+                    str(self.log_dir / f"beat-{i}.db"),
+                    *self.beat_args,
+                ],
                 f"beat{i}",
             )
             for i in range(self.n_beats)
         ]
-        threading.Thread(target=self._duplicate_every_claim, daemon=True).start()
+        if self.duplicate:
+            threading.Thread(target=self._duplicate_every_claim, daemon=True).start()
 
     def _duplicate_every_claim(self) -> None:
         """Send each claim's publish task a second time (J1: every task enqueued twice)."""
@@ -210,7 +222,7 @@ def chaos_env(*, sandbox: Any, **overrides: Any) -> dict[str, str]:
         "PUBLISH_BACKOFF_MAX_SECONDS": "2",
         "GRAPH_CONNECT_TIMEOUT": "2",
         "GRAPH_READ_TIMEOUT": "3",
-        "DATABASE_CONN_MAX_AGE": "0",
+        "DATABASE_CONN_MAX_AGE": "60",
     }
     env.update({k: str(v) for k, v in overrides.items()})
     return env

@@ -18,7 +18,7 @@ the publication goes to ``needs_reconcile`` (`posting.reconcile`), never straigh
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,6 +41,14 @@ S = Publication.State
 Outcome = PublishAttempt.Outcome
 Shape = Publication.Shape
 POLL_STEP = "poll"
+FIRST_STEP = {
+    Shape.FB_TEXT: "feed",
+    Shape.FB_LINK: "feed",
+    Shape.FB_PHOTO: "photo",
+    Shape.FB_ALBUM: "photo 1 unpublished",
+    Shape.IG_IMAGE: "content_publishing_limit",
+    Shape.IG_CAROUSEL: "content_publishing_limit",
+}
 PUBLISH_STEP = "media_publish"
 ASSET_GONE = (
     "A photo of this post was deleted from the library before it went out, so it was not "
@@ -68,6 +76,7 @@ class Context:
     attempt: PublishAttempt
     client: GraphClient
     token: str = ""
+    assets: list[Any] = field(default_factory=list)  # the post's photos, in order
 
     @property
     def object_id(self) -> str:
@@ -86,10 +95,14 @@ def _write(call: Any, **kwargs: Any) -> Any:
 
 
 def _step(ctx: Context, step: str) -> None:
-    """Record which call is about to be made (before making it), and that we are alive."""
-    now = timezone.now()
-    PublishAttempt.objects.filter(pk=ctx.attempt.pk).update(step=step)
-    Publication.objects.filter(pk=ctx.publication.pk).update(progress_at=now)
+    """Record which call is about to be made (before making it), and that we are alive.
+    The attempt is created with its first step already written, so a one-call shape costs
+    nothing here."""
+    if ctx.attempt.step == step:
+        return
+    with transaction.atomic():
+        PublishAttempt.objects.filter(pk=ctx.attempt.pk).update(step=step)
+        Publication.objects.filter(pk=ctx.publication.pk).update(progress_at=timezone.now())
     ctx.attempt.step = step
 
 
@@ -106,14 +119,11 @@ def _finish_attempt(ctx: Context, outcome: str, *, error: GraphError | None = No
     PublishAttempt.objects.filter(pk=ctx.attempt.pk).update(**fields)
 
 
-def _message(publication: Publication) -> str:
+def _message(publication: Publication, assets: list[Any] | None = None) -> str:
     post = publication.post
     text = post.text_for(publication.network)
-    if (
-        publication.network == Publication.Network.FACEBOOK
-        and post.link
-        and post.media_items.exists()
-    ):
+    has_photos = bool(assets) if assets is not None else post.media_items.exists()
+    if publication.network == Publication.Network.FACEBOOK and post.link and has_photos:
         text = f"{text}\n\n{post.link}".strip()  # a photo post carries the link in its text
     return text
 
@@ -177,17 +187,19 @@ def _begin(publication_id: Any) -> Context | str:
             tenant_id=publication.tenant_id,
             publication=publication,
             number=number,
-            step="start",
+            step=FIRST_STEP[publication.shape],
             request_summary={
                 "shape": publication.shape,
                 "account": account.external_id,
-                "text_length": len(_message(publication)),
+                "text_length": len(_message(publication, assets)),
                 "assets": [a.pk for a in assets],
                 "link": bool(publication.post.link),
             },
         )
         Publication.objects.filter(pk=publication.pk).update(progress_at=timezone.now())
-    return Context(publication=publication, attempt=attempt, client=GraphClient(), token=token)
+    return Context(
+        publication=publication, attempt=attempt, client=GraphClient(), token=token, assets=assets
+    )
 
 
 def publication_publish(*, publication_id: Any) -> str:
@@ -224,7 +236,7 @@ def _read_quietly(call: Any, ctx: Context, **kwargs: Any) -> str:
 
 def _facebook(ctx: Context) -> str:
     publication = ctx.publication
-    page_id, message = publication.account.external_id, _message(publication)
+    page_id, message = publication.account.external_id, _message(publication, ctx.assets)
     common: dict[str, Any] = {"page_id": page_id, "token": ctx.token}
     client = ctx.client
     if publication.shape in (Shape.FB_TEXT, Shape.FB_LINK):
@@ -236,7 +248,7 @@ def _facebook(ctx: Context) -> str:
             link=publication.post.link,
             **common,
         )
-    assets = _assets(publication)
+    assets = ctx.assets
     if publication.shape == Shape.FB_PHOTO:
         image = asset_rendition_bytes(asset=assets[0], kind="web")
         _step(ctx, "photo")
@@ -247,7 +259,7 @@ def _facebook(ctx: Context) -> str:
     photo_ids = []
     for index, asset in enumerate(assets, start=1):
         image = asset_rendition_bytes(asset=asset, kind="web")
-        _step(ctx, f"photo {index}/{len(assets)} unpublished")
+        _step(ctx, f"photo {index} unpublished")
         # An unpublished photo is not a post: a lost answer here is a plain retry.
         photo_ids.append(publishing.photo_upload(client, image=image, published=False, **common).id)
     PublishAttempt.objects.filter(pk=ctx.attempt.pk).update(
@@ -268,8 +280,8 @@ def _instagram_start(ctx: Context) -> str:
     quota = publishing.publishing_quota(ctx.client, since=since, **common)
     if quota.spent:
         raise QuotaSpent
-    urls = [asset_instagram_url(asset=a) for a in _assets(publication)]
-    caption = _message(publication)
+    urls = [asset_instagram_url(asset=a) for a in ctx.assets]
+    caption = _message(publication, ctx.assets)
     children: list[str] = []
     # Containers publish nothing: a lost answer while creating one is a plain retry.
     if publication.shape == Shape.IG_IMAGE:
@@ -331,6 +343,7 @@ def publication_poll(*, publication_id: Any) -> str:
         attempt=attempt,
         client=GraphClient(),
         token=publication.account.graph_token,
+        assets=_assets(publication),
     )
     try:
         return _poll(ctx)
@@ -420,12 +433,12 @@ def _succeed(ctx: Context, *, remote_id: str, permalink: str) -> str:
                 remote_id,
             )
             return "published elsewhere"
-        published_photos(publication)
+        published_photos(publication, ctx.assets)
     return "published"
 
 
-def published_photos(publication: Publication) -> None:
-    for asset in _assets(publication):
+def published_photos(publication: Publication, assets: list[Any] | None = None) -> None:
+    for asset in _assets(publication) if assets is None else assets:
         if asset is not None:
             asset_mark_posted(asset=asset)
 

@@ -1,0 +1,350 @@
+"""The publishing pipeline end to end, next to the sandbox's raw capacity for the same calls.
+
+`python -m bench.bench_publishing [--publications N] [--restaurants R] [--workers W]
+[--kills K] [--j1-posts P] [--j1-workers W] [--j1-kills K]` (or `python -m bench
+bench_publishing` with the defaults: the sizes of issue 10 — 10,000 due publications over 1,000
+restaurants with 2,000 accounts, W = 8 workers; J1 at 1,000 posts, 8 workers, 10 kills).
+
+On the PostgreSQL server of ``DATABASE_URL`` (a database ``<name>_bench_publishing`` made and
+dropped here), Redis from ``CELERY_BROKER_URL``, the Graph sandbox as a subprocess on a free
+loopback port (docs/publishing.md):
+
+1. raw capacity: W client threads making exactly the calls one text publication costs
+   (``POST /{page}/feed`` then ``GET /{post}?fields=permalink_url``) straight at the sandbox;
+2. pipeline: the due publications, W Celery worker processes and one beat (dispatch and sweep
+   every second) drain them; posts per second next to (1) with the ratio (target ≥ 0.8×),
+   claim-to-start latency p50 / p99 (attempt start − claim), duplicates and missing (both 0);
+3. J1 full size: the chaos run (`posting.chaos`): every task sent twice, two beats, random
+   kill -9 of workers; exactly one sandbox post per publication.
+
+Loopback only; every process started here is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from bench.bench_sandbox import _start_sandbox
+
+PRINT = "{:<34}{:>12}  {}"
+
+
+def _line(name: str, value: Any, unit: str = "") -> None:
+    text = f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"
+    print(PRINT.format(name, text, unit), flush=True)
+
+
+class Sandbox:
+    def __init__(self, base: str) -> None:
+        self.url = base
+        self.session = requests.Session()
+        self.session.trust_env = False
+        from sandbox.config import DEFAULT_APP_ID, DEFAULT_APP_SECRET
+
+        self.app_id, self.app_secret = DEFAULT_APP_ID, DEFAULT_APP_SECRET
+
+    def control(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.session.request(method, f"{self.url}/_sandbox/{path}", timeout=60, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+    def requests_log(self, path: str, method: str) -> list[dict[str, Any]]:
+        return self.control("GET", "requests", params={"path": path, "method": method})
+
+
+def _pages(sb: Sandbox, count: int) -> list[tuple[str, str]]:
+    """``count`` Pages managed by one sandbox user, each with its Page token."""
+    from sandbox.state import TABLECAST_SCOPES
+
+    user = sb.control("POST", "users", json={"name": "Bench Owner"})
+    user_id = user["id"]
+    pages = []
+    for i in range(count):
+        page = sb.control("POST", "pages", json={"name": f"Bench Page {i}", "managers": [user_id]})
+        token = sb.control(
+            "POST",
+            "tokens",
+            json={"user_id": user_id, "scopes": TABLECAST_SCOPES, "page_id": page["id"]},
+        )["token"]
+        pages.append((page["id"], token))
+    return pages
+
+
+def _raw_capacity(sb: Sandbox, pages: list[tuple[str, str]], threads: int, seconds: float):
+    """Text publications per second when the sandbox is called directly (no app)."""
+    from sandbox.state import appsecret_proof
+
+    deadline = time.perf_counter() + seconds
+    done = [0] * threads
+
+    def client(slot: int) -> None:
+        session = requests.Session()
+        session.trust_env = False
+        n = 0
+        while time.perf_counter() < deadline:
+            page_id, token = pages[(slot + n * threads) % len(pages)]
+            auth = {"Authorization": f"Bearer {token}"}
+            proof = {"appsecret_proof": appsecret_proof(sb.app_secret, token)}
+            body = {"message": f"raw {slot}-{n}"}
+            created = session.post(
+                f"{sb.url}/v24.0/{page_id}/feed", params=proof, data=body, headers=auth, timeout=10
+            )
+            if created.ok:
+                session.get(
+                    f"{sb.url}/v24.0/{created.json()['id']}",
+                    params={**proof, "fields": "permalink_url"},
+                    headers=auth,
+                    timeout=10,
+                )
+                done[slot] += 1
+            n += 1
+
+    started = time.perf_counter()
+    workers = [threading.Thread(target=client, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sum(done) / (time.perf_counter() - started)
+
+
+def _seed(
+    pages: list[tuple[str, str]], *, restaurants: int, publications: int, prefix: str, due_in=0
+):
+    """Restaurants with two accounts each (Pages of the sandbox) and text publications due in
+    ``due_in`` seconds (time for the worker processes to start)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from posting.models import Post, Publication
+    from social.models import SocialAccount
+    from tenants.models import Tenant
+    from tenants.scoping import scopes_disabled
+
+    now = timezone.now() + timedelta(seconds=due_in)
+    with scopes_disabled():
+        tenants = Tenant.objects.bulk_create(
+            [Tenant(name=f"{prefix} {i}", slug=f"{prefix.lower()}-{i}") for i in range(restaurants)]
+        )
+        accounts = []
+        for i, (page_id, token) in enumerate(pages):
+            account = SocialAccount(
+                tenant=tenants[i % restaurants],
+                kind=SocialAccount.Kind.FACEBOOK_PAGE,
+                external_id=page_id,
+                name=f"Page {page_id}",
+            )
+            account.page_token = token  # encrypted on save (bound to the row)
+            account.save()
+            accounts.append(account)
+        posts = Post.objects.bulk_create(
+            [
+                Post(tenant_id=accounts[i % len(accounts)].tenant_id, text=f"{prefix} post {i}")
+                for i in range(publications)
+            ],
+            batch_size=2000,
+        )
+        Publication.objects.bulk_create(
+            [
+                Publication(
+                    tenant_id=post.tenant_id,
+                    post=post,
+                    account=accounts[i % len(accounts)],
+                    network="facebook",
+                    shape="fb_text",
+                    state="scheduled",
+                    next_attempt_at=now,
+                )
+                for i, post in enumerate(posts)
+            ],
+            batch_size=2000,
+        )
+
+
+def _outcome(sb: Sandbox, prefix: str, expected: int) -> tuple[int, int]:
+    """(duplicates, missing) by message on the sandbox."""
+    posts = [p for p in sb.control("GET", "posts") if p["from_app"]]
+    counts = Counter(p["message"] for p in posts if p["message"].startswith(f"{prefix} post "))
+    duplicates = sum(n - 1 for n in counts.values() if n > 1)
+    return duplicates, expected - len(counts)
+
+
+def _latencies() -> list[float]:
+    from posting.models import PublishAttempt
+    from tenants.scoping import scopes_disabled
+
+    with scopes_disabled():
+        rows = PublishAttempt.objects.filter(number=1).values_list(
+            "started_at", "publication__claimed_at"
+        )
+        return sorted((start - claimed).total_seconds() for start, claimed in rows if claimed)
+
+
+def _claim_to_last_publish() -> float:
+    from django.db.models import Max, Min
+
+    from posting.models import Publication
+    from tenants.scoping import scopes_disabled
+
+    with scopes_disabled():
+        span = Publication.objects.aggregate(first=Min("claimed_at"), last=Max("published_at"))
+    if not span["first"] or not span["last"]:
+        return 0.0
+    return (span["last"] - span["first"]).total_seconds()
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def _reset_publications() -> None:
+    from posting.models import Post, PublishAttempt
+    from tenants.scoping import scopes_disabled
+
+    with scopes_disabled():
+        PublishAttempt.objects.all().delete()
+        Post.objects.all().delete()
+
+
+def _pipeline(sb: Sandbox, args, tmp: Path) -> None:
+    from posting import chaos
+
+    pages = _pages(sb, args.restaurants * 2)
+    _line("setup.pages", len(pages), "sandbox Pages with tokens")
+    raw = _raw_capacity(sb, pages, threads=args.workers, seconds=5.0)
+    _line("sandbox.raw_posts_per_second", raw, f"feed + permalink, {args.workers} threads")
+    _seed(
+        pages,
+        restaurants=args.restaurants,
+        publications=args.publications,
+        prefix="Bench",
+        due_in=20,
+    )
+    chaos.schedule_fast_beat(seconds=1)
+    chaos.purge_publish_queue()
+    run = chaos.Chaos(
+        # No kills here: "stuck" at its production order of magnitude, so a deep queue is
+        # not mistaken for dead workers.
+        env=chaos.chaos_env(sandbox=sb, PUBLISH_STUCK_AFTER_SECONDS=600),
+        workers=args.workers,
+        beats=1,
+        kills=0,
+        log_dir=tmp,
+        duplicate=False,
+    )
+    try:
+        run.start()
+        drained = run.wait_until_drained(expected=args.publications, timeout=args.timeout)
+    finally:
+        run.stop()
+    # From the first claim to the last publication: the processes' start-up is not counted.
+    elapsed = _claim_to_last_publish()
+    rate = args.publications / elapsed if elapsed else 0.0
+    duplicates, missing = _outcome(sb, "Bench", args.publications)
+    latencies = _latencies()
+    _line("pipeline.publications", args.publications, f"over {args.restaurants:,} restaurants")
+    _line(
+        "pipeline.seconds",
+        elapsed,
+        "first claim → last published" + ("" if drained else " (NOT drained: timeout)"),
+    )
+    _line("pipeline.posts_per_second", rate, f"{args.workers} worker processes")
+    _line("pipeline.ratio_to_raw", rate / raw if raw else 0.0, "× (target ≥ 0.8)")
+    _line("pipeline.claim_to_start_p50", _percentile(latencies, 0.5), "s")
+    _line("pipeline.claim_to_start_p99", _percentile(latencies, 0.99), "s")
+    _line("pipeline.duplicates", duplicates, "(target 0)")
+    _line("pipeline.missing", missing, "(target 0)")
+    _reset_publications()
+
+
+def _j1(sb: Sandbox, args, tmp: Path) -> None:
+    from posting import chaos
+
+    pages = _pages(sb, 3)
+    _seed(pages, restaurants=1, publications=args.j1_posts, prefix="Chaos")
+    chaos.schedule_fast_beat(seconds=2)
+    chaos.purge_publish_queue()
+    run = chaos.Chaos(
+        env=chaos.chaos_env(sandbox=sb),
+        workers=args.j1_workers,
+        beats=2,
+        kills=args.j1_kills,
+        kill_window=max(10.0, args.j1_posts / 50),
+        log_dir=tmp,
+    )
+    started = time.perf_counter()
+    try:
+        run.start()
+        run.kill_some()
+        drained = run.wait_until_drained(expected=args.j1_posts, timeout=args.timeout)
+    finally:
+        run.stop()
+    duplicates, missing = _outcome(sb, "Chaos", args.j1_posts)
+    _line("j1.publications", args.j1_posts, f"{args.j1_workers} workers, 2 beats")
+    _line("j1.kill_9", run.kills_done, "workers killed")
+    _line("j1.duplicate_tasks_sent", run.duplicates_sent, "extra publish tasks")
+    _line("j1.seconds", time.perf_counter() - started, "drained" if drained else "NOT drained")
+    _line("j1.duplicates", duplicates, "(target 0)")
+    _line("j1.missing", missing, "(target 0)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="bench_publishing")
+    parser.add_argument("--publications", type=int, default=10_000)
+    parser.add_argument("--restaurants", type=int, default=1_000)
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--j1-posts", type=int, default=1_000)
+    parser.add_argument("--j1-workers", type=int, default=8)
+    parser.add_argument("--j1-kills", type=int, default=10)
+    parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument("--skip-j1", action="store_true")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
+    process, base = _start_sandbox()
+    with tempfile.TemporaryDirectory(prefix="tablecast-bench-publishing-") as tmp_dir:
+        import django
+
+        django.setup()
+        from django.conf import settings
+        from django.db import connection
+
+        db = settings.DATABASES["default"]
+        db["TEST"]["NAME"] = f"{db['NAME']}_bench_publishing"
+        old_name = connection.creation.create_test_db(
+            verbosity=0, autoclobber=True, serialize=False
+        )
+        try:
+            sb = Sandbox(base)
+            sb.control(
+                "POST",
+                "usage",
+                json={"budgets": dict.fromkeys(("app", "user", "page", "buc"), 10**9)},
+            )
+            sb.control("POST", "limits", json={"container_processing_seconds": 0})
+            _pipeline(sb, args, Path(tmp_dir))
+            if not args.skip_j1:
+                _j1(sb, args, Path(tmp_dir))
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+            process.terminate()
+            process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
