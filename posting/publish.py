@@ -41,7 +41,7 @@ S = Publication.State
 Outcome = PublishAttempt.Outcome
 Shape = Publication.Shape
 POLL_STEP = "poll"
-FIRST_STEP = {
+FIRST_STEP: dict[str, str] = {
     Shape.FB_TEXT: "feed",
     Shape.FB_LINK: "feed",
     Shape.FB_PHOTO: "photo",
