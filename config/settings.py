@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "assets",
     "posting",
     "webhooks",
+    "analytics",
 ]
 
 MIDDLEWARE = [
@@ -236,6 +237,8 @@ FACEBOOK_SCOPES = env.list(
         "instagram_manage_comments",
         "instagram_manage_messages",
         "business_management",
+        "read_insights",
+        "instagram_manage_insights",
     ],
 )
 # Deauthorize / data-deletion callbacks older than this (their signed issued_at) are refused.

@@ -56,6 +56,8 @@ TABLECAST_SCOPES = [
     "instagram_manage_comments",
     "instagram_manage_messages",
     "business_management",
+    "read_insights",
+    "instagram_manage_insights",
 ]
 
 

@@ -15,7 +15,9 @@ from sandbox.state import TABLECAST_SCOPES, appsecret_proof
 # Tablecast's permissions plus the two insights need [D] (read_insights for Page and post
 # insights, instagram_manage_insights for Instagram), for tests that read insights:
 # `sandbox.mint_token(user_id, INSIGHT_SCOPES, page_id=...)`.
-INSIGHT_SCOPES = [*TABLECAST_SCOPES, "read_insights", "instagram_manage_insights"]
+INSIGHT_SCOPES = list(
+    dict.fromkeys([*TABLECAST_SCOPES, "read_insights", "instagram_manage_insights"])
+)
 
 
 class _FormParser(HTMLParser):
