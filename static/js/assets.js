@@ -184,7 +184,11 @@
         var body = null;
         try { body = JSON.parse(xhr.responseText); } catch (err) { body = null; }
         var result = body && body.results && body.results[body.results.length - 1];
-        if (body && body.library) batch.counts = body.library;
+        // Uploads run in parallel and answer in any order: the counts with the most photos are
+        // the latest (nothing is removed by an upload).
+        if (body && body.library && (!batch.counts || body.library.total >= batch.counts.total)) {
+          batch.counts = body.library;
+        }
         if (!result) {
           finish(ui, false, xhr.status === 413 ? "This file is too large." : "The upload failed (error " + xhr.status + "). Try again.");
         } else if (result.ok) {
