@@ -3,6 +3,8 @@ the connect flow through the real views and the sandbox's dialog over HTTP."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,6 +21,20 @@ def sandbox_settings(sb, site: str):
         FACEBOOK_APP_SECRET=sb.app_secret,
         SITE_URL=site,
     )
+
+
+@contextmanager
+def browser_sandbox(sb, live_server_url: str, settings) -> Iterator[None]:
+    """The app pointed at the sandbox, with a CSP that lets the browser post to its dialog and
+    show its pictures (in production both are Facebook's hosts, already in the CSP)."""
+    csp = {**settings.CONTENT_SECURITY_POLICY}
+    csp["DIRECTIVES"] = {
+        **csp["DIRECTIVES"],
+        "form-action": ["'self'", sb.url],
+        "img-src": [*csp["DIRECTIVES"]["img-src"], sb.url],
+    }
+    with sandbox_settings(sb, live_server_url), override_settings(CONTENT_SECURITY_POLICY=csp):
+        yield
 
 
 def assert_every_graph_call_had_a_valid_proof(sb) -> None:

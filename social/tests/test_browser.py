@@ -6,11 +6,10 @@ import re
 
 import pytest
 from django.core import mail
-from django.test import override_settings
 
 from social import tasks
 from social.models import SocialAccount
-from social.tests.conftest import sandbox_settings
+from social.tests.conftest import browser_sandbox
 from tenants.scoping import scopes_disabled
 
 # Facebook appends "#_=_" to its redirect; browsers keep it across our redirects.
@@ -22,13 +21,7 @@ def test_sign_up_connect_two_pages_break_one_and_reconnect_it(
     live_server, graph_sandbox_factory, page, settings
 ):
     sb = graph_sandbox_factory(redirect_uris=[f"{live_server.url}/social/facebook/callback/"])
-    csp = {**settings.CONTENT_SECURITY_POLICY}
-    csp["DIRECTIVES"] = {
-        **csp["DIRECTIVES"],
-        "form-action": ["'self'", sb.url],
-        "img-src": [*csp["DIRECTIVES"]["img-src"], sb.url],
-    }
-    with sandbox_settings(sb, live_server.url), override_settings(CONTENT_SECURITY_POLICY=csp):
+    with browser_sandbox(sb, live_server.url, settings):
         # sign up
         page.goto(f"{live_server.url}/signup/")
         page.fill("input[name=name]", "Trattoria Browser")
