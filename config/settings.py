@@ -173,6 +173,8 @@ TIME_ZONE = "UTC"
 # gettext, date and number format skips a per-call language lookup (docs/performance.md).
 USE_I18N = False
 USE_TZ = True
+# Dates and times as "1 Dec 2026, 15:54 UTC": the zone is named wherever a time is shown.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -174,6 +174,8 @@ class OAuthState(EncryptedFieldsMixin, TenantOwned):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = "OAuth state"
+        verbose_name_plural = "OAuth states"
 
     def __repr__(self) -> str:
         return f"<OAuthState {self.purpose} tenant={self.tenant_id} used={bool(self.used_at)}>"
@@ -216,10 +218,11 @@ class TokenCheck(TenantOwned):
     """One health check of an account's token: kept after disconnecting (history)."""
 
     class Result(models.TextChoices):
-        OK = "ok", _("Healthy")
+        # The words of the account statuses they lead to (one word for one state).
+        OK = "ok", _("Active")
         EXPIRING = "expiring", _("Expiring soon")
-        BROKEN = "broken", _("Broken")
-        REVOKED = "revoked", _("Revoked")
+        BROKEN = "broken", _("Needs reconnecting")
+        REVOKED = "revoked", _("Disconnected on Facebook")
         UNREACHABLE = "unreachable", _("Could not reach Facebook")
         CONNECTED = "connected", _("Connected")
         DISCONNECTED = "disconnected", _("Disconnected")

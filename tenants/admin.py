@@ -4,11 +4,14 @@ of queries whatever its length."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, QuerySet, URLField
 from django.http import HttpRequest
 
+from tenants.forms import TimezoneField
 from tenants.models import Invitation, Membership, Tenant
+from tenants.widgets import OpeningHoursField
 
 
 class MembershipInline(admin.TabularInline):
@@ -19,8 +22,23 @@ class MembershipInline(admin.TabularInline):
     raw_id_fields = ["user"]
 
 
+class TenantAdminForm(forms.ModelForm):
+    """The time zone from the list the portal uses, opening hours as time inputs (not JSON)."""
+
+    timezone = TimezoneField()
+    opening_hours = OpeningHoursField(
+        help_text="Tick Closed for days off. A closing time before the opening time runs past "
+        "midnight."
+    )
+
+    class Meta:
+        model = Tenant
+        exclude: list[str] = []  # the admin's fieldsets choose the fields
+
+
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
+    form = TenantAdminForm
     list_display = ["name", "slug", "timezone", "members_count", "created_at"]
     search_fields = ["name", "slug", "cuisine"]
     list_filter = ["timezone", "language", "created_at"]

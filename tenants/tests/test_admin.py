@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -105,18 +103,7 @@ def test_the_membership_list_costs_the_same_with_more_rows(admin_client, data):
 
 def test_an_operator_edits_a_tenant_in_the_admin(admin_client, data):
     tenant = data["tenant"]
-    url = reverse("admin:tenants_tenant_change", args=[tenant.pk])
-    form = admin_client.get(url).context["adminform"].form
-    post = {k: v for k, v in form.initial.items() if v is not None}
-    post.update(
-        {
-            "name": "Renamed",
-            "opening_hours": '{"mon": [], "tue": [], "wed": [], "thu": [], "fri": [], "sat": [], "sun": []}',
-            "memberships-TOTAL_FORMS": "0",
-            "memberships-INITIAL_FORMS": "0",
-        }
-    )
-    response = admin_client.post(url, post)
+    response = _tenant_admin_post(admin_client, tenant, {d: [] for d in WEEKDAYS}, name="Renamed")
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert Tenant.objects.get(pk=tenant.pk).name == "Renamed"
 
@@ -129,17 +116,25 @@ def test_invitation_tokens_do_not_appear_in_the_admin(admin_client, data):
     assert admin_client.get(reverse("admin:tenants_invitation_add")).status_code == 403
 
 
-def _tenant_admin_post(admin_client, tenant, opening_hours):
+def hours_inputs(opening_hours) -> dict[str, str]:
+    """What the admin's opening-hours inputs send for these hours."""
+    post = {}
+    for day in WEEKDAYS:
+        slots = opening_hours.get(day) or []
+        if not slots:
+            post[f"opening_hours_{day}_closed"] = "on"
+        for n, slot in enumerate(slots, start=1):
+            post[f"opening_hours_{day}_open_{n}"] = slot["open"]
+            post[f"opening_hours_{day}_close_{n}"] = slot["close"]
+    return post
+
+
+def _tenant_admin_post(admin_client, tenant, opening_hours=None, **changes):
     url = reverse("admin:tenants_tenant_change", args=[tenant.pk])
     form = admin_client.get(url).context["adminform"].form
-    post = {k: v for k, v in form.initial.items() if v is not None}
-    post.update(
-        {
-            "opening_hours": json.dumps(opening_hours),
-            "memberships-TOTAL_FORMS": "0",
-            "memberships-INITIAL_FORMS": "0",
-        }
-    )
+    post = {k: v for k, v in form.initial.items() if v is not None and k != "opening_hours"}
+    post.update(hours_inputs(tenant.opening_hours if opening_hours is None else opening_hours))
+    post.update({"memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0", **changes})
     return admin_client.post(url, post)
 
 
@@ -165,3 +160,59 @@ def test_the_tenant_admin_refuses_four_openings_a_day_and_saves_nothing(admin_cl
         "Merge or remove some."
     ]
     assert Tenant.objects.get(pk=data["tenant"].pk).opening_hours == before
+
+
+def test_the_tenant_admin_edits_the_time_zone_from_a_list_and_hours_as_time_inputs(
+    admin_client, data
+):
+    tenant = data["tenant"]
+    html = admin_client.get(reverse("admin:tenants_tenant_change", args=[tenant.pk])).content
+    html = html.decode()
+    assert '<select name="timezone"' in html and '<option value="Europe/Rome" selected>' in html
+    assert 'type="time" name="opening_hours_mon_open_1"' in html
+    assert 'name="opening_hours_sun_closed"' in html
+    assert '<textarea name="opening_hours"' not in html  # no JSON to type
+    hours = {**{d: [] for d in WEEKDAYS}, "fri": [{"open": "18:00", "close": "02:00"}]}
+    response = _tenant_admin_post(admin_client, tenant, hours, timezone="Europe/Lisbon")
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    tenant.refresh_from_db()
+    assert tenant.opening_hours == hours and tenant.timezone == "Europe/Lisbon"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "error"),
+    [
+        (
+            {"opening_hours_tue_closed": ""},
+            "opening_hours",
+            "Tuesday: give the opening times or tick Closed.",
+        ),
+        (
+            {"opening_hours_tue_closed": "", "opening_hours_tue_open_1": "12:00"},
+            "opening_hours",
+            "Tuesday: give both the opening and the closing time.",
+        ),
+        (
+            {"timezone": "Mars/Olympus"},
+            "timezone",
+            "Mars/Olympus is not a time zone we know: pick one from the list.",
+        ),
+    ],
+)
+def test_the_tenant_admin_explains_bad_hours_and_zones_and_saves_nothing(
+    admin_client, data, changes, field, error
+):
+    tenant = data["tenant"]
+    before = (tenant.opening_hours, tenant.timezone, tenant.name)
+    response = _tenant_admin_post(admin_client, tenant, **changes, name="Changed")
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field] == [error]
+    tenant.refresh_from_db()
+    assert (tenant.opening_hours, tenant.timezone, tenant.name) == before
+
+
+def test_admin_times_name_their_zone_and_labels_are_words(admin_client, data):
+    html = admin_client.get(reverse("admin:tenants_invitation_changelist")).content.decode()
+    assert " UTC</td>" in html  # created_at, expires_at: "1 Dec 2026, 15:54 UTC"
+    index = admin_client.get(reverse("admin:index")).content.decode()
+    assert ">OAuth states<" in index and "O auth" not in index
