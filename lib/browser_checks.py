@@ -87,6 +87,10 @@ class PageWatch:
     def _report(self, url: str, width: int, violations: list[dict[str, Any]]) -> None:
         self.checked[self._key(url, width)] = violations
 
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
     def _pointer(self, kind: str) -> None:
         self.pointer_presses.append(kind)
 
