@@ -166,3 +166,19 @@ def post_with_parts(*, tenant: Tenant, id: int) -> Post:
         .prefetch_related("publications__attempts")
         .get()
     )
+
+
+def publications_held_for_reconnect(*, tenant: Tenant) -> QuerySet[Publication]:
+    """Held publications whose account still needs reconnecting, grouped by account in order."""
+    return (
+        Publication.objects.filter(
+            tenant=tenant,
+            state=Publication.State.HELD,
+            account__status__in=(
+                SocialAccount.Status.NEEDS_RECONNECT,
+                SocialAccount.Status.REVOKED,
+            ),
+        )
+        .select_related("post", "account")
+        .order_by("account__name", "next_attempt_at")
+    )

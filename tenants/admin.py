@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet, URLField
 from django.http import HttpRequest
 
-from tenants.forms import TimezoneField
+from tenants.forms import TimezoneField, formfield_https
 from tenants.models import Invitation, Membership, Tenant
 from tenants.widgets import OpeningHoursField
 
@@ -34,6 +34,7 @@ class TenantAdminForm(forms.ModelForm):
     class Meta:
         model = Tenant
         exclude: list[str] = []  # the admin's fieldsets choose the fields
+        formfield_callback = formfield_https
 
 
 @admin.register(Tenant)
@@ -59,6 +60,14 @@ class TenantAdmin(admin.ModelAdmin):
                     "opening_hours",
                     "menu_highlights",
                     "tone_of_voice",
+                    "city",
+                    "signature_hashtags",
+                    "emoji_style",
+                    "reservation_url",
+                    "dietary_options",
+                    "parking",
+                    "delivery",
+                    "closures",
                 ]
             },
         ),

@@ -256,7 +256,8 @@ class ClosuresField(forms.CharField):
         validate_closures(value)
 
 
-def _formfield(model_field: Any, **kwargs: Any) -> forms.Field | None:
+def formfield_https(model_field: Any, **kwargs: Any) -> forms.Field | None:
+    """Model fields as form fields: web addresses assume https, closures are typed one per line."""
     if model_field.name == "closures":
         return ClosuresField(
             required=False, label="Closed on", help_text=model_field.help_text + " One per line."
@@ -289,7 +290,7 @@ class ProfileForm(forms.Form):
         kwargs.setdefault("initial", self.initial_for(tenant))
         super().__init__(*args, **kwargs)
         self.fields.update(
-            fields_for_model(Tenant, fields=PROFILE_FIELDS, formfield_callback=_formfield)
+            fields_for_model(Tenant, fields=PROFILE_FIELDS, formfield_callback=formfield_https)
         )
         self.fields["timezone"] = TimezoneField()
         for field in ("description", "menu_highlights"):

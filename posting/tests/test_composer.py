@@ -408,3 +408,16 @@ def test_dashboard_shows_upcoming_and_nudges(owner_client, tenant, accounts):
 def test_staff_members_compose_too(staff_client, tenant, accounts):
     response = staff_client.post(_url(tenant, "posting:new"), _form(accounts[:1]))
     assert response.status_code == 302
+
+
+def test_held_posts_are_grouped_with_the_reconnect_link(owner_client, tenant, accounts):
+    owner_client.post(
+        _url(tenant, "posting:new"),
+        _form(accounts[:1], action="schedule", date=SOON, time="12:00", text="Held one"),
+    )
+    with scopes_disabled():
+        SocialAccount.objects.filter(pk=accounts[0].pk).update(status="needs_reconnect")
+        Publication.objects.filter(tenant=tenant).update(state=S.HELD)
+    html = owner_client.get(_url(tenant, "posting:history")).content.decode()
+    assert "On hold: Trattoria Alba needs reconnecting" in html
+    assert "Reconnect Trattoria Alba" in html and "Held one" in html

@@ -65,8 +65,16 @@ def history(request: HttpRequest, tenant_slug: str) -> HttpResponse:
         "filtered": any(vars(filters).values()),
         "query": query.urlencode(),
         "awaiting": list(selectors.publications_awaiting_choice(tenant=tenant)[:20]),
+        "held": _by_account(selectors.publications_held_for_reconnect(tenant=tenant)[:50]),
     }
     return TemplateResponse(request, "posting/history.html", context)
+
+
+def _by_account(publications) -> list[tuple[object, list[Publication]]]:
+    groups: dict[object, list[Publication]] = {}
+    for publication in publications:
+        groups.setdefault(publication.account, []).append(publication)
+    return list(groups.items())
 
 
 @require_GET
