@@ -105,8 +105,10 @@ class Publication(TenantOwned):
         POLICY = "policy", _("Blocked by Facebook for now")
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="publications")
+    # RESTRICT: an account with publications is not deleted on its own (disconnecting keeps
+    # the row), but deleting its restaurant deletes both.
     account = models.ForeignKey(
-        "social.SocialAccount", on_delete=models.PROTECT, related_name="publications"
+        "social.SocialAccount", on_delete=models.RESTRICT, related_name="publications"
     )
     network = models.CharField(max_length=10, choices=Network.choices)
     shape = models.CharField(max_length=12, choices=Shape.choices)

@@ -55,6 +55,10 @@ ASSET_GONE = (
     "published. Edit the post with another photo, then retry."
 )
 ACCOUNT_GONE = "{account} is no longer connected, so this post is on hold until it is."
+ACCOUNT_MOVED = (
+    "This account now belongs to another restaurant on Tablecast, so this post was not "
+    "published there."
+)
 POLL_TIMEOUT = "Instagram took too long to prepare the photo; we will try again."
 
 
@@ -163,6 +167,10 @@ def _begin(publication_id: Any) -> Context | str:
         if PublishAttempt.objects.filter(publication=publication, number=number).exists():
             return "duplicate"  # another delivery of this claim runs or ran; the sweeper watches
         account = publication.account
+        if account.tenant_id != publication.tenant_id:  # moved to another restaurant
+            states.move(publication, S.FAILED, last_error=ACCOUNT_MOVED, next_attempt_at=None)
+            _notify_failed(publication)
+            return "failed"
         token = account.graph_token
         if account.status in (SocialAccount.Status.NEEDS_RECONNECT, SocialAccount.Status.REVOKED):
             token = ""

@@ -23,6 +23,7 @@ def publications_awaiting_choice(*, tenant: Tenant) -> QuerySet[Publication]:
         Publication.objects.filter(
             tenant=tenant,
             state=Publication.State.HELD,
+            account__tenant=tenant,  # an account moved to another restaurant is not offered
             account__status__in=(SocialAccount.Status.ACTIVE, SocialAccount.Status.EXPIRING),
         )
         .select_related("post", "account")

@@ -399,6 +399,10 @@ def publication_reschedule(*, publication: Publication, when: datetime) -> PostR
 def _release(publication: Publication, *, due: datetime) -> Publication:
     if publication.state not in (S.HELD, S.FAILED):
         raise PostRefused(_state_sentence(publication), code="wrong_state")
+    if publication.account.tenant_id != publication.tenant_id:
+        raise PostRefused(
+            f"{publication.account} now belongs to another restaurant.", code="account_moved"
+        )
     if publication.account.status in (
         SocialAccount.Status.NEEDS_RECONNECT,
         SocialAccount.Status.REVOKED,
