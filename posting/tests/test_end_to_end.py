@@ -155,6 +155,9 @@ def test_an_instagram_single_image(sb, tenant, accounts):
     assert publication.state == S.PUBLISHED
     [media] = [m for m in sb.control("GET", "ig-media") if m["id"] == publication.remote_id]
     assert media["caption"] == "Buongiorno! #pasta" and media["media_type"] == "IMAGE"
+    stored = sb.session.get(f"{sb.url}/_sandbox/media/{media['id']}.jpg").content
+    with tenant_scope(tenant):
+        assert stored == asset_rendition_bytes(asset=asset, kind="instagram")
     assert publication.permalink.startswith("https://www.instagram.com/")
     calls = [(r["method"], r["graph_path"].rsplit("/", 1)[-1]) for r in sb.requests_log()]
     assert calls.index(("GET", "content_publishing_limit")) < calls.index(("POST", "media"))
@@ -172,6 +175,12 @@ def test_an_instagram_carousel_of_three(sb, tenant, accounts):
     [media] = [m for m in sb.control("GET", "ig-media") if m["id"] == publication.remote_id]
     assert media["media_type"] == "CAROUSEL" and len(media["children"]) == 3
     assert media["caption"] == "Tasting menu"
+    stored = [
+        sb.session.get(f"{sb.url}/_sandbox/media/{child}.jpg").content
+        for child in media["children"]
+    ]
+    with tenant_scope(tenant):
+        assert stored == [asset_rendition_bytes(asset=a, kind="instagram") for a in assets]
 
 
 def tomorrow(tenant):
