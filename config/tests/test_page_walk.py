@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from importlib import import_module
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -100,6 +102,54 @@ def _restaurant():
     return tenant, owner
 
 
+def _data_deletion() -> str:
+    from social.models import DataDeletionRequest
+
+    code = "walk-deletion-code"
+    DataDeletionRequest.objects.create(confirmation_code=code, facebook_user_hash="0" * 64)
+    return code
+
+
+def _picker(page, tenant, owner) -> str:
+    """The page picker of a pending connection bound to the browser's session, with one page
+    that another restaurant already holds."""
+    from social.models import PendingConnection
+    from social.services.oauth import _session_binding
+    from social.testing import make_account
+
+    cookie = next(c for c in page.context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME)
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=cookie["value"])
+    binding = _session_binding(session)
+    session.save()
+    make_account(make_tenant("Bar Elsewhere", slug="elsewhere"), "Bar Elsewhere", external_id="77")
+    pages = [
+        {
+            "id": "1001",
+            "name": "Trattoria da Walter",
+            "category": "Italian restaurant",
+            "instagram": {"id": "2001", "username": "trattoriadawalter"},
+        },
+        {"id": "77", "name": "Bar Elsewhere", "category": "Bar", "instagram": None},
+        {
+            "id": "78",
+            "name": "Walter's Catering for Weddings and Long Family Lunches",
+            "category": "Caterer",
+            "instagram": None,
+        },
+    ]
+    with scopes_disabled():
+        pending = PendingConnection.objects.create(
+            tenant=tenant,
+            user=owner,
+            session_binding=binding,
+            facebook_user_id="1",
+            facebook_user_name="Walter Rossi",
+            user_token="walk-user-token",
+            pages=pages,
+        )
+    return reverse("social:pick", args=[tenant.slug, pending.pk])
+
+
 def _pages(client: Client, tenant) -> dict[str, str]:
     """name -> path of every restaurant page: GETs under /t/<slug>/ answering a whole document."""
     declarations = urlmatrix.collect_declarations()
@@ -129,6 +179,8 @@ def _visit(page, page_watch, url: str, shot: str, *, expect_status: int = 200) -
     response = page.goto(url)
     assert response.status == expect_status, url
     page.wait_for_load_state("networkidle")
+    header = page.locator(".topbar").bounding_box()
+    assert header is None or header["height"] < 72, f"{url}: the header wraps ({header})"
     overflow = horizontal_overflow(page)
     assert overflow == [], f"{url} at {page.viewport_size['width']}px: {overflow}"
     errors = [
@@ -173,9 +225,23 @@ def test_every_portal_page_fits_loads_cleanly_and_passes_axe(
         expect_status=404,
     )
     _visit(page, page_watch, url + "/no/such/page/", f"404-{width}", expect_status=404)
+    deletion = _data_deletion()
+    _visit(page, page_watch, url + f"/facebook/data-deletion/{deletion}/", f"deletion-{width}")
+
+    # Logged in without a restaurant.
+    log_in(page, live_server, make_user("someone@elsewhere.example"))
+    _visit(page, page_watch, url + "/", f"no-restaurant-{width}")
 
     # Logged in as the owner.
     log_in(page, live_server, owner)
+    _visit(
+        page,
+        page_watch,
+        url + "/social/facebook/callback/",
+        f"connect-error-{width}",
+        expect_status=400,
+    )
+    _visit(page, page_watch, url + _picker(page, tenant, owner), f"page-picker-{width}")
     client = Client()
     client.force_login(owner)
     pages = _pages(client, tenant)

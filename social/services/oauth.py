@@ -91,7 +91,7 @@ def oauth_start(
 
 
 STATE_ERRORS = {
-    "missing": "This link did not come from a Connect button we made (it has no state). Nothing was saved; start again from your accounts page.",
+    "missing": "This link did not come from a Connect button in Tablecast. Nothing was saved; start again from your accounts page.",
     "unknown": "We do not recognise this connection attempt. Nothing was saved; start again from your accounts page.",
     "session": "This connection was started in another browser session or by another user. Nothing was saved; start again from your accounts page.",
     "used": "This connection link was already used. Nothing more was saved; start again from your accounts page if something is missing.",
