@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -91,14 +91,16 @@ class ComposerForm(forms.Form):
         self.tenant = tenant
         self.account_list = accounts
         usable = [a for a in accounts if a.status != SocialAccount.Status.REVOKED]
-        self.fields["accounts"].choices = [(str(a.pk), a.name) for a in usable]
+        cast(forms.ChoiceField, self.fields["accounts"]).choices = [
+            (str(a.pk), a.name) for a in usable
+        ]
         self.media_field = AssetIdsField(tenant=tenant, required=False)
 
     def clean_asset_ids(self) -> list[Any]:
         return self.media_field.clean(self.cleaned_data.get("asset_ids"))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         action = data.get("action")
         if action == "schedule":
             if not data.get("date") and "date" not in self.errors:

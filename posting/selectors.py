@@ -110,7 +110,7 @@ def post_history(*, tenant: Tenant, filters: HistoryFilters) -> QuerySet[Post]:
     if filters.state:
         publications, narrowed = publications.filter(state=filters.state), True
     if filters.account:
-        publications, narrowed = publications.filter(account_id=filters.account), True
+        publications, narrowed = publications.filter(account__pk=filters.account), True
     if filters.network:
         publications, narrowed = publications.filter(network=filters.network), True
     if narrowed:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -19,11 +19,12 @@ from posting import selectors, services
 from posting.access import access_post
 from posting.models import Post, Publication
 from posting.rules import PostRefused
+from tenants.http import TenantRequest
 
 S = Publication.State
 # The chip's colour: the state that most needs the owner wins.
 STATE_ORDER = [S.FAILED, S.HELD, S.NEEDS_RECONCILE, S.PUBLISHING, S.SCHEDULED, S.PUBLISHED]
-STATE_WORDS = {
+STATE_WORDS: dict[str, str] = {
     S.FAILED: "Failed",
     S.HELD: "On hold",
     S.NEEDS_RECONCILE: "Being checked",
@@ -61,6 +62,7 @@ def post_state(post: Post) -> str:
 
 
 def _chip(post: Post, zone) -> Chip:
+    assert post.scheduled_at is not None  # the calendar only shows posts with a time
     state = post_state(post)
     publications = list(post.publications.all())
     return Chip(
@@ -90,7 +92,7 @@ def _parse_day(value: str, today: date) -> date:
 
 
 @require_GET
-def month(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def month(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     tenant = request.tenant
     zone = tenant.tzinfo
     today = timezone.now().astimezone(zone).date()
@@ -140,12 +142,12 @@ def month(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     return TemplateResponse(request, "posting/calendar.html", context)
 
 
-def _month_of(request: HttpRequest, day: date) -> str:
+def _month_of(request: TenantRequest, day: date) -> str:
     return reverse("calendar:month", args=[request.tenant.slug]) + f"?month={day:%Y-%m}"
 
 
 @require_POST
-def move(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def move(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     """Move a scheduled post to another day (dragged on the calendar), keeping its time of day
     unless a time is given. Answers JSON for the calendar's script, a redirect otherwise."""
     tenant = request.tenant

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -20,11 +20,12 @@ from posting.forms import ComposerForm
 from posting.models import Post, Publication
 from posting.rules import PostRefused
 from posting.suggestions import asset_suggestions
+from tenants.http import TenantRequest
 
 TOKEN_TTL = 3600  # a composer form submitted twice within the hour makes one post
 
 
-def _context(request: HttpRequest, form: ComposerForm, *, post: Post | None = None) -> dict:
+def _context(request: TenantRequest, form: ComposerForm, *, post: Post | None = None) -> dict:
     tenant = request.tenant
     chosen = selectors.asset_ids_of(form.selected_asset_ids())
     return {
@@ -39,12 +40,12 @@ def _context(request: HttpRequest, form: ComposerForm, *, post: Post | None = No
     }
 
 
-def _token_key(request: HttpRequest, token: str) -> str:
+def _token_key(request: TenantRequest, token: str) -> str:
     return f"composer:{request.tenant.pk}:{request.user.pk}:{token}"
 
 
 @require_http_methods(["GET", "POST"])
-def post_new(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def post_new(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     tenant = request.tenant
     accounts = selectors.composer_accounts(tenant=tenant)
     if request.method == "GET":
@@ -98,7 +99,7 @@ def post_new(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     return TemplateResponse(request, "posting/composer.html", _context(request, form), status=400)
 
 
-def _say_done(request: HttpRequest, result: services.PostResult, *, action: str) -> None:
+def _say_done(request: TenantRequest, result: services.PostResult, *, action: str) -> None:
     what = {
         "publish_now": "Your post is on its way; it usually goes out within a minute.",
         "schedule": "Your post is scheduled.",
@@ -110,7 +111,7 @@ def _say_done(request: HttpRequest, result: services.PostResult, *, action: str)
 
 
 @require_http_methods(["GET", "POST"])
-def post_edit(request: HttpRequest, tenant_slug: str, post_id: int) -> HttpResponse:
+def post_edit(request: TenantRequest, tenant_slug: str, post_id: int) -> HttpResponse:
     tenant = request.tenant
     post = access_post(tenant=tenant, id=post_id)
     publications = list(post.publications.exclude(state=Publication.State.CANCELLED))
@@ -169,7 +170,7 @@ def post_edit(request: HttpRequest, tenant_slug: str, post_id: int) -> HttpRespo
 
 
 @require_POST
-def drafts(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def drafts(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     """The AI writer's three drafts (htmx partial)."""
     tenant = request.tenant
     chosen = selectors.composer_media(
@@ -191,7 +192,7 @@ def drafts(request: HttpRequest, tenant_slug: str) -> HttpResponse:
 
 
 @require_GET
-def suggestions(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def suggestions(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     """Five photos for the post type and notes, each with its reason (htmx partial)."""
     tenant = request.tenant
     picked = asset_suggestions(
@@ -208,7 +209,7 @@ def suggestions(request: HttpRequest, tenant_slug: str) -> HttpResponse:
 
 
 @require_POST
-def preview(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def preview(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     """What Facebook and Instagram will show for the form as it is now (htmx partial)."""
     tenant = request.tenant
     chosen = {str(a) for a in request.POST.getlist("accounts")}

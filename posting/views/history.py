@@ -4,11 +4,12 @@ its publications' states, links and actions (retry, publish now, reschedule, can
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
@@ -17,6 +18,7 @@ from posting import selectors, services
 from posting.access import access_post, access_publication
 from posting.models import Publication
 from posting.rules import PostRefused
+from tenants.http import TenantRequest
 
 PAGE_SIZE = 20
 
@@ -41,13 +43,13 @@ class HistoryFilterForm(forms.Form):
 
     def __init__(self, *args, accounts, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["account"].choices = [("", "All accounts")] + [
+        cast(forms.ChoiceField, self.fields["account"]).choices = [("", "All accounts")] + [
             (str(a.pk), a.name) for a in accounts
         ]
 
 
 @require_GET
-def history(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+def history(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     tenant = request.tenant
     accounts = selectors.composer_accounts(tenant=tenant)
     form = HistoryFilterForm(request.GET or None, accounts=accounts)
@@ -78,7 +80,7 @@ def _by_account(publications) -> list[tuple[object, list[Publication]]]:
 
 
 @require_GET
-def detail(request: HttpRequest, tenant_slug: str, post_id: int) -> HttpResponse:
+def detail(request: TenantRequest, tenant_slug: str, post_id: int) -> HttpResponse:
     tenant = request.tenant
     post = selectors.post_with_parts(tenant=tenant, id=access_post(tenant=tenant, id=post_id).pk)
     live = [p for p in post.publications.all() if p.state != Publication.State.CANCELLED]
@@ -86,7 +88,7 @@ def detail(request: HttpRequest, tenant_slug: str, post_id: int) -> HttpResponse
     return TemplateResponse(request, "posting/detail.html", {"post": post, "editable": editable})
 
 
-def _back(request: HttpRequest, publication: Publication) -> HttpResponse:
+def _back(request: TenantRequest, publication: Publication) -> HttpResponse:
     nxt = request.POST.get("next", "")
     if nxt in ("history", "calendar"):
         name = "posting:history" if nxt == "history" else "calendar:month"
@@ -96,7 +98,7 @@ def _back(request: HttpRequest, publication: Publication) -> HttpResponse:
 
 @require_POST
 def publication_action(
-    request: HttpRequest, tenant_slug: str, publication_id: int, action: str
+    request: TenantRequest, tenant_slug: str, publication_id: int, action: str
 ) -> HttpResponse:
     """retry | publish-now | cancel | reschedule for one publication."""
     publication = access_publication(tenant=request.tenant, id=publication_id)
@@ -125,7 +127,7 @@ def publication_action(
     return _back(request, publication)
 
 
-def _wall_time(request: HttpRequest) -> datetime | None:
+def _wall_time(request: TenantRequest) -> datetime | None:
     try:
         return datetime.strptime(
             f"{request.POST.get('date', '')} {request.POST.get('time', '')}", "%Y-%m-%d %H:%M"
@@ -135,7 +137,7 @@ def _wall_time(request: HttpRequest) -> datetime | None:
 
 
 @require_POST
-def post_cancel(request: HttpRequest, tenant_slug: str, post_id: int) -> HttpResponse:
+def post_cancel(request: TenantRequest, tenant_slug: str, post_id: int) -> HttpResponse:
     post = access_post(tenant=request.tenant, id=post_id)
     try:
         services.post_cancel(post=post)
