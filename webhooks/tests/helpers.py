@@ -26,6 +26,7 @@ MARIA = "10160000000000001"
 SCOPES = [
     "pages_show_list",
     "pages_messaging",
+    "pages_manage_posts",
     "pages_manage_metadata",
     "pages_read_engagement",
     "instagram_basic",

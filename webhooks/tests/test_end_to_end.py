@@ -73,8 +73,24 @@ def test_the_same_on_an_instagram_dm(world):
 
 
 def test_a_comment_appears_under_its_post_and_an_inbox_reply_appears_on_the_sandboxs_post(world):
+    from posting.models import Post, Publication
+    from social.graph import GraphClient, publishing
+
     sb, tenant, client = world.sb, world.tenant, world.client
-    post_id = sb.control("GET", "posts", params={"page_id": PAGE_ID})[0]["id"]
+    text = "Tonight only: truffle risotto"
+    post_id = publishing.feed_post(
+        GraphClient(), page_id=PAGE_ID, token=world.page.page_token, message=text
+    )
+    with tenant_scope(tenant):
+        ours = Publication.objects.create(
+            tenant=tenant,
+            post=Post.objects.create(tenant=tenant, text=text),
+            account=world.page,
+            network="facebook",
+            shape="fb_text",
+            state="published",
+            remote_id=post_id,
+        )
     comment = sb.trigger_comment(
         post_id, "Do you have a table for 6 tonight?", author_name="Luca Verdi"
     )
@@ -85,10 +101,14 @@ def test_a_comment_appears_under_its_post_and_an_inbox_reply_appears_on_the_sand
             return Conversation.objects.filter(kind="comments", post_id=post_id).first()
 
     found = wait_for(thread, what="the comment thread")
+    assert found.publication_id == str(ours.pk)
     with tenant_scope(tenant):
         stored = Message.objects.get(conversation=found, remote_id=comment["comment_id"])
     html = client.get(reverse("webhooks:thread", args=[tenant.slug, found.pk])).content.decode()
     assert "Do you have a table for 6 tonight?" in html and "Luca Verdi" in html
+    assert (
+        "Comments on “Tonight only: truffle risotto”" in html and "published with Tablecast" in html
+    )
     response = client.post(
         reverse("webhooks:comment_reply", args=[tenant.slug, found.pk, stored.pk]),
         {"text": "Yes! See you at 8."},
