@@ -122,3 +122,14 @@ def test_the_restaurant_switcher_looks_and_works_like_a_control(live_server, pag
     page.click("text=Pizzeria Walter")
     page.wait_for_url("**/t/walter-pizza/")
     assert page.inner_text(".switcher summary").strip().endswith("Pizzeria Walter")
+
+
+def test_on_a_phone_the_opening_hours_stay_inside_their_day(live_server, page, walter):
+    page.set_viewport_size(PHONE)
+    page.goto(_url(live_server, "tenants:profile", walter))
+    day = page.locator("fieldset[data-day]", has=page.locator("[name=tue_closed]"))
+    edge = day.bounding_box()
+    for name in ("tue_open_1", "tue_close_1", "tue_close_2"):
+        box = page.locator(f"[name={name}]").bounding_box()
+        assert box["x"] + box["width"] <= edge["x"] + edge["width"], name
+        assert page.locator(f"[name={name}]").evaluate("e => e.clientWidth") >= 120, name

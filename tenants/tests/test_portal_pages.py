@@ -99,3 +99,39 @@ def test_a_reused_invitation_link_asks_a_visitor_to_log_in(client):
     html = client.get(reverse("invitation_accept", args=[token]), follow=True).content.decode()
     assert "If you accepted it already, log in." in html
     assert 'href="/login/">Log in</a>' in html
+
+
+@pytest.mark.django_db
+def test_the_dashboard_reflects_the_restaurant(owner_client, tenant, owner):
+    """Issue 9 item 8: with three accounts connected it does not ask to connect one; it counts
+    photos, members and what still needs doing."""
+    from assets.tests.factories import make_asset
+    from social.testing import make_account
+
+    url = reverse("tenants:dashboard", args=[tenant.slug])
+    html = owner_client.get(url).content.decode()
+    assert "No account is connected yet." in html
+    assert (
+        '<a class="btn btn-small btn-primary" href="/t/alba/accounts/">Connect accounts</a>' in html
+    )
+
+    page = make_account(tenant, "Trattoria Alba")
+    make_account(tenant, "Alba Bar")
+    make_account(tenant, "trattoriaalba", kind="instagram", linked_page=page, username="alba")
+    make_account(tenant, "Alba Catering", status="needs_reconnect")
+    for title in ("Carbonara", "Tiramisù"):
+        make_asset(tenant, title=title)
+    make_member(tenant, role="staff")
+    html = owner_client.get(url).content.decode()
+    assert (
+        '<span class="stat-figure">4</span>\n      <span class="stat-label">connected accounts</span>'
+        in html
+    )
+    assert "1 needs attention" in html
+    assert (
+        '<span class="stat-figure">2</span>\n      <span class="stat-label">photos in the library</span>'
+        in html
+    )
+    assert '<span class="stat-label">members</span>' in html
+    assert "Connect accounts</a>" not in html and "No account is connected yet." not in html
+    assert "Needs reconnecting" in html and "@alba" in html
