@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench
+.PHONY: run test lint bench mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,9 @@ lint: $(VENV)/.dev
 ## bench: every benchmark in bench/, figures and ratios side by side.
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench
+
+## mutation: mutation testing of one module (MODULE=crypto|scoping|middleware|oauth|images);
+## prints its score and every surviving mutant. Slow: see docs/mutation.md; not part of CI.
+mutation: $(VENV)/.dev
+	$(BIN)/python scripts/check_services.py
+	$(BIN)/python scripts/mutation.py $(MODULE)

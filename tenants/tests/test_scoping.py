@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from django_scopes import get_scope
 
 from tenants.middleware import TenantScopeMiddleware
-from tenants.models import Membership, Tenant
+from tenants.models import Invitation, Membership, Tenant
 from tenants.scoping import ScopeError
 from tenants.testing import make_user
 
@@ -78,3 +78,25 @@ def test_an_unknown_url_is_404(path, owner_client, client):
     assert owner_client.get(path).status_code == 404
     client.logout()
     assert client.get(path).status_code == 404
+
+
+def test_disabling_scopes_inside_an_empty_tenant_scope_is_unscoped_not_an_error(tenant):
+    """scopes_disabled() keeps the outer scope's keys (tenant=None here) but turns the scope
+    off: the empty-scope guard applies to active scopes only."""
+    from tenants.scoping import scope, scopes_disabled
+    from tenants.testing import make_invitation
+
+    make_invitation(tenant)
+    with scope(tenant=None), scopes_disabled():
+        assert Invitation.objects.count() == 1
+
+
+def test_an_empty_tenant_scope_says_why_it_refuses(tenant):
+    from tenants.scoping import scope
+    from tenants.testing import make_invitation
+
+    make_invitation(tenant)
+    message = "The tenant scope is active but empty: refusing an unfiltered query."
+    with scope(tenant=None), pytest.raises(ScopeError) as refused:
+        Invitation.objects.count()
+    assert str(refused.value) == message
