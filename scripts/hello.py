@@ -17,6 +17,7 @@ print(
     + URL
     + "\n  Log in as             demo@tablecast.local / tablecast-demo"
     + "\n  Facebook (sandbox):   http://127.0.0.1:8001/_sandbox/"
+    + "\n  OpenAI (sandbox):     http://127.0.0.1:8002/v1 (used when OPENAI_BASE_URL points at it)"
     + "\n  Admin:                "
     + URL
     + "admin/  (same login)"

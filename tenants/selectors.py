@@ -84,7 +84,7 @@ class NextStep:
 
 @dataclass(frozen=True)
 class DashboardSummary:
-    """The home page's facts about one restaurant (docs/dashboard.md)."""
+    """The home page's facts about one restaurant (its posting block: posting/templatetags)."""
 
     accounts: list[Any]  # the SocialAccounts it holds (active, expiring, needing a reconnect)
     accounts_needing_attention: int
