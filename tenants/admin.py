@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet, URLField
 from django.http import HttpRequest
 
-from tenants.forms import TimezoneField, formfield_https
+from tenants.forms import PROFILE_FIELDS, TimezoneField, formfield_https
 from tenants.models import Invitation, Membership, Tenant
 from tenants.widgets import OpeningHoursField
 
@@ -48,29 +48,8 @@ class TenantAdmin(admin.ModelAdmin):
     formfield_overrides = {URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["name", "slug", "timezone", "language"]}),
-        (
-            "Profile",
-            {
-                "fields": [
-                    "cuisine",
-                    "address",
-                    "phone",
-                    "website",
-                    "description",
-                    "opening_hours",
-                    "menu_highlights",
-                    "tone_of_voice",
-                    "city",
-                    "signature_hashtags",
-                    "emoji_style",
-                    "reservation_url",
-                    "dietary_options",
-                    "parking",
-                    "delivery",
-                    "closures",
-                ]
-            },
-        ),
+        # The portal's profile fields, in the same order, and the opening hours.
+        ("Profile", {"fields": [*PROFILE_FIELDS[3:], "opening_hours"]}),
         ("Dates", {"fields": ["created_at", "updated_at"]}),
     ]
 

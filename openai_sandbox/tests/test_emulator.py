@@ -8,31 +8,12 @@ import openai
 import pytest
 import requests
 
+from posting.ai import DRAFTS_SCHEMA
+
+# The schema the AI writer sends (posting/ai.py): the emulator is tested as the app uses it.
 SCHEMA = {
     "type": "json_schema",
-    "json_schema": {
-        "name": "drafts",
-        "strict": True,
-        "schema": {
-            "type": "object",
-            "properties": {
-                "drafts": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "text": {"type": "string"},
-                            "hashtags": {"type": "array", "items": {"type": "string"}},
-                        },
-                        "required": ["text", "hashtags"],
-                        "additionalProperties": False,
-                    },
-                }
-            },
-            "required": ["drafts"],
-            "additionalProperties": False,
-        },
-    },
+    "json_schema": {"name": "drafts", "strict": True, "schema": DRAFTS_SCHEMA},
 }
 DATA = {
     "notes": "truffle risotto tonight",
