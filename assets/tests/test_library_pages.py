@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from assets import services
 from assets.models import Folder, Tag
-from assets.tests import html
+from assets.tests import markup
 from assets.tests.factories import jpeg_bytes, make_asset, upload
 from tenants.scoping import scopes_disabled, tenant_scope
 
@@ -20,10 +20,10 @@ def _url(name, tenant, **kwargs):
     return reverse(f"assets:{name}", kwargs={"tenant_slug": tenant.slug, **kwargs})
 
 
-def _page(client, url) -> list[html.Element]:
+def _page(client, url) -> list[markup.Element]:
     response = client.get(url)
     assert response.status_code == 200, url
-    return html.parse(response.content.decode())
+    return markup.parse(response.content.decode())
 
 
 def _folder(tenant, name):
@@ -51,27 +51,27 @@ def pages(owner_client, tenant):
 def test_every_form_control_on_the_library_pages_has_an_accessible_name(owner_client, pages):
     # Issue 14, item 1: the orientation, used and sort selects had none.
     for name, url in pages.items():
-        assert html.unnamed_controls(_page(owner_client, url)) == [], name
+        assert markup.unnamed_controls(_page(owner_client, url)) == [], name
 
 
 def test_aria_references_on_the_library_pages_point_at_real_ids(owner_client, pages):
     # Issue 14, item 7: the tag input's aria-describedby named an id that did not exist.
     for name, url in pages.items():
-        assert html.dangling_references(_page(owner_client, url)) == [], name
+        assert markup.dangling_references(_page(owner_client, url)) == [], name
 
 
 def test_the_focal_point_fields_are_labelled_in_words_with_a_hint(owner_client, pages):
     # Issue 14, item 6: "Focal x:" with no hint, and step="any" made the arrow keys jump by 1.
     elements = _page(owner_client, pages["detail"])
-    labels = {e.get("for"): html.text_of(e) for e in elements if e.tag == "label"}
+    labels = {e.get("for"): markup.text_of(e) for e in elements if e.tag == "label"}
     by_id = {e.get("id"): e for e in elements if e.get("id")}
     for field, words, edge in [("x", "across", "left edge"), ("y", "down", "top edge")]:
         control = by_id[f"id_focal_{field}"]
         assert labels[f"id_focal_{field}"] == f"Focal point {words}"
         assert control.get("step") == "0.01"
-        assert edge in html.text_of(by_id[control.get("aria-describedby")])
+        assert edge in markup.text_of(by_id[control.get("aria-describedby")])
     marker = by_id["focal-marker"]
-    assert marker.tag == "button" and "arrow keys" in html.text_of(by_id["focal-hint"])
+    assert marker.tag == "button" and "arrow keys" in markup.text_of(by_id["focal-hint"])
 
 
 def test_the_page_heading_comes_before_the_sidebar_headings(owner_client, pages):
@@ -85,7 +85,7 @@ def test_tile_tick_boxes_come_before_apply_and_the_count_is_live(owner_client, p
     # Issue 14, item 4: the bulk bar (and its Apply button) came before the tiles.
     elements = _page(owner_client, pages["library"])
     ticks = [e.index for e in elements if e.tag == "input" and e.get("name") == "assets"]
-    apply = [e.index for e in elements if e.tag == "button" and html.text_of(e) == "Apply"]
+    apply = [e.index for e in elements if e.tag == "button" and markup.text_of(e) == "Apply"]
     assert ticks and len(apply) == 1 and max(ticks) < apply[0]
     count = next(e for e in elements if e.get("id") == "selected-count")
     assert count.get("aria-live") == "polite"
@@ -111,11 +111,11 @@ def test_the_polled_picture_part_carries_no_tick_box_and_stops_when_ready(owner_
     url = _url("asset_tile", tenant, asset_id=asset.pk)
     with scopes_disabled():
         type(asset).objects.filter(pk=asset.pk).update(status="processing")
-    polling = html.parse(owner_client.get(url).content.decode())
+    polling = markup.parse(owner_client.get(url).content.decode())
     assert [e.get("hx-trigger") for e in polling] == ["every 2s"]
     with scopes_disabled():
         type(asset).objects.filter(pk=asset.pk).update(status="ready")
-    ready = html.parse(owner_client.get(url).content.decode())
+    ready = markup.parse(owner_client.get(url).content.decode())
     assert [e.tag for e in ready] == ["div", "img"]
     assert ready[0].get("data-state") == "ready" and ready[0].get("data-title") == "Ready now"
     assert not any(e.get("hx-trigger") or e.tag == "input" for e in ready)
@@ -138,13 +138,13 @@ def test_a_search_or_filter_without_a_match_says_so_and_offers_to_clear_it(
     url = _url("library", tenant) + f"?folder={dishes.pk}&" + query.format(tag=tag.pk)
     elements = _page(owner_client, url)
     results = next(e for e in elements if e.get("id") == "asset-results")
-    assert "No photos match." in html.text_of(results)
-    assert "No photos here yet" not in html.text_of(results)
+    assert "No photos match." in markup.text_of(results)
+    assert "No photos here yet" not in markup.text_of(results)
     assert results.get("data-summary") == "No photos match."
-    clear = next(e for e in elements if e.tag == "a" and "Clear" in html.text_of(e))
+    clear = next(e for e in elements if e.tag == "a" and "Clear" in markup.text_of(e))
     assert clear.get("href") == f"{_url('library', tenant)}?folder={dishes.pk}"
     cleared = _page(owner_client, clear.get("href"))
-    assert [html.text_of(e) for e in cleared if "tile-link" in e.get("class")] == ["Tiramisu"]
+    assert [markup.text_of(e) for e in cleared if "tile-link" in e.get("class")] == ["Tiramisu"]
 
 
 def test_an_empty_folder_without_a_search_says_it_is_empty(owner_client, tenant):
@@ -152,8 +152,8 @@ def test_an_empty_folder_without_a_search_says_it_is_empty(owner_client, tenant)
     for query in [f"?folder={dishes.pk}", f"?folder={dishes.pk}&sort=most_used"]:
         elements = _page(owner_client, _url("library", tenant) + query)
         results = next(e for e in elements if e.get("id") == "asset-results")
-        assert "No photos here yet." in html.text_of(results)
-        assert not any(e.tag == "a" and "Clear" in html.text_of(e) for e in elements)
+        assert "No photos here yet." in markup.text_of(results)
+        assert not any(e.tag == "a" and "Clear" in markup.text_of(e) for e in elements)
 
 
 def test_a_search_that_matches_says_how_many_match(owner_client, tenant):
@@ -180,7 +180,7 @@ def test_the_move_into_list_leaves_out_the_folder_itself_and_its_children(owner_
         services.folder_create(tenant=tenant, name="Sibling", parent=_folder(tenant, "Events"))
     elements = _page(owner_client, _url("folder_edit", tenant, folder_id=party.pk))
     select = next(e for e in elements if e.tag == "select" and e.get("name") == "parent")
-    offered = [html.text_of(e) for e in elements[select.index + 1 :] if e.tag == "option"]
+    offered = [markup.text_of(e) for e in elements[select.index + 1 :] if e.tag == "option"]
     assert "Top level" in offered and "Events" in offered and "Sibling" in offered
     assert not {"Party", "Inner", "Innermost"} & set(offered)
     # Moving it into its child is still refused, now as a choice that is not offered.
@@ -197,7 +197,9 @@ def test_the_sidebar_counts_every_photo_and_the_unfiled_ones(owner_client, tenan
     make_asset(tenant, title="Loose")
     make_asset(tenant, title="Filed", folder=_folder(tenant, "Dishes"))
     elements = _page(owner_client, _url("library", tenant))
-    counts = {e.get("data-count-for"): html.text_of(e) for e in elements if e.get("data-count-for")}
+    counts = {
+        e.get("data-count-for"): markup.text_of(e) for e in elements if e.get("data-count-for")
+    }
     dishes = _folder(tenant, "Dishes")
     assert counts["all"] == "2" and counts["none"] == "1" and counts[str(dishes.pk)] == "1"
 
