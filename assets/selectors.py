@@ -43,6 +43,15 @@ SORTS = {
         "Most used",
         [F("times_used").desc(), F("last_used_at").desc(nulls_last=True), F("id").desc()],
     ),
+    # analytics.AssetScore (reverse one-to-one): photos whose posts earned most per post first
+    "engagement": (
+        "Best engagement",
+        [
+            F("engagement_score__score").desc(nulls_last=True),
+            F("created_at").desc(),
+            F("id").desc(),
+        ],
+    ),
     "least_posted": (
         "Least recently posted",
         [F("last_posted_at").asc(nulls_first=True), F("created_at").asc(), F("id").asc()],

@@ -247,6 +247,8 @@ FACEBOOK_SCOPES = env.list(
 FACEBOOK_SIGNED_REQUEST_MAX_AGE_SECONDS = env.int(
     "FACEBOOK_SIGNED_REQUEST_MAX_AGE_SECONDS", default=3600
 )
+# Analytics (docs/analytics.md): posts with figures before "best time to post" says anything.
+ANALYTICS_BEST_TIME_MIN_POSTS = 8
 GRAPH_CONNECT_TIMEOUT = env.float("GRAPH_CONNECT_TIMEOUT", default=5.0)
 GRAPH_READ_TIMEOUT = env.float("GRAPH_READ_TIMEOUT", default=30.0)
 

@@ -33,4 +33,5 @@ urlpatterns = [
     path("t/<slug:tenant_slug>/posts/", include("posting.urls")),
     path("t/<slug:tenant_slug>/calendar/", include("posting.urls_calendar")),
     path("t/<slug:tenant_slug>/inbox/", include("webhooks.urls")),
+    path("t/<slug:tenant_slug>/analytics/", include("analytics.urls")),
 ]
