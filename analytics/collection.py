@@ -129,6 +129,31 @@ def collections_due(*, now: datetime | None = None) -> dict[tuple[int, Any], Due
     return result
 
 
+LATE_AFTER = timedelta(hours=1)
+
+
+def late_collections(*, now: datetime | None = None) -> list[tuple[Publication, str, datetime]]:
+    """Publications whose due point has waited more than `LATE_AFTER`, with the point and
+    when it fell due, oldest first (the admin's collection lag). Unscoped on purpose: operators
+    see every restaurant. Two queries."""
+    now = now or timezone.now()
+    with scopes_disabled():
+        publications = list(
+            _published(Publication.objects.all(), now).select_related("tenant", "account")
+        )
+        due = _due_publications(((p.pk, p.account_id, p.published_at) for p in publications), now)
+    points = {pub_id: point for rows in due.values() for pub_id, point in rows}
+    late = []
+    for publication in publications:
+        point = points.get(publication.pk)
+        if point is None:
+            continue
+        due_at = publication.published_at + POINT_DELAYS[point]
+        if now - due_at > LATE_AFTER:
+            late.append((publication, point, due_at))
+    return sorted(late, key=lambda row: row[2])
+
+
 @dataclass
 class CollectResult:
     calls: int = 0

@@ -14,7 +14,8 @@ from datetime import timedelta
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tenants.models import TenantOwned
+from posting.models import Publication
+from tenants.models import Tenant, TenantOwned
 
 
 class Point(models.TextChoices):
@@ -109,3 +110,21 @@ class AssetScore(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.score:.2f} over {self.posts} posts"
+
+
+class RestaurantFigures(Tenant):
+    """The admin's per-restaurant analytics overview (a proxy: no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "restaurant analytics"
+        verbose_name_plural = "restaurant analytics"
+
+
+class LateCollection(Publication):
+    """The admin's collection lag: publications whose due collection point is late (a proxy)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "late collection"
+        verbose_name_plural = "collection lag"

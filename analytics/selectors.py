@@ -54,6 +54,12 @@ class Period:
     def until(self) -> datetime:
         return datetime.combine(self.end + timedelta(days=1), time(), tzinfo=self.tz)
 
+    @classmethod
+    def last_days(cls, days: int, *, tz: ZoneInfo, now: datetime) -> Period:
+        """The last ``days`` local days up to today."""
+        today = now.astimezone(tz).date()
+        return cls(start=today - timedelta(days=days - 1), end=today, tz=tz)
+
     def previous(self) -> Period:
         length = self.end - self.start + timedelta(days=1)
         return Period(start=self.start - length, end=self.start - timedelta(days=1), tz=self.tz)
