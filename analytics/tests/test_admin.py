@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from analytics import tasks
 from analytics.tests.factories import make_published
-from posting.tests.factories import make_page
 from posting.tests import test_admin as posting_admin_tests
+from posting.tests.factories import make_page
 
 pytestmark = pytest.mark.django_db
 operator = posting_admin_tests.operator  # a logged-in superuser
