@@ -233,8 +233,9 @@ def _pipeline(sb: Sandbox, args, tmp: Path) -> None:
 
     pages = _pages(sb, args.restaurants * 2)
     _line("setup.pages", len(pages), "sandbox Pages with tokens")
-    raw = _raw_capacity(sb, pages, threads=args.workers, seconds=5.0)
-    _line("sandbox.raw_posts_per_second", raw, f"feed + permalink, {args.workers} threads")
+    clients = args.workers * args.threads
+    raw = _raw_capacity(sb, pages, threads=clients, seconds=5.0)
+    _line("sandbox.raw_posts_per_second", raw, f"feed + permalink, {clients} client threads")
     _seed(
         pages,
         restaurants=args.restaurants,
@@ -249,6 +250,7 @@ def _pipeline(sb: Sandbox, args, tmp: Path) -> None:
         # not mistaken for dead workers.
         env=chaos.chaos_env(sandbox=sb, PUBLISH_STUCK_AFTER_SECONDS=600),
         workers=args.workers,
+        threads=args.threads,
         beats=1,
         kills=0,
         log_dir=tmp,
@@ -270,7 +272,7 @@ def _pipeline(sb: Sandbox, args, tmp: Path) -> None:
         elapsed,
         "first claim → last published" + ("" if drained else " (NOT drained: timeout)"),
     )
-    _line("pipeline.posts_per_second", rate, f"{args.workers} worker processes")
+    _line("pipeline.posts_per_second", rate, f"{args.workers} workers × {args.threads} threads")
     _line("pipeline.ratio_to_raw", rate / raw if raw else 0.0, "× (target ≥ 0.8)")
     _line("pipeline.claim_to_start_p50", _percentile(latencies, 0.5), "s")
     _line("pipeline.claim_to_start_p99", _percentile(latencies, 0.99), "s")
@@ -317,6 +319,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--publications", type=int, default=10_000)
     parser.add_argument("--restaurants", type=int, default=1_000)
     parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=4, help="tasks at once per worker")
     parser.add_argument("--j1-posts", type=int, default=1_000)
     parser.add_argument("--j1-workers", type=int, default=8)
     parser.add_argument("--j1-kills", type=int, default=10)

@@ -78,6 +78,7 @@ class Chaos:
         seed: int = 1,
         duplicate: bool = True,
         beat_args: tuple[str, ...] = (),
+        threads: int = 1,
     ) -> None:
         self.env = {**os.environ, **env}
         self.n_workers, self.n_beats, self.n_kills = workers, beats, kills
@@ -86,6 +87,10 @@ class Chaos:
         self.random = random.Random(seed)
         self.duplicate = duplicate
         self.beat_args = beat_args
+        # One process per worker; with threads > 1 each runs that many tasks at once.
+        self.pool = (
+            ["--pool", "solo"] if threads <= 1 else ["--pool", "threads", "-c", str(threads)]
+        )
         self.workers: list[subprocess.Popen[bytes]] = []
         self.beats: list[subprocess.Popen[bytes]] = []
         self.kills_done = 0
@@ -110,7 +115,7 @@ class Chaos:
         name = f"w{self._counter}"
         return self._spawn(
             [
-                "worker", "-Q", "publish", "--pool", "solo", "-n", f"{name}@chaos",
+                "worker", "-Q", "publish", *self.pool, "-n", f"{name}@chaos",
                 "--without-heartbeat", "--without-gossip", "--without-mingle",
                 "--loglevel", "WARNING",
             ],
