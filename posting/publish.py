@@ -159,6 +159,7 @@ def _begin(publication_id: Any) -> Context | str:
             Publication.objects.select_for_update(of=("self",))
             .select_related("account", "account__linked_page", "post")
             .filter(pk=publication_id)
+            .order_by()  # one row by id: no ORDER BY to compile (the worker's hot path)
             .first()
         )
         if publication is None or publication.state != S.PUBLISHING:
