@@ -100,3 +100,79 @@ def test_an_empty_tenant_scope_says_why_it_refuses(tenant):
     with scope(tenant=None), pytest.raises(ScopeError) as refused:
         Invitation.objects.count()
     assert str(refused.value) == message
+
+
+def test_tenant_scope_without_a_tenant_says_so():
+    from tenants.scoping import tenant_scope
+
+    with pytest.raises(ScopeError) as refused:
+        tenant_scope(None)
+    assert str(refused.value) == "tenant_scope() needs a tenant, not None."
+
+
+def test_a_template_response_is_rendered_inside_the_tenants_scope(tenant, owner):
+    """TemplateResponse renders lazily: the middleware renders it while the scope is active,
+    so a lazy queryset in the context is evaluated with the tenant filter."""
+    from django.template import engines
+    from django.template.response import TemplateResponse
+
+    from tenants.testing import make_invitation
+
+    make_invitation(tenant, email="lazy@alba.example")
+    template = engines["django"].from_string("{% for i in items %}{{ i.email }}{% endfor %}")
+
+    def view(request):
+        return TemplateResponse(request, template, {"items": Invitation.objects.all()})
+
+    request = RequestFactory().get(f"/t/{tenant.slug}/")
+    request.user = owner
+    response = TenantScopeMiddleware(view)(request)
+    assert response.is_rendered
+    assert response.content.decode() == "lazy@alba.example"
+
+
+def _portal_request(tenant, user, query: str = ""):
+    request = RequestFactory().get(f"/t/{tenant.slug}/{query}")
+    request.user = user
+    return request
+
+
+def test_the_portal_request_carries_the_users_restaurants_by_name_and_the_local_time_zone(
+    tenant, owner
+):
+    from django.utils import timezone
+
+    from tenants.testing import make_tenant
+
+    for name in ("Zucca", "Aglio"):
+        Membership.objects.create(tenant=make_tenant(name), user=owner, role="staff")
+    seen = {}
+
+    def view(request):
+        seen["names"] = [t.name for t in request.user_tenants]
+        seen["zone"] = timezone.get_current_timezone_name()
+        seen["tenant"], seen["membership"] = request.tenant, request.membership
+        return HttpResponse("ok")
+
+    TenantScopeMiddleware(view)(_portal_request(tenant, owner))
+    assert seen["names"] == ["Aglio", "Trattoria Alba", "Zucca"]
+    assert seen["zone"] == tenant.timezone == "Europe/Rome"
+    assert seen["tenant"] == tenant and seen["membership"].user == owner
+    assert timezone.get_current_timezone_name() == "UTC"  # only while the view runs
+
+
+def test_a_restaurant_the_user_is_not_in_is_a_404_that_says_so(tenant, outsider):
+    from django.http import Http404
+
+    with pytest.raises(Http404, match=r"^No such restaurant\.$"):
+        TenantScopeMiddleware(lambda request: HttpResponse("leak"))(
+            _portal_request(tenant, outsider)
+        )
+
+
+def test_an_anonymous_visitor_is_sent_to_log_in_with_the_whole_address(tenant):
+    response = TenantScopeMiddleware(lambda request: HttpResponse("leak"))(
+        _portal_request(tenant, AnonymousUser(), "?page=2")
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/login/?next=/t/{tenant.slug}/%3Fpage%3D2"
