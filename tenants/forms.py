@@ -290,7 +290,12 @@ class ProfileForm(forms.Form):
         kwargs.setdefault("initial", self.initial_for(tenant))
         super().__init__(*args, **kwargs)
         self.fields.update(
-            fields_for_model(Tenant, fields=PROFILE_FIELDS, formfield_callback=formfield_https)
+            fields_for_model(
+                Tenant,
+                fields=PROFILE_FIELDS,
+                formfield_callback=formfield_https,
+                labels={"reservation_url": "Booking link"},  # not "Reservation url"
+            )
         )
         self.fields["timezone"] = TimezoneField()
         for field in ("description", "menu_highlights"):

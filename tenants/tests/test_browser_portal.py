@@ -46,6 +46,13 @@ def test_labels_have_no_colons_and_the_login_asks_for_an_email(live_server, page
     assert not [text for text in page.locator("main label").all_inner_texts() if ":" in text]
 
 
+def test_profile_labels_are_words_without_colons(live_server, page, walter):
+    page.goto(_url(live_server, "tenants:profile", walter))
+    labels = page.locator(".profile-fields label").all_inner_texts()
+    assert "Booking link" in labels and "Time zone" in labels
+    assert not [text for text in labels if ":" in text or text.endswith(" url")]
+
+
 def test_the_navigation_marks_the_page_you_are_on(live_server, page, walter):
     for name, label in [
         ("tenants:dashboard", "Dashboard"),
