@@ -21,38 +21,24 @@ from conftest import PHONE
 from lib.browser_checks import ARTIFACTS, log_in
 from posting import dispatch
 from posting.models import Post, Publication
-from posting.tests.factories import make_instagram, make_page
+from posting.testing import connect_maria, point_at_sandbox, tasks_in_process
 from tenants.scoping import scopes_disabled, tenant_scope
 from tenants.testing import make_member, make_tenant
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 SHOTS = ARTIFACTS / "composer"
-MARIA, PAGE_ID, IG_ID = "10160000000000001", "104512398765001", "17841400000000001"
-SCOPES = [
-    "pages_manage_posts",
-    "pages_read_engagement",
-    "instagram_basic",
-    "instagram_content_publish",
-]
 
 
 @pytest.fixture
 def eager():
-    from config.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
+    with tasks_in_process():
+        yield
 
 
 @pytest.fixture
 def restaurant(graph_sandbox_factory, live_server, settings, eager):
     sb = graph_sandbox_factory()
-    settings.FACEBOOK_GRAPH_URL = sb.url
-    settings.FACEBOOK_APP_ID, settings.FACEBOOK_APP_SECRET = sb.app_id, sb.app_secret
-    settings.SITE_URL = live_server.url
-    settings.PUBLIC_MEDIA_BASE_URL = ""
+    point_at_sandbox(settings, sb, live_server)
     settings.OPENAI_API_KEY = ""  # the offline writer
     tenant = make_tenant(
         "Brooklyn Trattoria",
@@ -63,9 +49,7 @@ def restaurant(graph_sandbox_factory, live_server, settings, eager):
         signature_hashtags="#brooklyntrattoria",
     )
     user = make_member(tenant)
-    token = sb.mint_token(MARIA, SCOPES, page_id=PAGE_ID)["token"]
-    page = make_page(tenant, external_id=PAGE_ID, name="Trattoria da Maria", token=token)
-    make_instagram(tenant, page=page, external_id=IG_ID, name="trattoriadamaria")
+    connect_maria(sb, tenant)
     with tenant_scope(tenant):
         asset_services.folders_create_defaults(tenant=tenant)
         dishes = Folder.objects.get(tenant=tenant, name="Dishes", parent=None)

@@ -15,33 +15,25 @@ from assets.selectors import asset_rendition_bytes
 from assets.tests.factories import make_asset
 from posting import dispatch, selectors, services
 from posting.models import Post, Publication, PublishAttempt
-from posting.tests.factories import make_instagram, make_page
+from posting.testing import (
+    MARIA,
+    PAGE_ID,
+    SCOPES,
+    connect_maria,
+    point_at_sandbox,
+    tasks_in_process,
+)
 from social.models import SocialAccount, TokenCheck
 from tenants.scoping import scopes_disabled, tenant_scope
 
 pytestmark = pytest.mark.django_db(transaction=True)
 S = Publication.State
-MARIA = "10160000000000001"
-PAGE_ID = "104512398765001"
-IG_ID = "17841400000000001"
-SCOPES = [
-    "pages_manage_posts",
-    "pages_read_engagement",
-    "instagram_basic",
-    "instagram_content_publish",
-]
 
 
 @pytest.fixture
 def sb(graph_sandbox_factory, live_server, settings):
     handle = graph_sandbox_factory()
-    settings.FACEBOOK_GRAPH_URL = handle.url
-    settings.FACEBOOK_APP_ID = handle.app_id
-    settings.FACEBOOK_APP_SECRET = handle.app_secret
-    settings.SITE_URL = live_server.url
-    settings.PUBLIC_MEDIA_BASE_URL = ""
-    settings.GRAPH_READ_TIMEOUT = 1.0
-    handle.control("POST", "limits", json={"container_processing_seconds": 0})
+    point_at_sandbox(settings, handle, live_server)
     yield handle
     calls = [r for r in handle.requests_log() if r.get("has_access_token")]
     assert all(r["proof"] == "valid" for r in calls)  # RELIABILITY O8
@@ -49,20 +41,13 @@ def sb(graph_sandbox_factory, live_server, settings):
 
 @pytest.fixture(autouse=True)
 def eager():
-    from config.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
+    with tasks_in_process():
+        yield
 
 
 @pytest.fixture
 def accounts(sb, tenant):
-    token = sb.mint_token(MARIA, SCOPES, page_id=PAGE_ID)["token"]
-    page = make_page(tenant, external_id=PAGE_ID, name="Trattoria da Maria", token=token)
-    ig = make_instagram(tenant, page=page, external_id=IG_ID, name="trattoriadamaria")
-    return page, ig
+    return connect_maria(sb, tenant)
 
 
 def create(tenant, accounts, **kwargs):
