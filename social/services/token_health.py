@@ -131,21 +131,47 @@ def _apply_check(
 
 def account_refresh_user_token(*, account: SocialAccount, within: timedelta | None = None) -> bool:
     """Exchange a long-lived user token that ends within ``within`` for a fresh one, where
-    Facebook allows it (an expired token cannot be exchanged: the check will flag it)."""
+    Facebook allows it (an expired token cannot be exchanged: the check will flag it).
+
+    Concurrent refreshes make one exchange (docs/reliability.md §4, J8): the rows of this
+    restaurant that came through the same Facebook login are locked (in id order, so two
+    refreshes never deadlock) and the expiry is read again under the lock; a caller that waited
+    finds the fresh token and returns without calling Facebook. Every row holding the same
+    token gets the new one, so pages picked in one login never race each other's refresh."""
     within = within or timedelta(days=settings.SOCIAL_USER_TOKEN_REFRESH_DAYS)
+    if not _user_token_due(account, within):
+        return False
+    with transaction.atomic():
+        login = SocialAccount.objects.filter(tenant_id=account.tenant_id, kind=account.kind)
+        if account.facebook_user_id:
+            login = login.filter(facebook_user_id=account.facebook_user_id)
+        else:
+            login = login.filter(pk=account.pk)
+        rows = list(login.select_for_update().order_by("pk"))
+        locked = next((row for row in rows if row.pk == account.pk), None)
+        if locked is None or not _user_token_due(locked, within):
+            return False  # gone, or another refresh renewed it while this one waited
+        old = locked.user_token
+        fresh = connect.exchange_long_lived(GraphClient(), user_token=old)
+        expires_at = expiry_after(fresh.expires_in)
+        for row in rows:
+            if row.user_token != old or row.status == Status.REVOKED:
+                continue
+            row.user_token, row.user_token_expires_at = fresh.access_token, expires_at
+            row.save(update_fields=["user_token", "user_token_expires_at", "updated_at"])
+            check_record(
+                row, TokenCheck.Result.REFRESHED, row.status, "scheduled", "Facebook login renewed."
+            )
+    account.user_token, account.user_token_expires_at = fresh.access_token, expires_at
+    return True
+
+
+def _user_token_due(account: SocialAccount, within: timedelta) -> bool:
+    """A page's user token that ends within ``within`` and has not ended yet."""
     if not account.is_page or not account.user_token or account.status == Status.REVOKED:
         return False
-    ends = account.user_token_expires_at
-    if ends is None or ends > timezone.now() + within or ends <= timezone.now():
-        return False
-    fresh = connect.exchange_long_lived(GraphClient(), user_token=account.user_token)
-    account.user_token = fresh.access_token
-    account.user_token_expires_at = expiry_after(fresh.expires_in)
-    account.save()
-    check_record(
-        account, TokenCheck.Result.REFRESHED, account.status, "scheduled", "Facebook login renewed."
-    )
-    return True
+    ends, now = account.user_token_expires_at, timezone.now()
+    return ends is not None and now < ends <= now + within
 
 
 def status_change_sentence(before: str, after: str) -> str:
