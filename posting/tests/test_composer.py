@@ -421,3 +421,19 @@ def test_held_posts_are_grouped_with_the_reconnect_link(owner_client, tenant, ac
     html = owner_client.get(_url(tenant, "posting:history")).content.decode()
     assert "On hold: Trattoria Alba needs reconnecting" in html
     assert "Reconnect Trattoria Alba" in html and "Held one" in html
+
+
+def test_suggestions_rank_photos_that_did_well_first(owner_client, tenant):
+    from analytics.models import AssetScore
+
+    plain = make_asset(tenant, title="Plain", width=80, height=80)
+    star = make_asset(tenant, title="Star", width=80, height=80)
+    with scopes_disabled():
+        AssetScore.objects.create(
+            tenant=tenant, asset=star, score=1.0, engagement_per_post=40, posts=2
+        )
+    html = owner_client.get(
+        _url(tenant, "posting:suggestions"), {"post_type": "daily_special"}
+    ).content.decode()
+    assert html.index(f'data-attach="{star.pk}"') < html.index(f'data-attach="{plain.pk}"')
+    assert "did well before" in html

@@ -193,12 +193,17 @@ def drafts(request: TenantRequest, tenant_slug: str) -> HttpResponse:
 
 @require_GET
 def suggestions(request: TenantRequest, tenant_slug: str) -> HttpResponse:
-    """Five photos for the post type and notes, each with its reason (htmx partial)."""
+    """Five photos for the post type and notes, each with its reason (htmx partial); photos
+    that earned more engagement before rank higher once analytics has scored them."""
+    # analytics sits above posting (it reads publications); only this page asks it for scores.
+    from analytics.selectors import asset_scores
+
     tenant = request.tenant
     picked = asset_suggestions(
         tenant=tenant,
         post_type=request.GET.get("post_type", ""),
         notes=request.GET.get("notes", "")[:1000],
+        scores=asset_scores(tenant=tenant),
     )
     media = {
         m.asset.pk: m
