@@ -1,5 +1,6 @@
 // Inbox: keep the newest message in view, count characters against the network's limit, never
-// replace a thread that holds a half-written comment reply, and ask before hiding or deleting.
+// replace a thread that holds a half-written comment reply or a list that holds the focus, and
+// ask before hiding or deleting.
 (() => {
   const scrollToEnd = () => {
     const thread = document.getElementById("thread-messages");
@@ -11,6 +12,11 @@
   });
   document.addEventListener("htmx:beforeSwap", (event) => {
     const target = event.detail.target;
+    // Never pull the list out from under a keyboard user's focus; it refreshes once they leave.
+    if (target && target.id === "inbox-list" && target.contains(document.activeElement)) {
+      event.detail.shouldSwap = false;
+      return;
+    }
     if (!target || target.id !== "thread-messages") return;
     const typing = [...target.querySelectorAll("textarea")].some((t) => t.value.trim() !== "");
     const open = target.querySelector("details[open]");

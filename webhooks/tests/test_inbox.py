@@ -384,3 +384,20 @@ def test_owners_edit_auto_replies_and_rules_staff_cannot(owner_client, staff_bro
     assert owner_client.post(_url("rule_delete", tenant, rule.pk)).status_code == 302
     with tenant_scope(tenant):
         assert not AutoReplyRule.objects.exists()
+
+
+def test_the_list_poll_answers_only_when_the_list_changed(owner_client, tenant):
+    conversation = _conversation(tenant, unread=True)
+    page = owner_client.get(_url("inbox", tenant), {"network": "facebook"})
+    version = page.context["list_version"]
+    assert "network=facebook" in page.context["list_poll_url"]
+    items = _url("inbox_items", tenant)
+    assert (
+        owner_client.get(items, {"network": "facebook", "current": "", "v": version}).status_code
+        == 204
+    )
+    with tenant_scope(tenant):
+        Conversation.objects.filter(pk=conversation.pk).update(last_message_text="Still there?")
+    fresh = owner_client.get(items, {"network": "facebook", "current": "", "v": version})
+    assert fresh.status_code == 200 and "Still there?" in fresh.content.decode()
+    assert 'id="inbox-list"' in fresh.content.decode()

@@ -31,17 +31,37 @@ def _comment(request: TenantRequest, conversation: Conversation, message_id) -> 
     return access_comment(tenant=request.tenant, conversation=conversation, id=message_id)
 
 
-def _list_context(request: TenantRequest) -> dict:
+def _list_context(request: TenantRequest, current_id: str = "") -> dict:
     accounts = selectors.inbox_accounts(tenant=request.tenant)
-    form = InboxFilterForm(request.GET or None, accounts=accounts)
+    query = request.GET.copy()
+    for name in ("current", "v"):
+        query.pop(name, None)
+    form = InboxFilterForm(query or None, accounts=accounts)
+    threads = list(selectors.inbox_threads(tenant=request.tenant, **form.filters()))
+    query["current"] = current_id
     return {
         "filter_form": form,
-        "threads": selectors.inbox_threads(tenant=request.tenant, **form.filters()),
-        "query": request.GET.urlencode(),
+        "threads": threads,
+        "list_poll_url": reverse(
+            "webhooks:inbox_items", kwargs={"tenant_slug": request.tenant.slug}
+        )
+        + "?"
+        + query.urlencode(),
+        "list_version": _list_version(threads),
+        "current_id": current_id,
         "accounts": accounts,
         "poll_seconds": settings.WEBHOOK_INBOX_POLL_SECONDS,
         "tz": request.tenant.tzinfo,
     }
+
+
+def _list_version(threads: list[Conversation]) -> str:
+    """Changes whenever anything the list shows changes."""
+    state = "|".join(
+        f"{t.pk}:{t.last_message_at}:{t.unread}:{t.needs_human}:{t.done}:{t.last_message_text}"
+        for t in threads
+    )
+    return hashlib.sha256(state.encode()).hexdigest()[:16]
 
 
 @require_GET
@@ -51,9 +71,10 @@ def inbox(request: TenantRequest, tenant_slug: str) -> HttpResponse:
 
 @require_GET
 def inbox_items(request: TenantRequest, tenant_slug: str) -> HttpResponse:
-    """The list alone, for htmx polling."""
-    context = _list_context(request)
-    context["current_id"] = request.GET.get("current", "")
+    """The list alone, for htmx polling; 204 (nothing to swap) when nothing changed."""
+    context = _list_context(request, current_id=request.GET.get("current", ""))
+    if request.GET.get("v") == context["list_version"]:
+        return HttpResponse(status=204)
     return render(request, "webhooks/_list.html", context)
 
 
@@ -61,7 +82,7 @@ def _thread_context(request: TenantRequest, conversation: Conversation, **extra)
     thread = selectors.thread_messages(conversation=conversation)
     allowed, tag, why = services.reply_mode(conversation=conversation)
     context = {
-        **_list_context(request),
+        **_list_context(request, current_id=str(conversation.pk)),
         "conversation": conversation,
         "thread": thread,
         "comments": selectors.comment_tree(messages=thread) if conversation.is_comments else [],
@@ -72,7 +93,6 @@ def _thread_context(request: TenantRequest, conversation: Conversation, **extra)
         "reply_form": extra.pop("reply_form", None) or ReplyForm(),
         "last_marker": _marker(thread),
         "version": _version(thread),
-        "current_id": str(conversation.pk),
         "now": timezone.now(),
     }
     context.update(extra)
