@@ -205,8 +205,10 @@ def subscribe_page(
     *,
     page_id: str,
     page_token: str,
-    fields: Iterable[str] = ("feed", "messages"),
+    fields: Iterable[str] = ("feed", "messages", "message_echoes", "messaging_postbacks"),
 ) -> bool:
+    """Subscribe the app to the Page's webhooks (docs/graph-api.md §8). Echoes bring the replies
+    the restaurant types in Facebook's own inbox into ours (our own sends dedupe by ``mid``)."""
     body = client.request(
         "POST",
         f"{page_id}/subscribed_apps",
