@@ -79,6 +79,8 @@ class Chaos:
         duplicate: bool = True,
         beat_args: tuple[str, ...] = (),
         threads: int = 1,
+        app: str = "config",
+        respawn: bool = False,
     ) -> None:
         self.env = {**os.environ, **env}
         self.n_workers, self.n_beats, self.n_kills = workers, beats, kills
@@ -87,6 +89,11 @@ class Chaos:
         self.random = random.Random(seed)
         self.duplicate = duplicate
         self.beat_args = beat_args
+        # The Celery app the processes load (`posting.chaos_crash`: workers that die after
+        # Facebook accepted a post, J2); with ``respawn`` a worker that died is replaced while
+        # waiting for the drain, and counted in ``deaths``.
+        self.app, self.respawn = app, respawn
+        self.deaths = 0
         # One process per worker; with threads > 1 each runs that many tasks at once.
         self.pool = (
             ["--pool", "solo"] if threads <= 1 else ["--pool", "threads", "-c", str(threads)]
@@ -102,7 +109,7 @@ class Chaos:
     def _spawn(self, args: list[str], name: str) -> subprocess.Popen[bytes]:
         log = open(self.log_dir / f"chaos-{name}.log", "ab")  # noqa: SIM115 (lives with the process)
         return subprocess.Popen(  # noqa: S603 (our own interpreter and fixed arguments)
-            [sys.executable, "-m", "celery", "-A", "config", *args],
+            [sys.executable, "-m", "celery", "-A", self.app, *args],
             cwd=ROOT,
             env=self.env,
             stdout=log,
@@ -180,12 +187,37 @@ class Chaos:
     def wait_until_drained(self, *, expected: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if self.respawn:
+                self.respawn_dead()
             with scopes_disabled():
                 done = Publication.objects.filter(state=S.PUBLISHED).count()
             if done >= expected:
                 return True
             time.sleep(0.5)
         return False
+
+    def drain(self, *, expected: int, timeout: float) -> bool:
+        """Start, make the ``kills`` (if any), wait until ``expected`` publications are
+        published, and stop every process whatever happened."""
+        try:
+            self.start()
+            if self.n_kills:
+                self.kill_some()
+            return self.wait_until_drained(expected=expected, timeout=timeout)
+        finally:
+            self.stop()
+
+    def logs(self, tail: int = 2000) -> str:
+        """The last ``tail`` characters of each process's log, for a failure message."""
+        logs = sorted(self.log_dir.glob("chaos-*.log"))
+        return "\n".join(log.read_text(errors="replace")[-tail:] for log in logs)
+
+    def respawn_dead(self) -> None:
+        """Replace every worker that exited on its own by a fresh one."""
+        for index, process in enumerate(self.workers):
+            if process.poll() is not None:
+                self.deaths += 1
+                self.workers[index] = self._worker()
 
     def stop(self) -> None:
         self._stop.set()

@@ -50,17 +50,11 @@ def test_j1_exactly_one_post_per_publication_under_kill_9(graph_sandbox_factory,
     chaos.purge_publish_queue()
     run = chaos.Chaos(env=chaos.chaos_env(sandbox=sb), workers=4, beats=2, kills=5,
                       kill_window=15, log_dir=tmp_path)  # fmt: skip
-    try:
-        run.start()
-        run.kill_some()
-        drained = run.wait_until_drained(expected=len(publications), timeout=150)
-    finally:
-        run.stop()
+    drained = run.drain(expected=len(publications), timeout=150)
     with scopes_disabled():
         states = Counter(Publication.objects.values_list("state", flat=True))
         remote = dict(Publication.objects.values_list("post__text", "remote_id"))
-    logs = "\n".join(p.read_text(errors="replace")[-2000:] for p in tmp_path.glob("chaos-*.log"))
-    assert drained, f"not drained: {states}\n{logs}"
+    assert drained, f"not drained: {states}\n{run.logs()}"
     assert run.kills_done == 5 and run.duplicates_sent >= 200
     posts = [p for p in sb.control("GET", "posts") if p["from_app"]]
     per_text = Counter(p["message"] for p in posts)
