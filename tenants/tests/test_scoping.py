@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib import admin
+from django.contrib.admin import AdminSite
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Value
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.urls import include, path
 from django_scopes import get_scope
 
 from tenants.middleware import TenantScopeMiddleware
@@ -176,3 +179,22 @@ def test_an_anonymous_visitor_is_sent_to_log_in_with_the_whole_address(tenant):
     )
     assert response.status_code == 302
     assert response["Location"] == f"/login/?next=/t/{tenant.slug}/%3Fpage%3D2"
+
+
+# Another admin site (namespace "ops") and a non-admin app mounted under the "admin" namespace:
+# the middleware treats a URL as the admin's when its app or its namespace is "admin".
+ops_site = AdminSite(name="ops")
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("ops/", ops_site.urls),
+    path(
+        "tools/", include(([path("probe/", lambda r: HttpResponse())], "tools"), namespace="admin")
+    ),
+]
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("path", ["/admin/", "/ops/", "/tools/probe/"])
+def test_any_admin_app_or_namespace_is_unscoped_for_active_staff_only(path, db):
+    assert _scope_seen_by_the_view(path, make_user(is_staff=True))["_enabled"] is False
+    assert _scope_seen_by_the_view(path, make_user()).get("_enabled", True) is True
