@@ -47,6 +47,7 @@ def _scope_seen_by_the_view(path: str, user) -> dict:
 
     def view(request):
         seen.update(get_scope())
+        seen["path"] = request.path  # the view gets the request itself
         return HttpResponse("ok")
 
     request = RequestFactory().get(path)
@@ -147,18 +148,20 @@ def test_the_portal_request_carries_the_users_restaurants_by_name_and_the_local_
 
     from tenants.testing import make_tenant
 
-    for name in ("Zucca", "Aglio"):
+    for name in ("Zucca", "Aglio", "Aglio"):
         Membership.objects.create(tenant=make_tenant(name), user=owner, role="staff")
     seen = {}
 
     def view(request):
         seen["names"] = [t.name for t in request.user_tenants]
+        seen["ids"] = [t.pk for t in request.user_tenants]
         seen["zone"] = timezone.get_current_timezone_name()
         seen["tenant"], seen["membership"] = request.tenant, request.membership
         return HttpResponse("ok")
 
     TenantScopeMiddleware(view)(_portal_request(tenant, owner))
-    assert seen["names"] == ["Aglio", "Trattoria Alba", "Zucca"]
+    assert seen["names"] == ["Aglio", "Aglio", "Trattoria Alba", "Zucca"]
+    assert seen["ids"][0] < seen["ids"][1]  # same name: the older restaurant first
     assert seen["zone"] == tenant.timezone == "Europe/Rome"
     assert seen["tenant"] == tenant and seen["membership"].user == owner
     assert timezone.get_current_timezone_name() == "UTC"  # only while the view runs
