@@ -201,3 +201,15 @@ urlpatterns = [
 def test_any_admin_app_or_namespace_is_unscoped_for_active_staff_only(path, db):
     assert _scope_seen_by_the_view(path, make_user(is_staff=True))["_enabled"] is False
     assert _scope_seen_by_the_view(path, make_user()).get("_enabled", True) is True
+
+
+def test_the_middleware_reads_the_users_restaurants_in_one_query(
+    tenant, owner, django_assert_num_queries
+):
+    from tenants.testing import make_tenant
+
+    for name in ("Zucca", "Aglio"):
+        Membership.objects.create(tenant=make_tenant(name), user=owner, role="staff")
+    request = _portal_request(tenant, owner)
+    with django_assert_num_queries(1):
+        TenantScopeMiddleware(lambda r: HttpResponse([t.slug for t in r.user_tenants]))(request)
