@@ -24,3 +24,7 @@ STORAGES["default"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 # Throttle counts in a per-process cache the root conftest empties before every test.
 CACHES = {**CACHES, "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}  # noqa: F405
 THROTTLE_CACHE = "throttle"
+# Sessions (cached_db) in a per-process cache too: tests that empty the shared Redis cache must
+# not turn another worker's session reads into database reads (query-count tests, pytest -n).
+CACHES["sessions"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+SESSION_CACHE_ALIAS = "sessions"
