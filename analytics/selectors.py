@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 
 from analytics.models import AccountDailySnapshot, AssetScore, MetricSnapshot
 from assets.models import Asset, AssetTag
@@ -86,13 +86,9 @@ def _scoped(queryset: QuerySet, scope: Scope, *, account_field: str = "account")
     return queryset
 
 
-def published_with_figures(*, tenant: Tenant, since: datetime, until: datetime) -> QuerySet:
-    """Published publications of ``tenant`` in [since, until) with their latest available
-    snapshot's figures annotated (``f_views``, ``f_reach``, ``f_engagement``; empty when none)
-    and whether any snapshot was taken (``f_collected``). One query."""
-    latest = MetricSnapshot.objects.filter(publication=OuterRef("pk"), available=True).order_by(
-        "-collected_at", "-id"
-    )
+def published_between(*, tenant: Tenant, since: datetime, until: datetime) -> QuerySet:
+    """Published publications of ``tenant`` in [since, until), oldest first, with their post
+    and account. Their figures come from `_post_rows` (one more query)."""
     return (
         Publication.objects.filter(
             tenant=tenant,
@@ -100,15 +96,18 @@ def published_with_figures(*, tenant: Tenant, since: datetime, until: datetime) 
             published_at__gte=since,
             published_at__lt=until,
         )
-        .annotate(
-            f_views=Subquery(latest.values("views")[:1]),
-            f_reach=Subquery(latest.values("reach")[:1]),
-            f_engagement=Subquery(latest.values("engagement")[:1]),
-            f_collected=Exists(MetricSnapshot.objects.filter(publication=OuterRef("pk"))),
-        )
-        .select_related("post", "account")
+        .select_related("post")
+        .only(*PUBLICATION_FIELDS)
         .order_by("published_at", "id")
     )
+
+
+# What the dashboard and the export read (no tokens: loading one decrypts it).
+PUBLICATION_FIELDS = (
+    "id", "tenant_id", "post_id", "account_id", "network", "shape", "state", "published_at",
+    "permalink", "post__id", "post__tenant_id", "post__text", "post__text_facebook",
+    "post__text_instagram", "post__post_type",
+)  # fmt: skip
 
 
 def rate(engagement: int | None, reach: int | None) -> float | None:
@@ -142,6 +141,7 @@ class PostRow:
     rate: float | None
     views: int | None
     local_time: datetime
+    collected: bool = False
     thumb_url: str = ""
 
 
@@ -194,18 +194,63 @@ class Dashboard:
         }
 
 
+def _latest_figures(ids: list[Any]) -> tuple[dict[Any, tuple], set[Any]]:
+    """{publication id: (views, reach, engagement) of its latest available snapshot} and the
+    ids with any snapshot. One query for any number of publications: every snapshot of them
+    (at most four each), the latest picked here. (Correlated subqueries per publication cost
+    PostgreSQL seconds at 1,000 posts: bench/bench_analytics.py.)"""
+    latest: dict[Any, tuple] = {}
+    collected: set[Any] = set()
+    for pub_id, available, views, reach, engagement in (
+        MetricSnapshot.objects.filter(publication_id__in=ids)
+        .order_by("publication_id", "collected_at", "id")
+        .values_list("publication_id", "available", "views", "reach", "engagement")
+    ):
+        collected.add(pub_id)
+        if available:
+            latest[pub_id] = (views, reach, engagement)
+    return latest, collected
+
+
 def _post_rows(publications: Iterable[Publication], tz: ZoneInfo) -> list[PostRow]:
-    return [
-        PostRow(
-            publication=p,
-            reach=p.f_reach,  # type: ignore[attr-defined]  # annotated
-            engagement=p.f_engagement,  # type: ignore[attr-defined]
-            rate=rate(p.f_engagement, p.f_reach),  # type: ignore[attr-defined]
-            views=p.f_views,  # type: ignore[attr-defined]
-            local_time=p.published_at.astimezone(tz),  # type: ignore[union-attr]
+    """Each publication with its latest figures (empty when none yet)."""
+    publications = list(publications)
+    latest, collected = _latest_figures([p.pk for p in publications])
+    # The few accounts once, not one (token-decrypting) instance per publication.
+    accounts = SocialAccount.objects.filter(pk__in={p.account_id for p in publications}).only(
+        "id", "tenant_id", "name", "kind"
+    )
+    by_id = {a.pk: a for a in accounts}
+    rows = []
+    for p in publications:
+        p.account = by_id[p.account_id]
+        views, reach, engagement = latest.get(p.pk, (None, None, None))
+        rows.append(
+            PostRow(
+                publication=p,
+                reach=reach,
+                engagement=engagement,
+                rate=rate(engagement, reach),
+                views=views,
+                local_time=p.published_at.astimezone(tz),  # type: ignore[union-attr]
+                collected=p.pk in collected,
+            )
         )
-        for p in publications
-    ]
+    return rows
+
+
+def _history(
+    *, tenant: Tenant, scope: Scope, since: datetime, until: datetime, tz: ZoneInfo
+) -> list[tuple[datetime, float | None]]:
+    """(local publishing time, engagement rate) of the published posts in [since, until)."""
+    published = published_between(tenant=tenant, since=since, until=until)
+    pubs = list(_scoped(published, scope).values_list("id", "published_at"))
+    latest, _collected = _latest_figures([pk for pk, _at in pubs])
+    result = []
+    for pk, at in pubs:
+        _views, reach, engagement = latest.get(pk, (None, None, None))
+        result.append((at.astimezone(tz), rate(engagement, reach)))
+    return result
 
 
 def _sum(values: Iterable[int | None]) -> int | None:
@@ -339,14 +384,14 @@ def _post_types(posts: list[PostRow]) -> list[GroupRow]:
 
 
 def _heatmap(
-    rows: list[PostRow],
+    rows: list[tuple[datetime, float | None]],
 ) -> tuple[list[dict[str, Any]] | None, int, list[str]]:
-    with_rate = [r for r in rows if r.rate is not None]
+    with_rate = [(at, r) for at, r in rows if r is not None]
     if len(with_rate) < settings.ANALYTICS_BEST_TIME_MIN_POSTS:
         return None, len(with_rate), []
     cells: dict[tuple[int, int], list[float]] = defaultdict(list)
-    for row in with_rate:
-        cells[(row.local_time.weekday(), row.local_time.hour)].append(row.rate or 0)
+    for at, r in with_rate:
+        cells[(at.weekday(), at.hour)].append(r)
     means = {key: sum(v) / len(v) for key, v in cells.items()}
     best = max(means.values()) or 1
     grid = [
@@ -378,7 +423,7 @@ def dashboard(*, tenant: Tenant, period: Period, scope: Scope, now: datetime) ->
     previous = period.previous()
     pubs = list(
         _scoped(
-            published_with_figures(tenant=tenant, since=previous.since, until=period.until),
+            published_between(tenant=tenant, since=previous.since, until=period.until),
             scope,
         )
     )
@@ -392,13 +437,7 @@ def dashboard(*, tenant: Tenant, period: Period, scope: Scope, now: datetime) ->
     )[:TOP_POSTS]
     _thumbs(tenant=tenant, rows=top)
     photos, folders, tags = _photos(tenant=tenant, posts=posts)
-    history = _post_rows(
-        _scoped(
-            published_with_figures(tenant=tenant, since=now - BEST_TIME_HISTORY, until=now),
-            scope,
-        ),
-        tz,
-    )
+    history = _history(tenant=tenant, scope=scope, since=now - BEST_TIME_HISTORY, until=now, tz=tz)
     heatmap, heat_posts, best = _heatmap(history)
     return Dashboard(
         period=period,
@@ -448,9 +487,7 @@ def accounts(*, tenant: Tenant) -> list[SocialAccount]:
 def export_rows(*, tenant: Tenant, period: Period, scope: Scope) -> list[list[Any]]:
     """One CSV row per publication of the period with its latest figures (one query)."""
     rows = _post_rows(
-        _scoped(
-            published_with_figures(tenant=tenant, since=period.since, until=period.until), scope
-        ),
+        _scoped(published_between(tenant=tenant, since=period.since, until=period.until), scope),
         period.tz,
     )
     return [post_csv_row(tenant.name, row) for row in rows]
@@ -459,7 +496,7 @@ def export_rows(*, tenant: Tenant, period: Period, scope: Scope) -> list[list[An
 def post_csv_row(restaurant: str, row: PostRow) -> list[Any]:
     publication = row.publication
     kind = POST_TYPES.get(publication.post.post_type)
-    collected = publication.f_collected  # type: ignore[attr-defined]
+    collected = row.collected
     figures = (
         "yes"
         if row.engagement is not None
