@@ -45,7 +45,9 @@ def test_an_owner_connects_two_of_three_pages_and_the_linked_instagram_account(f
     # verified as page tokens, subscribed with feed and messages
     assert len(sb.requests_log(path="/debug_token")) == 2
     subs = sb.requests_log(path="/*/subscribed_apps", method="POST")
-    assert {s["params"]["subscribed_fields"] for s in subs} == {"feed,messages,message_echoes,messaging_postbacks"}
+    assert {s["params"]["subscribed_fields"] for s in subs} == {
+        "feed,messages,message_echoes,messaging_postbacks"
+    }
     # the user token is the long-lived one
     tokens = {t["token"]: t for t in sb.control("GET", "tokens")}
     assert tokens[trattoria.user_token]["long_lived"]
