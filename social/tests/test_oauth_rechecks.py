@@ -4,10 +4,13 @@ code, or with Facebook's server_error, never reaches the token endpoint."""
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.utils.html import escape
 
+from social.services.oauth import STATE_ERRORS
 from social.tests.test_oauth_security import stored_nothing
 from tenants.models import Membership
 from tenants.scoping import scopes_disabled
@@ -49,3 +52,57 @@ def test_a_callback_without_a_usable_code_makes_no_token_call(flow, sb, tenant, 
     assert message in response.content
     assert not sb.requests_log(path="/oauth/access_token")
     assert stored_nothing()
+
+
+def _state(dialog: str) -> str:
+    return parse_qs(urlsplit(dialog).query)["state"][0]
+
+
+@pytest.mark.parametrize(
+    ("query", "message", "reason"),
+    [
+        (
+            "&error=access_denied",
+            "You cancelled on Facebook, so nothing was connected. You can try again any time.",
+            "cancelled",
+        ),
+        (
+            "&error=server_error",
+            "Facebook did not complete the connection. Nothing was saved; please try again.",
+            "error",
+        ),
+        ("", STATE_ERRORS["missing"], "no_code"),
+    ],
+    ids=["cancelled", "server_error", "no code"],
+)
+def test_each_ending_without_a_connection_says_what_happened_and_logs_its_reason(
+    flow, query, message, reason, caplog
+):
+    caplog.set_level(logging.INFO, logger="social.views")
+    state = _state(flow.start())
+    response = flow.client.get(f"/social/facebook/callback/?state={state}{query}", follow=True)
+    assert escape(message) in response.content.decode()
+    assert f"facebook connect ended without a connection: {reason}" in caplog.text
+
+
+def test_a_login_without_pages_says_how_to_fix_it(flow, caplog):
+    caplog.set_level(logging.INFO, logger="social.views")
+    response = flow.callback(flow.approve(flow.start(), pages=[]))
+    followed = flow.client.get(response["Location"]) if response.status_code == 302 else response
+    assert (
+        escape(
+            "This Facebook account does not manage any Facebook Page we were allowed to see. "
+            "Make sure you are an admin of your restaurant's Page and tick it on Facebook's "
+            "screen (or create a Page first). Nothing was saved."
+        )
+        in followed.content.decode()
+    )
+    assert "facebook connect ended without a connection: no_pages" in caplog.text
+    assert stored_nothing()
+
+
+def test_facebooks_trailing_fragment_is_taken_off_the_code(flow):
+    """Facebook appends "#_=_" to the redirect; a code that still carries it is refused."""
+    location = flow.approve(flow.start(), pages=["Pizzeria Bella Napoli"])
+    response = flow.callback(location.replace("&state=", "%23_%3D_&state=", 1))
+    assert "/pick/" in response["Location"], response
