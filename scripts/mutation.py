@@ -73,6 +73,7 @@ MODULES: dict[str, Module] = {
             "social/tests/test_oauth_security.py",
             "social/tests/test_oauth_rechecks.py",
             "social/tests/test_connect.py",
+            "social/tests/test_token_health.py",  # the one-click reconnect
         ],
     ),
     "images": Module(

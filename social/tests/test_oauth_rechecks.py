@@ -106,3 +106,16 @@ def test_facebooks_trailing_fragment_is_taken_off_the_code(flow):
     location = flow.approve(flow.start(), pages=["Pizzeria Bella Napoli"])
     response = flow.callback(location.replace("&state=", "%23_%3D_&state=", 1))
     assert "/pick/" in response["Location"], response
+
+
+def test_the_pending_connection_keeps_when_the_long_lived_login_ends(flow):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from social.models import PendingConnection
+
+    flow.callback(flow.approve(flow.start(), pages=["Pizzeria Bella Napoli"]))
+    with scopes_disabled():
+        pending = PendingConnection.objects.get()
+    assert pending.user_token_expires_at > timezone.now() + timedelta(days=50)
