@@ -108,7 +108,7 @@ def test_facebooks_trailing_fragment_is_taken_off_the_code(flow):
     assert "/pick/" in response["Location"], response
 
 
-def test_the_pending_connection_keeps_when_the_long_lived_login_ends(flow):
+def test_the_pending_connection_keeps_when_the_long_lived_login_ends(flow, settings):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -119,3 +119,7 @@ def test_the_pending_connection_keeps_when_the_long_lived_login_ends(flow):
     with scopes_disabled():
         pending = PendingConnection.objects.get()
     assert pending.user_token_expires_at > timezone.now() + timedelta(days=50)
+    assert pending.granted_scopes == sorted(pending.granted_scopes)
+    asked = set(settings.FACEBOOK_SCOPES)
+    assert set(pending.granted_scopes) & asked == asked - set(pending.declined_scopes)
+    assert pending.granted_scopes
