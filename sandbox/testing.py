@@ -12,8 +12,8 @@ import requests
 from sandbox.server import SandboxServer
 from sandbox.state import TABLECAST_SCOPES, appsecret_proof
 
-# Tablecast's permissions plus the two insights need [D] (read_insights for Page and post
-# insights, instagram_manage_insights for Instagram), for tests that read insights:
+# Tablecast's permissions, which include the two insights need [D] (read_insights for Page and
+# post insights, instagram_manage_insights for Instagram), for tests that read insights:
 # `sandbox.mint_token(user_id, INSIGHT_SCOPES, page_id=...)`.
 INSIGHT_SCOPES = list(
     dict.fromkeys([*TABLECAST_SCOPES, "read_insights", "instagram_manage_insights"])
