@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -14,6 +15,7 @@ from assets.selectors import rendition_url
 from posting.models import Post, PostMedia, Publication
 from social.models import SocialAccount
 from tenants.models import Tenant
+from tenants.scoping import scopes_disabled
 
 
 def publications_awaiting_choice(*, tenant: Tenant) -> QuerySet[Publication]:
@@ -183,3 +185,22 @@ def publications_held_for_reconnect(*, tenant: Tenant) -> QuerySet[Publication]:
         .select_related("post", "account")
         .order_by("account__name", "next_attempt_at")
     )
+
+
+def ids_of_other_restaurants(
+    *, tenant: Tenant, account_ids: Sequence[str], asset_ids: Sequence[int]
+) -> bool:
+    """Whether any of these ids names another restaurant's account or photo (two queries over
+    every restaurant, deliberately unscoped: they only answer yes or no)."""
+    with scopes_disabled():
+        accounts = SocialAccount.objects.filter(pk__in=[a for a in account_ids if _is_uuid(a)])
+        photos = Asset.objects.filter(pk__in=list(asset_ids))
+        return accounts.exclude(tenant=tenant).exists() or photos.exclude(tenant=tenant).exists()
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True

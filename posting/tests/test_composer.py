@@ -139,13 +139,23 @@ def test_another_restaurants_account_or_photo_is_refused(
 ):
     theirs = make_page(other_tenant)
     response = owner_client.post(_url(tenant, "posting:new"), _form([theirs]))
-    assert response.status_code == 400  # not one of the form's choices
+    assert response.status_code == 404
     their_photo = make_asset(other_tenant, title="Theirs")
     response = owner_client.post(
         _url(tenant, "posting:new"), _form(accounts, asset_ids=str(their_photo.pk))
     )
+    assert response.status_code == 404
+    assert _posts(tenant) == []
+
+
+def test_a_photo_deleted_meanwhile_is_named_and_the_rest_is_kept(owner_client, tenant, accounts):
+    kept = make_asset(tenant, title="Kept", width=80, height=80)
+    response = owner_client.post(
+        _url(tenant, "posting:new"), _form(accounts, asset_ids=f"{kept.pk},999999")
+    )
     assert response.status_code == 400
-    assert "Choose photos from your library." in response.content.decode()
+    html = response.content.decode()
+    assert "Choose photos from your library." in html and "Kept" in html
     assert _posts(tenant) == []
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -63,6 +63,7 @@ def post_new(request: TenantRequest, tenant_slug: str) -> HttpResponse:
         form = ComposerForm(initial=initial, tenant=tenant, accounts=accounts)
         return TemplateResponse(request, "posting/composer.html", _context(request, form))
 
+    _refuse_foreign_ids(request)
     form = ComposerForm(request.POST, tenant=tenant, accounts=accounts)
     token = request.POST.get("form_token", "")[:64]
     if token and not cache.add(_token_key(request, token), 0, TOKEN_TTL):
@@ -97,6 +98,18 @@ def post_new(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     if token:
         cache.delete(_token_key(request, token))  # nothing was made: the next submit may try
     return TemplateResponse(request, "posting/composer.html", _context(request, form), status=400)
+
+
+def _refuse_foreign_ids(request: TenantRequest) -> None:
+    """An account or photo id that is not this restaurant's is a 404, as for any other object of
+    another restaurant (docs/architecture.md, invariant 1); nothing is saved. A photo deleted
+    meanwhile is not foreign: the form says so and keeps the rest."""
+    if selectors.ids_of_other_restaurants(
+        tenant=request.tenant,
+        account_ids=request.POST.getlist("accounts"),
+        asset_ids=selectors.asset_ids_of(request.POST.get("asset_ids", "")),
+    ):
+        raise Http404("No such account or photo.")
 
 
 def _say_done(request: TenantRequest, result: services.PostResult, *, action: str) -> None:
