@@ -168,7 +168,13 @@ class Publication(TenantOwned):
 
     @property
     def is_editable(self) -> bool:
-        return self.state in (self.State.DRAFT, self.State.SCHEDULED, self.State.HELD)
+        """Not claimed (or failed: "edit and retry"), so the text, photos and time may change."""
+        return self.state in (
+            self.State.DRAFT,
+            self.State.SCHEDULED,
+            self.State.HELD,
+            self.State.FAILED,
+        )
 
 
 class PublishAttempt(TenantOwned):

@@ -226,6 +226,9 @@ def _schedule_publications(publications: list[Publication], *, due: datetime) ->
             retry_count=0,
             hold_reason="",
             last_error="",
+            last_error_code=None,
+            last_error_subcode=None,
+            failure_notified_at=None,
         )
     for publication in held:
         if publication.state != S.HELD:

@@ -447,3 +447,28 @@ def test_suggestions_rank_photos_that_did_well_first(owner_client, tenant):
     ).content.decode()
     assert html.index(f'data-attach="{star.pk}"') < html.index(f'data-attach="{plain.pk}"')
     assert "did well before" in html
+
+
+def test_edit_and_retry_a_failed_post(owner_client, tenant, accounts):
+    owner_client.post(
+        _url(tenant, "posting:new"),
+        _form(accounts[:1], action="schedule", date=SOON, time="12:00", text="Tpyo"),
+    )
+    [post] = _posts(tenant)
+    with scopes_disabled():
+        Publication.objects.filter(post=post).update(
+            state=S.FAILED, last_error="Facebook refused the link.", last_error_code=100
+        )
+    history = owner_client.get(_url(tenant, "posting:history")).content.decode()
+    assert "Edit and retry" in history and "Facebook refused the link." in history
+    response = owner_client.post(
+        _url(tenant, "posting:edit", post.pk),
+        _form(accounts[:1], text="Typo fixed", action="schedule", date=LATER, time="12:00"),
+    )
+    assert response.status_code == 302
+    with scopes_disabled():
+        [publication] = Publication.objects.filter(post=post)
+        post.refresh_from_db()
+    assert post.text == "Typo fixed"
+    assert publication.state == S.SCHEDULED
+    assert (publication.last_error, publication.last_error_code) == ("", None)
