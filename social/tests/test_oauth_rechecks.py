@@ -123,3 +123,25 @@ def test_the_pending_connection_keeps_when_the_long_lived_login_ends(flow, setti
     asked = set(settings.FACEBOOK_SCOPES)
     assert set(pending.granted_scopes) & asked == asked - set(pending.declined_scopes)
     assert pending.granted_scopes
+
+
+@pytest.mark.parametrize(
+    ("state", "reason"),
+    [
+        ("", "missing"),
+        ("short", "unknown"),
+        ("!" * 43, "unknown"),
+        ("A" * 42 + "=", "unknown"),
+        ("A" * 43, "unknown"),  # well formed, never issued
+    ],
+    ids=["missing", "too short", "outside the alphabet", "padding", "never issued"],
+)
+def test_a_bad_state_is_refused_with_its_reason_and_no_token_call(flow, sb, state, reason, caplog):
+    caplog.set_level(logging.INFO, logger="social.views")
+    flow.start()
+    response = flow.client.get(f"/social/facebook/callback/?code=AQDcode&state={state}")
+    assert response.status_code == 400
+    key = "missing" if reason == "missing" else "unknown"
+    assert escape(STATE_ERRORS[key]) in response.content.decode()
+    assert f"facebook connect ended without a connection: {reason}" in caplog.text
+    assert not sb.requests_log(path="/oauth/access_token")
