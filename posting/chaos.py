@@ -156,9 +156,11 @@ class Chaos:
             while not self._stop.is_set():
                 with scopes_disabled():
                     rows = list(
-                        Publication.objects.filter(state=S.PUBLISHING).values_list(
-                            "pk", "tenant_id", "attempt_count"
-                        )
+                        # Published too: a claim can be published within one poll, and its
+                        # duplicate must still be sent (and then do nothing).
+                        Publication.objects.filter(
+                            state__in=(S.PUBLISHING, S.PUBLISHED)
+                        ).values_list("pk", "tenant_id", "attempt_count")
                     )
                 for pk, tenant_id, number in rows:
                     if (pk, number) not in self._seen:
@@ -203,9 +205,20 @@ class Chaos:
             self.start()
             if self.n_kills:
                 self.kill_some()
-            return self.wait_until_drained(expected=expected, timeout=timeout)
+            drained = self.wait_until_drained(expected=expected, timeout=timeout)
+            if drained and self.duplicate:
+                self._wait_for_duplicates(expected)
+            return drained
         finally:
             self.stop()
+
+    def _wait_for_duplicates(self, expected: int, timeout: float = 10.0) -> None:
+        """Every claim's second task is sent, and the workers get a moment to take the last ones
+        (which must do nothing) before they are stopped."""
+        deadline = time.monotonic() + timeout
+        while self.duplicates_sent < expected and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)
 
     def logs(self, tail: int = 2000) -> str:
         """The last ``tail`` characters of each process's log, for a failure message."""

@@ -244,6 +244,7 @@ def test_ig_user_insights_total_value_and_time_series(sandbox, graph, token, rec
 # -- counts, multi-id, batch ------------------------------------------------------------------------
 def test_post_count_fields_with_summary(sandbox, graph, token, post_id):
     sandbox.advance_clock(2 * 86400)
+    sandbox.set_figures(post_id, shares=3)  # generated figures can be 0 shares (then left out)
     sandbox.trigger_comment(post_id, "Buonissimo")
     body = graph.get(
         post_id,
@@ -257,7 +258,13 @@ def test_post_count_fields_with_summary(sandbox, graph, token, post_id):
     }
     assert body["comments"]["summary"]["total_count"] == 1
     assert body["likes"]["summary"]["total_count"] == figures["reactions_by_type"]["like"]
-    assert body["shares"] == {"count": figures["shares"]}
+    assert body["shares"] == {"count": figures["shares"]} == {"count": 3}
+
+
+def test_shares_are_left_out_until_someone_shares(sandbox, graph, token, post_id):
+    sandbox.advance_clock(2 * 86400)
+    sandbox.set_figures(post_id, shares=0)
+    assert "shares" not in graph.get(post_id, token, fields="shares,message").json()
 
 
 def test_accounts_summary_total_count(graph, maria):
