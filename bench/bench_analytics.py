@@ -13,13 +13,11 @@ included) and, as the reference, the same template rendered from a context compu
 
 from __future__ import annotations
 
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-from bench.bench_pages import Timing, _production_env, _request_timing, _time
+from bench.bench_pages import Timing, _request_timing, _time, production_database
 
 RECENT = 1_000
 OLDER = 6_000
@@ -28,36 +26,13 @@ TARGET_MS = 300.0
 
 
 def main(profile: bool = False) -> None:
-    with tempfile.TemporaryDirectory(prefix="tablecast-bench-analytics-") as tmp_dir:
-        tmp = Path(tmp_dir)
-        _production_env(tmp)
-        import django
-
-        django.setup()
-        from django.conf import settings
-        from django.core.management import call_command
-        from django.db import connection
-        from django.test.utils import override_settings
-
-        if connection.vendor != "postgresql":
-            print(f"   needs PostgreSQL (DATABASE_URL is {connection.vendor}); skipped")
+    with production_database("analytics") as ready:
+        if not ready:
             return
-        statics = override_settings(STATIC_ROOT=str(tmp / "static"))
-        statics.enable()
-        call_command("collectstatic", interactive=False, verbosity=0)
-        db = settings.DATABASES["default"]
-        db["TEST"]["NAME"] = f"{db['NAME']}_bench_analytics"
-        old_name = connection.creation.create_test_db(
-            verbosity=0, autoclobber=True, serialize=False
-        )
-        try:
-            started = time.perf_counter()
-            tenant, owner = _seed()
-            print(f"   seeded in {time.perf_counter() - started:.1f} s")
-            _measure(tenant, owner, profile=profile)
-        finally:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
-            statics.disable()
+        started = time.perf_counter()
+        tenant, owner = _seed()
+        print(f"   seeded in {time.perf_counter() - started:.1f} s")
+        _measure(tenant, owner, profile=profile)
 
 
 def _seed() -> tuple[Any, Any]:

@@ -23,7 +23,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,8 +95,12 @@ def _production_env(tmp: Path) -> None:
     )
 
 
-def main(profile: str = "") -> None:
-    with tempfile.TemporaryDirectory(prefix="tablecast-bench-pages-") as tmp_dir:
+@contextmanager
+def production_database(label: str) -> Iterator[bool]:
+    """Production settings (in a temporary folder) on a fresh PostgreSQL test database with the
+    static files collected; yields False, having said why, when the database is not PostgreSQL.
+    Shared by the page and analytics benchmarks."""
+    with tempfile.TemporaryDirectory(prefix=f"tablecast-bench-{label}-") as tmp_dir:
         tmp = Path(tmp_dir)
         _production_env(tmp)
         import django
@@ -108,23 +113,31 @@ def main(profile: str = "") -> None:
 
         if connection.vendor != "postgresql":
             print(f"   needs PostgreSQL (DATABASE_URL is {connection.vendor}); skipped")
+            yield False
             return
         statics = override_settings(STATIC_ROOT=str(tmp / "static"))
         statics.enable()
         call_command("collectstatic", interactive=False, verbosity=0)
         db = settings.DATABASES["default"]
-        db["TEST"]["NAME"] = f"{db['NAME']}_bench_pages"
+        db["TEST"]["NAME"] = f"{db['NAME']}_bench_{label}"
         old_name = connection.creation.create_test_db(
             verbosity=0, autoclobber=True, serialize=False
         )
         try:
-            started = time.perf_counter()
-            data = _seed()
-            print(f"   seeded {ASSETS:,} photos in {time.perf_counter() - started:.1f} s")
-            _measure(data, profile=profile)
+            yield True
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)
             statics.disable()
+
+
+def main(profile: str = "") -> None:
+    with production_database("pages") as ready:
+        if not ready:
+            return
+        started = time.perf_counter()
+        data = _seed()
+        print(f"   seeded {ASSETS:,} photos in {time.perf_counter() - started:.1f} s")
+        _measure(data, profile=profile)
 
 
 def _seed() -> Seeded:
