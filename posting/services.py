@@ -35,6 +35,15 @@ RECONNECT_SENTENCE = (
     "{account} needs reconnecting, so this post is on hold. Reconnect it, then choose to "
     "publish the post now or at a new time."
 )
+# What a publication forgets when it is scheduled again (after a hold, a failure or an edit).
+FRESH_START: dict[str, Any] = {
+    "retry_count": 0,
+    "hold_reason": "",
+    "last_error": "",
+    "last_error_code": None,
+    "last_error_subcode": None,
+    "failure_notified_at": None,
+}
 EDIT_REFUSED = (
     "This post is already being published (or has been), so it can no longer be changed. "
     "You can edit it on Facebook or Instagram directly."
@@ -223,12 +232,7 @@ def _schedule_publications(publications: list[Publication], *, due: datetime) ->
             source=source,
             target=S.SCHEDULED,
             next_attempt_at=due,
-            retry_count=0,
-            hold_reason="",
-            last_error="",
-            last_error_code=None,
-            last_error_subcode=None,
-            failure_notified_at=None,
+            **FRESH_START,
         )
     for publication in held:
         if publication.state != S.HELD:
@@ -418,12 +422,7 @@ def _release(publication: Publication, *, due: datetime) -> Publication:
         publication,
         S.SCHEDULED,
         next_attempt_at=due,
-        retry_count=0,
-        hold_reason="",
-        last_error="",
-        last_error_code=None,
-        last_error_subcode=None,
-        failure_notified_at=None,
+        **FRESH_START,
     )
     return publication
 

@@ -44,39 +44,9 @@ HUMAN = _words(
     r"operator\b",
     r"agent\b",
 )
-INTENTS: dict[str, re.Pattern[str]] = {
-    "hours": _words(r"open", r"hours?\b", r"clos(?:e|ed|es|ing)\b", r"what time"),
-    "address": _words(
-        r"where\b",
-        r"address",
-        r"location",
-        r"directions?\b",
-        r"find you",
-        r"get there",
-        r"located",
-    ),
-    "menu": _words(
-        r"menu",
-        r"dish",
-        r"vegan",
-        r"vegetarian",
-        r"gluten",
-        r"coeliac",
-        r"celiac",
-        r"allerg",
-        r"lactose",
-        r"dairy",
-        r"halal",
-        r"kosher",
-        r"what (?:do|can) (?:you|i) (?:serve|eat)",
-    ),
-    "reservations": _words(r"book", r"reserv", r"table for", r"a table\b"),
-    "parking": _words(r"park(?:ing)?\b", r"car park"),
-    "delivery": _words(
-        r"deliver", r"take[- ]?away", r"take[- ]?out", r"to go\b", r"pick[- ]?up", r"collect"
-    ),
-}
-DIETARY = _words(
+# Diets a customer may ask about: part of the menu intent, and matched on their own to answer
+# from the profile's dietary options.
+DIETARY_WORDS = (
     r"vegan",
     r"vegetarian",
     r"gluten",
@@ -88,6 +58,25 @@ DIETARY = _words(
     r"halal",
     r"kosher",
 )
+INTENTS: dict[str, re.Pattern[str]] = {
+    "hours": _words(r"open", r"hours?\b", r"clos(?:e|ed|es|ing)\b", r"what time"),
+    "address": _words(
+        r"where\b",
+        r"address",
+        r"location",
+        r"directions?\b",
+        r"find you",
+        r"get there",
+        r"located",
+    ),
+    "menu": _words(r"menu", r"dish", *DIETARY_WORDS, r"what (?:do|can) (?:you|i) (?:serve|eat)"),
+    "reservations": _words(r"book", r"reserv", r"table for", r"a table\b"),
+    "parking": _words(r"park(?:ing)?\b", r"car park"),
+    "delivery": _words(
+        r"deliver", r"take[- ]?away", r"take[- ]?out", r"to go\b", r"pick[- ]?up", r"collect"
+    ),
+}
+DIETARY = _words(*DIETARY_WORDS)
 DAY_WORDS = {
     **{name.lower(): day for day, name in WEEKDAY_NAMES.items()},
     **{f"{name.lower()}s": day for day, name in WEEKDAY_NAMES.items()},
