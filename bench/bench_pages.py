@@ -3,9 +3,10 @@
 `python -m bench.bench_pages` (or `python -m bench bench_pages`). Production-like: production
 settings (DEBUG off, cached template loader, manifest static files; throwaway secrets), the
 PostgreSQL server of ``DATABASE_URL`` (a database ``<name>_bench_pages`` made and dropped here),
-one restaurant with 1,000 photos (3,000 renditions, tags, nested folders), members, invitations
-and connected accounts. "Server time" is one request through Django's WSGI handler (middleware,
-view, SQL, template), median of 15 after a warm-up, with the spread (fastest–slowest) and the
+one restaurant with 1,000 photos (3,000 renditions, tags, nested folders), members, invitations,
+connected accounts, 500 posts (publications in every state, attempts, figures) and 1,000 inbox
+conversations with their messages and webhook events (bench/pages_seed.py). "Server time" is
+one request through Django's WSGI handler (middleware, view, SQL, template), median of 15 after a warm-up, with the spread (fastest–slowest) and the
 query count. The two reference lines measured in the same run are ``/healthz`` (middleware
 only) and ``base.html`` rendered alone (the layout every portal page extends).
 
@@ -33,6 +34,9 @@ RUNS = 15
 WARMUP = 2
 ASSETS = 1_000
 GROWN_ASSETS = 1_500
+POSTS = 500
+CONVERSATIONS = 1_000
+THREAD = 40  # messages in the measured conversations
 PORTAL_TARGET_MS = 10.0
 ADMIN_TARGET_MS = 25.0
 
@@ -65,6 +69,24 @@ PORTAL_PAGES = [
     Page("profile", "tenants:profile"),
     Page("accounts", "social:accounts"),
     Page("members", "tenants:members"),
+    Page("posts", "posting:history"),
+    Page("posts filtered", "posting:history", "state=published&network=instagram"),
+    Page("post detail", "posting:detail", kwargs=lambda d: {"post_id": d.ids["published"]}),
+    Page("composer new", "posting:new"),
+    Page("composer edit", "posting:edit", kwargs=lambda d: {"post_id": d.ids["scheduled"]}),
+    Page("calendar month", "calendar:month"),
+    Page("calendar week", "calendar:month", "view=week"),
+    Page("inbox", "webhooks:inbox"),
+    Page(
+        "inbox conversation",
+        "webhooks:thread",
+        kwargs=lambda d: {"conversation_id": d.ids["messages"]},
+    ),
+    Page(
+        "inbox comments", "webhooks:thread", kwargs=lambda d: {"conversation_id": d.ids["comments"]}
+    ),
+    Page("auto-replies", "webhooks:settings"),
+    Page("analytics", "analytics:dashboard"),
 ]
 
 
@@ -136,7 +158,10 @@ def main(profile: str = "") -> None:
             return
         started = time.perf_counter()
         data = _seed()
-        print(f"   seeded {ASSETS:,} photos in {time.perf_counter() - started:.1f} s")
+        print(
+            f"   seeded {ASSETS:,} photos, {POSTS:,} posts and {CONVERSATIONS:,} conversations"
+            f" in {time.perf_counter() - started:.1f} s"
+        )
         _measure(data, profile=profile)
 
 
@@ -208,7 +233,38 @@ def _seed() -> Seeded:
                 for _ in range(40)
             ]
         )
-    return Seeded(tenant=tenant, owner=owner, staff=staff, asset_ids=[a.pk for a in assets])
+        data = Seeded(tenant=tenant, owner=owner, staff=staff, asset_ids=[a.pk for a in assets])
+        _seed_round_two(data, page=page, posts=range(POSTS), conversations=range(CONVERSATIONS))
+    return data
+
+
+def _seed_round_two(data: Seeded, *, page, posts: range, conversations: range) -> None:
+    """Posts (with publications, attempts and figures) and conversations: bench/pages_seed.py."""
+    from django.db import connection
+
+    from analytics.scores import asset_scores_refresh
+    from bench import pages_seed
+    from social.models import SocialAccount
+    from tenants.scoping import tenant_scope
+
+    tenant = data.tenant
+    ig = SocialAccount.objects.get(tenant=tenant, linked_page=page)
+    if not data.ids:
+        pages_seed.add_daily(tenant, accounts=[page, ig])
+    ids = pages_seed.add_posts(tenant, page=page, ig=ig, asset_ids=data.asset_ids, numbers=posts)
+    threads = pages_seed.add_conversations(
+        tenant, page=page, ig=ig, numbers=conversations, long=0 if data.ids else THREAD
+    )
+    if data.ids:  # the measured threads grow too
+        more = THREAD // 2
+        measured = [data.ids["messages"], data.ids["comments"]]
+        pages_seed.grow_threads(tenant, ids=measured, more=more, start=THREAD + 10)
+    else:
+        data.ids.update(ids, **threads)
+    with tenant_scope(tenant):
+        asset_scores_refresh(tenant=tenant)
+    with connection.cursor() as cursor:  # fresh statistics, as autovacuum would have
+        cursor.execute("ANALYZE")
 
 
 def _add_assets(tenant, *, folders: list, tags: list, numbers: range) -> list:
@@ -270,7 +326,8 @@ def _add_assets(tenant, *, folders: list, tags: list, numbers: range) -> list:
 
 
 def _seed_more(data: Seeded) -> None:
-    """Half as much again of what grows: photos and token checks."""
+    """Half as much again of what grows: photos, token checks, posts, conversations and the
+    measured threads' messages."""
     from assets.models import Folder, Tag
     from social.models import SocialAccount, TokenCheck
     from tenants.scoping import scopes_disabled
@@ -287,6 +344,12 @@ def _seed_more(data: Seeded) -> None:
                 TokenCheck(tenant=tenant, account=page, result=TokenCheck.Result.CONNECTED)
                 for _ in range(20)
             ]
+        )
+        _seed_round_two(
+            data,
+            page=page,
+            posts=range(POSTS, POSTS * 3 // 2),
+            conversations=range(CONVERSATIONS, CONVERSATIONS * 3 // 2),
         )
 
 
@@ -470,7 +533,8 @@ def _measure(data: Seeded, *, profile: str = "") -> None:
         if len(_queries(_getter(url, user))[0]) != row.queries
     ]
     print(
-        f"   query counts with {GROWN_ASSETS:,} photos instead of {ASSETS:,}: "
+        f"   query counts with half as much again ({GROWN_ASSETS:,} photos, {POSTS * 3 // 2:,} posts,"
+        f" {CONVERSATIONS * 3 // 2:,} conversations): "
         + (f"grew on {', '.join(grown)}" if grown else "the same on every page")
     )
 
