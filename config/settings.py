@@ -11,6 +11,7 @@ Every variable is documented in `.env.example`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import environ
@@ -21,6 +22,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# `NAME=` with nothing after it (as .env.example lists every variable) means "use the default",
+# for every variable: django-environ would otherwise parse "" (no database engine, no cache
+# scheme, int("")). An empty variable in the environment still wins over the .env file's value.
+for _name in [name for name, value in os.environ.items() if value == ""]:
+    del os.environ[_name]
 
 TABLECAST_ENV = env.str("TABLECAST_ENV", default="development")
 if TABLECAST_ENV not in {"development", "production", "test"}:
