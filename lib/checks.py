@@ -8,7 +8,8 @@
   ``lib.E013`` Meta app secret unset or the sandbox default,
   ``lib.E014`` webhook verify token unset or the sandbox default,
   ``lib.E015`` ASSET_MAX_PIXELS unset,
-  ``lib.E016`` no enforced CSP, or a script-src that allows 'unsafe-inline'.
+  ``lib.E016`` no enforced CSP, or a script-src that allows 'unsafe-inline',
+  ``lib.E017`` throttle counts kept in a per-process cache (each worker would count apart).
 - ``lib.E020`` (every start): a ModelAdmin that would display an encrypted field (E9).
 """
 
@@ -161,6 +162,33 @@ def check_content_security_policy(app_configs: Any = None, **kwargs: Any) -> lis
                 "The Content-Security-Policy script-src allows 'unsafe-inline'.",
                 hint="Give inline scripts a nonce instead.",
                 id="lib.E016",
+            )
+        ]
+    return []
+
+
+# Cache backends whose counts live inside one process (or nowhere): with several gunicorn
+# workers each would allow the whole limit (docs/security.md, "Throttling").
+PROCESS_LOCAL_CACHES = frozenset(
+    {
+        "django.core.cache.backends.locmem.LocMemCache",
+        "django.core.cache.backends.dummy.DummyCache",
+    }
+)
+
+
+@register(Tags.security, deploy=True)
+def check_throttle_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    alias = getattr(settings, "THROTTLE_CACHE", "default")
+    backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
+    if backend in PROCESS_LOCAL_CACHES:
+        return [
+            Error(
+                f"Log-in, password-reset and sign-up attempts are counted in the {alias!r} "
+                f"cache, which lives inside each process ({backend.rsplit('.', 1)[-1]}): every "
+                "web worker would allow the whole limit.",
+                hint="Set CACHE_URL to a shared cache, e.g. redis://host:6379/1.",
+                id="lib.E017",
             )
         ]
     return []

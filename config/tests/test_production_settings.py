@@ -23,12 +23,14 @@ PRODUCTION_ENV = {
     "SITE_URL": "https://tablecast.example.com",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "CACHE_URL": "rediscache://127.0.0.1:6379/1",
     "FIELD_ENCRYPTION_KEYS": "ci1:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
     "FACEBOOK_APP_ID": "1234567890123456",
     "FACEBOOK_APP_SECRET": secrets.token_hex(16),
     "FACEBOOK_WEBHOOK_VERIFY_TOKEN": secrets.token_hex(16),
 }
-REQUIRED = sorted(set(PRODUCTION_ENV) - {"TABLECAST_ENV"})
+# CACHE_URL is not needed to start, but `check --deploy` refuses a per-process cache (lib.E017).
+REQUIRED = sorted(set(PRODUCTION_ENV) - {"TABLECAST_ENV", "CACHE_URL"})
 
 
 def run(code_or_args: str | list[str], **overrides: str) -> subprocess.CompletedProcess[str]:
@@ -110,6 +112,13 @@ def test_check_deploy_fails_on_the_development_encryption_key_and_sandbox_secret
     assert result.returncode != 0
     assert "lib.E011" in result.stderr
     assert "lib.E013" in result.stderr
+
+
+def test_check_deploy_fails_without_a_shared_cache_for_the_throttle_counts():
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], CACHE_URL="")
+    assert result.returncode != 0
+    assert "lib.E017" in result.stderr
+    assert "every web worker would allow the whole limit" in result.stderr
 
 
 def test_malformed_encryption_keys_stop_a_production_process_at_start():
