@@ -9,6 +9,7 @@ size). Loopback only: the processes talk to the local PostgreSQL, Redis and sand
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -197,6 +199,29 @@ class Chaos:
                 return True
             time.sleep(0.5)
         return False
+
+    def wait_for(self, done: Callable[[], bool], *, timeout: float, step: float = 0.3) -> bool:
+        """Poll ``done()`` until it is true (True) or ``timeout`` seconds pass (False)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if done():
+                return True
+            time.sleep(step)
+        return bool(done())
+
+    def events(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """The spy's events (`posting.chaos_app`, ``CHAOS_SPY_FILE``), optionally of one kind."""
+        path = self.env.get("CHAOS_SPY_FILE")
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines() if path else []
+        except FileNotFoundError:
+            lines = []
+        events = [json.loads(line) for line in lines if line.strip()]
+        return [e for e in events if kind is None or e["event"] == kind]
+
+    def wait_ready(self, timeout: float = 60.0) -> bool:
+        """Every worker started so far reported ready (needs the spy)."""
+        return self.wait_for(lambda: len(self.events("ready")) >= self._counter, timeout=timeout)
 
     def drain(self, *, expected: int, timeout: float) -> bool:
         """Start, make the ``kills`` (if any), wait until ``expected`` publications are
