@@ -102,7 +102,7 @@ def _ready(**_: Any) -> None:
 @app.task(name="chaos.transition_matrix", queue="publish")
 def transition_matrix(*, cells: list[list[Any]], start_at: float) -> list[list[Any]]:
     """For each ``[source, target, publication id]``: ``transition`` it, and report
-    ``[source, target, rows moved]`` or ``[source, target, "illegal"]``."""
+    ``[source, target, id, rows moved]`` (``"illegal"`` when it raised)."""
     from posting import states
 
     time.sleep(max(0.0, start_at - time.time()))
@@ -112,7 +112,7 @@ def transition_matrix(*, cells: list[list[Any]], start_at: float) -> list[list[A
             moved: Any = states.transition(ids=[pk], source=source, target=target)
         except states.IllegalTransition:
             moved = "illegal"
-        results.append([source, target, moved])
+        results.append([source, target, pk, moved])
     return results
 
 
