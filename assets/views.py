@@ -18,14 +18,13 @@ from django.http import (
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from assets import images, selectors, services, uploads
+from assets import images, selectors, services, tiles, uploads
 from assets.access import access_asset, access_folder
 from assets.forms import (
     AssetForm,
@@ -74,6 +73,7 @@ def library(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     status = 200
     if filter_form.is_valid():
         assets = selectors.asset_list(tenant=tenant, filters=filter_form.filters())
+        assets = assets.only(*tiles.FIELDS)
     else:
         assets, status = Asset.objects.none(), 400
     page = Paginator(assets, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -83,6 +83,7 @@ def library(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     current_folder = filter_form.cleaned_data.get("folder") if filter_form.is_valid() else None
     context = {
         "page": page,
+        "tiles": tiles.tiles(page.object_list, tenant_slug=tenant.slug),
         "nodes": nodes,
         "tags": tags,
         "filter_form": filter_form,
@@ -190,9 +191,7 @@ def _upload_one(request: TenantRequest, upload_file, *, folder: Folder | None) -
         "message": "Already in your library." if result.duplicate else "Uploaded.",
         "asset_id": asset.pk,
         "duplicate": result.duplicate,
-        "tile": render_to_string(
-            "assets/_tile.html", _tile_context(request, asset), request=request
-        ),
+        "tile": tiles.tile(_with_links(request, asset), tenant_slug=request.tenant.slug),
     }
 
 
@@ -201,11 +200,13 @@ def asset_tile(request: TenantRequest, tenant_slug: str, asset_id: int) -> HttpR
     """The picture part of a grid tile: a tile still being prepared polls this until it is
     ready, and only that part is swapped (its tick box and caption, and focus, stay put)."""
     asset = access_asset(tenant=request.tenant, id=asset_id)
-    return TemplateResponse(request, "assets/_tile_media.html", _tile_context(request, asset))
+    return HttpResponse(
+        tiles.tile_media(_with_links(request, asset), tenant_slug=request.tenant.slug)
+    )
 
 
-def _tile_context(request: TenantRequest, asset: Asset) -> dict:
-    return {"asset": selectors.with_tile_links(tenant=request.tenant, assets=[asset])[0]}
+def _with_links(request: TenantRequest, asset: Asset) -> Asset:
+    return selectors.with_tile_links(tenant=request.tenant, assets=[asset])[0]
 
 
 @require_GET
@@ -433,6 +434,7 @@ def picker(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     form = LibraryFilterForm(request.GET, tenant=tenant, nodes=nodes, tags=tags)
     if form.is_valid():
         assets = selectors.asset_list(tenant=tenant, filters=form.filters(), ready_only=True)
+        assets = assets.only(*tiles.FIELDS)
     else:
         assets = Asset.objects.none()
     page = Paginator(assets, PICKER_PAGE_SIZE).get_page(request.GET.get("page"))

@@ -1,0 +1,81 @@
+"""The library grid's tiles, drawn in Python: the markup of one photo's card lives here.
+
+A page has 48 tiles of a dozen values each; through the template engine every value costs a
+variable lookup, a localisation check and an escape, and a tile cost as much as the rest of
+the page (docs/performance.md). Here a tile is one f-string: every value is escaped with
+`html.escape` (what Django's ``escape`` does) and numbers are plain ``int``.
+
+- `tile`: the whole card (tick box, picture part, caption link, tags), for the grid and for
+  the upload answer that adds a card without a page load.
+- `tile_media`: the picture part alone. While the photo is being prepared it polls
+  ``views.asset_tile``, which answers this same part: only it is swapped, so the tick box,
+  the caption and the focus stay put, and assets.js announces "ready" in ``#library-status``.
+
+The assets need the attributes `selectors.with_tile_links` sets (``detail_url``,
+``thumb_url``, ``tag_names``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from html import escape
+
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+
+from assets.models import Asset
+
+# What a tile reads of an asset: the grid's query loads only these (`QuerySet.only`).
+FIELDS = ("title", "status", "folder_id")
+
+
+def tile_media(asset: Asset, *, tenant_slug: str) -> SafeString:
+    """The picture part of a tile: the thumbnail, "could not prepare", or a placeholder that
+    polls until the photo is ready."""
+    title = escape(asset.title or "Untitled")
+    if asset.status == Asset.Status.READY:
+        return mark_safe(  # noqa: S308 - every value above and below is escaped
+            f'<div class="tile-media" data-state="ready" data-title="{title}">'
+            f'<img src="{escape(asset.thumb_url)}" alt="" loading="lazy" class="tile-img"></div>'
+        )
+    if asset.status == Asset.Status.FAILED:
+        return mark_safe(  # noqa: S308
+            '<div class="tile-media tile-placeholder tile-failed" data-state="failed" '
+            f'data-title="{title}">Could not prepare this photo</div>'
+        )
+    poll = reverse(
+        "assets:asset_tile", kwargs={"tenant_slug": tenant_slug, "asset_id": int(asset.pk)}
+    )
+    return mark_safe(  # noqa: S308
+        '<div class="tile-media tile-placeholder" data-state="processing" '
+        f'hx-get="{escape(poll)}" hx-trigger="every 2s" hx-swap="outerHTML">Preparing…</div>'
+    )
+
+
+def tile(asset: Asset, *, tenant_slug: str) -> SafeString:
+    """One photo's card in the grid. The caption is the card's link (its ::after covers the
+    picture too: one tab stop per card); the tick box belongs to the bulk form."""
+    pk = int(asset.pk)
+    title = escape(asset.title or "Untitled")
+    pending = "" if asset.status == Asset.Status.READY else " tile-pending"
+    folder = "" if asset.folder_id is None else int(asset.folder_id)
+    tags = ""
+    if asset.tag_names:
+        badges = "".join(f'<span class="badge">{escape(name)}</span> ' for name in asset.tag_names)
+        tags = f'<span class="tile-tags">{badges}</span>'
+    return mark_safe(  # noqa: S308
+        f'<article class="tile{pending}" id="asset-{pk}" data-asset-id="{pk}" '
+        f'data-folder="{folder}">\n'
+        f'  <label class="tile-select"><input type="checkbox" name="assets" value="{pk}" '
+        f'form="bulk-form" aria-label="Select {title}"></label>\n'
+        f"  {tile_media(asset, tenant_slug=tenant_slug)}\n"
+        f'  <div class="tile-meta">\n'
+        f'    <a class="tile-link" href="{escape(asset.detail_url)}">{title}</a>\n'
+        f"    {tags}\n"
+        f"  </div>\n"
+        f"</article>"
+    )
+
+
+def tiles(assets: Iterable[Asset], *, tenant_slug: str) -> SafeString:
+    """The grid's cards, in order."""
+    return mark_safe("".join(tile(asset, tenant_slug=tenant_slug) for asset in assets))  # noqa: S308
