@@ -5,8 +5,11 @@
 - `open_checked` opens with Pillow restricted to that one format, checks the pixel count from the
   header *before* decoding (``ASSET_MAX_PIXELS``), turns Pillow's bomb warning into an error and
   decodes fully, so truncated files are refused.
-- `normalise` applies EXIF orientation, converts to sRGB and re-encodes: EXIF/GPS, XMP, comments
-  and bytes appended after the image do not survive.
+- `normalise` makes the original we store. An upright JPEG in sRGB keeps its compressed pixels:
+  `jpeg_without_metadata` rebuilds it from its frame, tables and scans alone. Any other image is
+  oriented by its EXIF, converted to sRGB and re-encoded. Either way EXIF/GPS, XMP, colour
+  profiles, comments and bytes appended after the image do not survive (docs/performance.md,
+  "Uploads").
 - `make_renditions` produces the grid thumbnail, the web-size image and the Instagram rendition
   (sRGB JPEG ≤ 8 MB, width ≤ 1440 px, aspect ratio inside 4:5 … 1.91:1 by crop around a focal
   point or by padding with a colour).
@@ -17,6 +20,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
 import threading
 import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from django.conf import settings
-from PIL import Image, ImageCms, ImageOps
+from PIL import ExifTags, Image, ImageCms, ImageOps
 
 # Pillow format name → (stored format, content type, extension). HEIC is stored as JPEG:
 # browsers and Facebook cannot show HEIC.
@@ -87,7 +91,8 @@ class Encoded:
 
 @dataclass
 class Normalised:
-    """The re-encoded original plus the decoded pixels (kept for inline renditions)."""
+    """The original to store plus its decoded pixels (kept for inline renditions; a JPEG kept
+    as it is was decoded at the smallest scale its renditions allow, see `normalise`)."""
 
     encoded: Encoded
     source_format: str
@@ -128,6 +133,16 @@ def open_checked(fileobj: IO[bytes], *, draft_size: tuple[int, int] | None = Non
     ``draft_size`` lets JPEG decoding scale down by 1/2, 1/4 or 1/8 while staying at least that
     big (Pillow's ``draft``), which is much faster for renditions of large photos.
     """
+    img = _open_header(fileobj)
+    header_size = img.size
+    if draft_size:
+        _draft(img, draft_size)
+    return _decode(img, header_size)
+
+
+def _open_header(fileobj: IO[bytes]) -> Image.Image:
+    """The image opened with Pillow restricted to its sniffed format, its pixel count checked;
+    nothing decoded yet."""
     fileobj.seek(0)
     fmt = sniff(fileobj.read(32))
     fileobj.seek(0)
@@ -143,17 +158,29 @@ def open_checked(fileobj: IO[bytes], *, draft_size: tuple[int, int] | None = Non
                 "JPEG, PNG, WebP or HEIC.",
                 "corrupt",
             ) from None
-        width, height = img.size
-        if width <= 0 or height <= 0:
-            raise ImageRejected("This image has no pixels.", "corrupt")
-        if width * height > settings.ASSET_MAX_PIXELS:
-            raise _too_many_pixels(width, height)
-        if draft_size and img.format in {"JPEG", "MPO"}:
-            img.draft("RGB", draft_size)
+    width, height = img.size
+    if width <= 0 or height <= 0:
+        raise ImageRejected("This image has no pixels.", "corrupt")
+    if width * height > settings.ASSET_MAX_PIXELS:
+        raise _too_many_pixels(width, height)
+    return img
+
+
+def _draft(img: Image.Image, size: tuple[int, int]) -> None:
+    """Decode a JPEG at 1/2, 1/4 or 1/8 scale while staying at least ``size`` (DCT scaling:
+    every byte of the file is still decoded, so damage is still found)."""
+    if img.format in {"JPEG", "MPO"}:
+        img.draft("RGB", size)
+
+
+def _decode(img: Image.Image, header_size: tuple[int, int]) -> Image.Image:
+    """Decode every pixel; a truncated or damaged file is refused."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             img.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise _too_many_pixels(width, height) from None
+            raise _too_many_pixels(*header_size) from None
         except Exception:
             raise ImageRejected(
                 "This image is incomplete or damaged (was the upload cut off?). "
@@ -184,27 +211,106 @@ def _header_size(fileobj: IO[bytes]) -> tuple[int, int]:
     return 0, 0
 
 
+def _foreign_profile(img: Image.Image) -> ImageCms.ImageCmsProfile | None:
+    """The embedded colour profile if it is a readable one other than sRGB (a broken profile
+    counts as none: the pixels are taken as sRGB)."""
+    icc = img.info.get("icc_profile")
+    if not icc:
+        return None
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        if "srgb" in (ImageCms.getProfileDescription(profile) or "").lower():
+            return None
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return None
+    return profile
+
+
 def _to_srgb(img: Image.Image) -> Image.Image:
     has_alpha = img.mode in {"RGBA", "LA", "PA"} or (img.mode == "P" and "transparency" in img.info)
     out_mode = "RGBA" if has_alpha else ("L" if img.mode in {"L", "1"} else "RGB")
-    icc = img.info.get("icc_profile")
-    if icc:
+    profile = _foreign_profile(img)
+    if profile is not None:
         try:
-            profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            if "srgb" not in (ImageCms.getProfileDescription(profile) or "").lower():
-                if img.mode not in {"RGB", "RGBA", "CMYK", "L"}:
-                    img = img.convert("RGBA" if has_alpha else "RGB")
-                    out_mode = img.mode
-                converted = ImageCms.profileToProfile(
-                    img, profile, _SRGB, outputMode=out_mode if out_mode != "L" else "RGB"
-                )
-                if converted is not None:  # None only with inPlace=True
-                    return converted
+            if img.mode not in {"RGB", "RGBA", "CMYK", "L"}:
+                img = img.convert("RGBA" if has_alpha else "RGB")
+                out_mode = img.mode
+            converted = ImageCms.profileToProfile(
+                img, profile, _SRGB, outputMode=out_mode if out_mode != "L" else "RGB"
+            )
+            if converted is not None:  # None only with inPlace=True
+                return converted
         except (ImageCms.PyCMSError, OSError, ValueError):
-            pass  # a broken profile: fall back to a plain conversion
+            pass  # a profile Little CMS cannot use: fall back to a plain conversion
     if img.mode != out_mode:
         img = img.convert(out_mode)
     return img
+
+
+# The segments of a JPEG that carry the picture itself: SOF0–2 (baseline, extended and
+# progressive Huffman frames), DHT, DQT, DRI; scans (SOS) are handled apart. APPn (EXIF, GPS,
+# XMP, ICC, JFIF thumbnails, MPO's other frames) and COM are dropped; anything else (arithmetic
+# coding, hierarchical frames, DNL) means the file is re-encoded instead.
+_JPEG_FRAMES = {0xC0, 0xC1, 0xC2}
+_JPEG_TABLES = {0xC4, 0xDB, 0xDD}
+# Every stored lossless JPEG starts with a plain JFIF header (version 1.1, 1:1 pixels, no
+# thumbnail): it tells decoders the three components are YCbCr, which `jpeg_without_metadata`
+# checks from the frame's component ids.
+_JFIF_HEADER = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+# Entropy-coded data ends at the first 0xFF that is not a stuffed zero, a restart marker or fill.
+_SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+
+
+def jpeg_without_metadata(data: bytes) -> bytes | None:
+    """The JPEG rebuilt from its frame, tables and scans only, byte for byte, after a fresh JFIF
+    header: no metadata segment, comment or byte after the end marker survives. ``None`` when the
+    file holds anything this cannot vouch for (the caller then re-encodes the pixels): colour
+    components that may not be YCbCr (an Adobe segment saying RGB, component ids other than
+    1, 2, 3), a second frame, an unknown marker, a segment running past the end, no scan or no
+    end marker."""
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    out = [b"\xff\xd8", _JFIF_HEADER]
+    pos, frames, scans, components = 2, 0, 0, 0
+    adobe_transform = 1  # YCbCr, what a decoder assumes without an Adobe segment
+    while True:
+        while data[pos : pos + 2] == b"\xff\xff":  # fill bytes before a marker
+            pos += 1
+        if data[pos : pos + 1] != b"\xff" or pos + 2 > len(data):
+            return None
+        marker = data[pos + 1]
+        if marker == 0xD9:
+            out.append(b"\xff\xd9")
+            ycbcr = components == 1 or adobe_transform == 1
+            return b"".join(out) if frames == 1 and scans and ycbcr else None
+        end = pos + 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if pos + 4 > len(data) or end > len(data) or end < pos + 4:
+            return None
+        if marker == 0xEE and data[pos + 4 : pos + 9] == b"Adobe":
+            # Its last byte says how the colours are coded; only YCbCr survives dropping it.
+            adobe_transform = data[pos + 15] if end == pos + 16 else -1
+        if 0xE0 <= marker <= 0xEF or marker == 0xFE:
+            pos = end
+            continue
+        if marker in _JPEG_FRAMES:
+            components = data[pos + 9] if end >= pos + 10 else 0
+            ids = data[pos + 10 : pos + 10 + 3 * components : 3]
+            plain = components == 1 or ids == b"\x01\x02\x03"  # grey, or YCbCr
+            if frames or not plain or end < pos + 10 + 3 * components:
+                return None
+            frames += 1
+        elif marker == 0xDA:
+            if not frames:
+                return None
+            found = _SCAN_END.search(data, end)
+            if found is None:
+                return None
+            end = found.start()
+            scans += 1
+        elif marker not in _JPEG_TABLES:
+            return None
+        out.append(data[pos:end])
+        pos = end
 
 
 def _encode(img: Image.Image, fmt: str, *, quality: int = JPEG_QUALITY) -> Encoded:
@@ -231,16 +337,34 @@ def _flatten(img: Image.Image, colour: str) -> Image.Image:
 
 
 def normalise(fileobj: IO[bytes], *, renditions_up_to: int = 0) -> Normalised:
-    """Validate and re-encode an upload; raises `ImageRejected` with a sentence for the user.
+    """Validate an upload and make the original we store; raises `ImageRejected` with a sentence
+    for the user. For images of at most ``renditions_up_to`` pixels the default renditions are
+    made too, from the same decoded pixels.
 
-    For images of at most ``renditions_up_to`` pixels the default renditions are made from the
-    same decoded pixels while the original is being re-encoded in a worker thread."""
-    img = open_checked(fileobj)
+    A JPEG that needs neither rotating nor a colour conversion keeps its compressed pixels
+    (`jpeg_without_metadata`): nothing is re-encoded, and it is decoded (every byte of it, so
+    damage is still found) only at the scale the renditions need. Any other image is decoded in
+    full, oriented, converted to sRGB and re-encoded, in a worker thread while the renditions
+    are made."""
+    img = _open_header(fileobj)
+    header_size = img.size
+    inline = header_size[0] * header_size[1] <= renditions_up_to
+    kept = _kept_as_is(fileobj, img)
+    if kept is not None:
+        _draft(img, rendition_draft_size(*header_size))
+        img = _decode(img, header_size)
+        return Normalised(
+            encoded=Encoded(kept, *header_size, *FORMATS["JPEG"][1:]),
+            source_format="JPEG",
+            image=img,
+            renditions=make_renditions(img) if inline else {},
+        )
+    img = _decode(img, header_size)
     source_format = img.format or "JPEG"
     ImageOps.exif_transpose(img, in_place=True)
     img = _to_srgb(img)
     stored_format = FORMATS[source_format][0]
-    if img.width * img.height > renditions_up_to:
+    if not inline:
         return Normalised(
             encoded=_encode(img, stored_format), source_format=source_format, image=img
         )
@@ -250,6 +374,17 @@ def normalise(fileobj: IO[bytes], *, renditions_up_to: int = 0) -> Normalised:
     finally:
         encoded = original.result()
     return Normalised(encoded=encoded, source_format=source_format, image=img, renditions=made)
+
+
+def _kept_as_is(fileobj: IO[bytes], img: Image.Image) -> bytes | None:
+    """The upload's JPEG stream without its metadata, if its pixels can be stored as they are:
+    an RGB or grey JPEG, upright (no EXIF or XMP orientation), in sRGB or with no profile."""
+    if img.format not in {"JPEG", "MPO"} or img.mode not in {"RGB", "L"}:
+        return None
+    if img.getexif().get(ExifTags.Base.Orientation, 1) != 1 or _foreign_profile(img) is not None:
+        return None
+    fileobj.seek(0)
+    return jpeg_without_metadata(fileobj.read())
 
 
 def _fit(width: int, height: int, max_side: int) -> tuple[int, int]:
