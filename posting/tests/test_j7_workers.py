@@ -73,25 +73,18 @@ def test_j7_daylight_saving_nights_in_worker_processes(graph_sandbox_factory, te
     [account] = sandbox_pages(sb, tenant, 1)
 
     spring_due = datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
-    spring = schedule(
-        tenant, account,
-        {"Brunch at 02:30": datetime(2026, 3, 29, 2, 30),
-         "Brunch at 03:00": datetime(2026, 3, 29, 3, 0)},
-        on=spring_due,
-    )  # fmt: skip
-    gap, gap_notes = spring["Brunch at 02:30"]
-    three, _ = spring["Brunch at 03:00"]
+    autumn_due = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    made = {}
+    for due, walls in (
+        (spring_due, {"Brunch at 02:30": (3, 29, 2, 30), "Brunch at 03:00": (3, 29, 3, 0)}),
+        (autumn_due, {"Night at 02:30": (10, 25, 2, 30), "Night at 02:59": (10, 25, 2, 59)}),
+    ):
+        texts_at = {text: datetime(2026, *wall) for text, wall in walls.items()}
+        made |= schedule(tenant, account, texts_at, on=due)
+    (gap, gap_notes), (three, _) = made["Brunch at 02:30"], made["Brunch at 03:00"]
     assert gap.next_attempt_at == three.next_attempt_at == spring_due
     assert gap_notes and "does not exist" in gap_notes[0]
-    autumn_due = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
-    autumn = schedule(
-        tenant, account,
-        {"Night at 02:30": datetime(2026, 10, 25, 2, 30),
-         "Night at 02:59": datetime(2026, 10, 25, 2, 59)},
-        on=autumn_due,
-    )  # fmt: skip
-    first, _ = autumn["Night at 02:30"]
-    later, _ = autumn["Night at 02:59"]
+    (first, _), (later, _) = made["Night at 02:30"], made["Night at 02:59"]
     assert first.next_attempt_at == autumn_due  # the first 02:30 (CEST)
     assert later.next_attempt_at == datetime(2026, 10, 25, 0, 59, tzinfo=UTC)
 
