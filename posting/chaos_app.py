@@ -5,7 +5,7 @@ only by `posting.chaos.Chaos(app="posting.chaos_app")`; never by a real worker.
 Switched on by the environment the harness gives the processes (`posting.chaos.chaos_env`):
 
 - ``CHAOS_SPY_FILE``: every process appends one JSON line per event to this file: a task
-  message sent (name, id, parent task id, kwargs, ``eta``, the sender's clock), a task started
+  message sent (name, id, parent task id, kwargs, its ETA as ``due``, the sender's clock), a task started
   and finished (id, kwargs, return value, redelivered flag), a worker ready.
 - ``CHAOS_CLOCK_OFFSET``: seconds added to the wall clock of every process (time-machine,
   ticking), so workers and beat live through a chosen moment — a daylight-saving change (J7).
@@ -72,7 +72,7 @@ def _sent(sender: str | None = None, headers: Any = None, body: Any = None, **_:
         task=sender,
         id=headers.get("id"),
         parent=headers.get("parent_id"),
-        eta=headers.get("eta"),
+        due=headers.get("eta"),  # the message's ETA
         kwargs=kwargs,
     )
 

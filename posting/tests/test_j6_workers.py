@@ -30,9 +30,9 @@ VISIBILITY, MAX_COUNTDOWN = 5, 2
 
 def ahead(event: dict) -> float:
     """How far in the future the message's ETA was when it was sent (0 without one)."""
-    if not event["eta"]:
+    if not event["due"]:
         return 0.0
-    return datetime.fromisoformat(event["eta"]).timestamp() - event["at"]
+    return datetime.fromisoformat(event["due"]).timestamp() - event["at"]
 
 
 def test_j6_no_message_outlives_the_visibility_timeout(
