@@ -171,3 +171,16 @@ def test_metadata_segments_are_skipped_wherever_they_are():
     spliced = _segments_spliced(data, b"\xff\xe1\x00\x0cExif\x00\x00GPS!")
     spliced = _segments_spliced(spliced, b"\xff\xfe\x00\x08SECRET")
     assert images.jpeg_without_metadata(spliced) == images.jpeg_without_metadata(data)
+
+
+def test_an_mpo_keeps_only_its_first_frame():
+    """iPhones and 3-D cameras append more frames (a depth map, the other eye) after the photo."""
+    photo, depth = Image.new("RGB", (64, 48), (200, 30, 30)), Image.new("RGB", (64, 48), (9, 9, 9))
+    buf = io.BytesIO()
+    photo.save(buf, "MPO", save_all=True, append_images=[depth])
+    data = buf.getvalue()
+    assert Image.open(io.BytesIO(data)).format == "MPO" and b"MPF" in data
+    normalised = images.normalise(io.BytesIO(data))
+    out = normalised.encoded.data
+    assert normalised.source_format == "JPEG" and b"MPF" not in out
+    assert out.count(b"\xff\xd8") == 1 and _identical(_decoded(out), _decoded(data))
