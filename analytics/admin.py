@@ -56,6 +56,8 @@ class MetricSnapshotAdmin(ReadOnly):
     )
     list_filter = ("point", "available", "tenant")
     list_select_related = ("publication", "tenant")
+    list_per_page = 50  # docs/performance.md, "Admin lists"
+    show_full_result_count = False
     date_hierarchy = "collected_at"
 
 
@@ -64,6 +66,8 @@ class AccountDailySnapshotAdmin(ReadOnly):
     list_display = ("account", "tenant", "day", "followers", "reach", "views", "collected_at")
     list_filter = ("tenant",)
     list_select_related = ("account", "tenant")
+    list_per_page = 50  # docs/performance.md, "Admin lists"
+    show_full_result_count = False
     date_hierarchy = "day"
 
 

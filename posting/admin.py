@@ -41,6 +41,8 @@ class PostAdmin(admin.ModelAdmin):
     list_display = ("__str__", "tenant", "scheduled_at", "scheduled_local", "scheduled_zone")
     list_filter = ("tenant",)
     list_select_related = ("tenant",)
+    list_per_page = 50  # docs/performance.md, "Admin lists"
+    show_full_result_count = False
     search_fields = ("text", "tenant__name")
     readonly_fields = ("tenant", "author", "scheduled_at", "schedule_note", "created_at")
     fields = (
@@ -117,6 +119,8 @@ class PublicationAdmin(admin.ModelAdmin):
     )
     list_filter = ("state", StuckFilter, "network", "tenant", "account")
     list_select_related = ("tenant", "account")
+    list_per_page = 50  # docs/performance.md, "Admin lists"
+    show_full_result_count = False
     search_fields = ("remote_id", "post__text", "tenant__name", "account__name", "last_fbtrace_id")
     readonly_fields = [f.name for f in Publication._meta.fields]
     inlines = [PublishAttemptInline]

@@ -137,9 +137,15 @@ def post_history(*, tenant: Tenant, filters: HistoryFilters) -> QuerySet[Post]:
 
 
 def calendar_posts(*, tenant: Tenant, start: datetime, end: datetime) -> list[Post]:
-    """Posts with a time inside [start, end) (UTC instants), oldest first, with their parts."""
+    """Posts with a time inside [start, end) (UTC instants), oldest first, with the state and
+    network of their publications: what a calendar chip shows (two queries)."""
     posts = Post.objects.filter(tenant=tenant, scheduled_at__gte=start, scheduled_at__lt=end)
-    return list(_with_parts(posts.order_by("scheduled_at", "id")))
+    publications = Publication.objects.only("id", "tenant_id", "post_id", "state", "network")
+    return list(
+        posts.only("id", "tenant_id", "text", "scheduled_at")
+        .prefetch_related(Prefetch("publications", queryset=publications.order_by("network", "id")))
+        .order_by("scheduled_at", "id")
+    )
 
 
 def upcoming_posts(*, tenant: Tenant, limit: int = 5) -> list[Post]:

@@ -62,6 +62,8 @@ class WebhookEventAdmin(admin.ModelAdmin):
     list_filter = ("status", RoutedFilter, "object", "field", "tenant")
     search_fields = ("entry_id", "delivery_id", "dedupe_key")
     date_hierarchy = "received_at"
+    list_per_page = 50  # docs/performance.md, "Admin lists"
+    show_full_result_count = False
     list_select_related = ("tenant",)
     actions = ["reprocess"]
     fields = (
@@ -147,6 +149,8 @@ class ConversationAdmin(admin.ModelAdmin):
     list_filter = ("tenant", "kind", "network", "needs_human", "done")
     search_fields = ("customer_id", "post_id", "tenant__name", "account__name")
     list_select_related = ("tenant", "account")
+    list_per_page = 50  # docs/performance.md, "Admin lists"
+    show_full_result_count = False
     readonly_fields = (
         "tenant",
         "account",

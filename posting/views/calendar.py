@@ -4,6 +4,7 @@ post to another day to move it (keeping its time), or open it to reschedule by k
 from __future__ import annotations
 
 from calendar import monthrange
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -13,12 +14,15 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
+from lib.urls import reverse_many
 from posting import selectors, services
 from posting.access import access_post
 from posting.models import Post, Publication
 from posting.rules import PostRefused
+from posting.templatetags.posting import net_icon
 from tenants.http import TenantRequest
 
 S = Publication.State
@@ -43,6 +47,12 @@ class Chip:
     words: str
     networks: list[str]
     movable: bool
+    # What the template shows, worked out once here (a month holds about a hundred chips, each
+    # shown twice; docs/performance.md, "Pages").
+    url: str = ""
+    time: str = ""
+    text: str = ""
+    icons: str = ""
 
 
 @dataclass
@@ -51,6 +61,9 @@ class Day:
     in_month: bool
     is_today: bool
     chips: list[Chip] = field(default_factory=list)
+    iso: str = ""
+    label: str = ""  # "Monday 3 March"
+    add_url: str = ""  # "New post on this day", for today and later
 
 
 def post_state(post: Post) -> str:
@@ -61,19 +74,25 @@ def post_state(post: Post) -> str:
     return S.CANCELLED
 
 
-def _chip(post: Post, zone) -> Chip:
+def _chip(post: Post, zone, *, detail_url: Callable[[int], str]) -> Chip:
     assert post.scheduled_at is not None  # the calendar only shows posts with a time
     state = post_state(post)
     publications = list(post.publications.all())
+    local = post.scheduled_at.astimezone(zone)
+    networks = sorted({p.network for p in publications if p.state != S.CANCELLED})
     return Chip(
         post=post,
-        local=post.scheduled_at.astimezone(zone),
+        local=local,
         state=state,
         words=STATE_WORDS.get(state, ""),
-        networks=sorted({p.network for p in publications if p.state != S.CANCELLED}),
+        networks=networks,
         movable=bool(publications)
         and all(p.state in (S.SCHEDULED, S.HELD, S.CANCELLED) for p in publications)
         and any(p.state != S.CANCELLED for p in publications),
+        url=detail_url(post.pk),
+        time=f"{local:%H:%M}",
+        text=post.text or "Photo post",
+        icons=mark_safe("".join(net_icon(n, 12) for n in networks)),  # noqa: S308 (our marks)
     )
 
 
@@ -117,14 +136,24 @@ def month(request: TenantRequest, tenant_slug: str) -> HttpResponse:
         prev_q, next_q = f"month={prev_month:%Y-%m}", f"month={next_month:%Y-%m}"
     start = datetime.combine(first, time.min, tzinfo=zone)
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
+    new_url = reverse("posting:new", args=[tenant.slug])
     days = {}
     cursor = first
     while cursor <= last:
         in_month = view == "week" or cursor.month == month_start.month
-        days[cursor] = Day(cursor, in_month, cursor == today)
+        iso = f"{cursor:%Y-%m-%d}"
+        days[cursor] = Day(
+            cursor,
+            in_month,
+            cursor == today,
+            iso=iso,
+            label=f"{cursor:%A} {cursor.day} {cursor:%B}",
+            add_url=f"{new_url}?date={iso}" if cursor >= today else "",
+        )
         cursor += timedelta(days=1)
+    detail_url = reverse_many("posting:detail", vary="post_id", kwargs={"tenant_slug": tenant.slug})
     for post in selectors.calendar_posts(tenant=tenant, start=start, end=end):
-        chip = _chip(post, zone)
+        chip = _chip(post, zone, detail_url=detail_url)
         if chip.local.date() in days and chip.state != S.CANCELLED:
             days[chip.local.date()].chips.append(chip)
     ordered = list(days.values())
