@@ -10,13 +10,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import QuerySet
 
 from analytics.models import AccountDailySnapshot, AssetScore, MetricSnapshot
-from assets.models import Asset, AssetTag
+from assets.models import Asset, AssetTag, Folder, Rendition, Tag
 from assets.selectors import with_tile_links
 from posting.ai import POST_TYPES
-from posting.models import PostMedia, Publication
+from posting.models import Post, PostMedia, Publication
 from social.models import SocialAccount
 from tenants.models import Tenant
 
@@ -458,6 +459,59 @@ def dashboard(*, tenant: Tenant, period: Period, scope: Scope, now: datetime) ->
         has_figures=any(r.engagement is not None for r in posts),
         waiting=sum(1 for r in posts if r.engagement is None),
     )
+
+
+# -- what the dashboard was computed from ------------------------------------------------------
+# Every row the dashboard reads, as (model, what tells a change): rows only ever added are told by
+# their count and highest id (snapshots are never overwritten), rows changed in place by their
+# count and latest ``updated_at`` (publishing states move through `posting.states`, which sets
+# it), a few short lists (names shown on the page) by a digest of what is shown.
+_CHANGES = [
+    (MetricSnapshot, "count(*) || '/' || coalesce(max(id), 0)"),
+    (AccountDailySnapshot, "count(*) || '/' || coalesce(max(id), 0)"),
+    (Publication, "count(*) || '/' || coalesce(max(updated_at)::text, '')"),
+    (Post, "count(*) || '/' || coalesce(max(updated_at)::text, '')"),
+    (PostMedia, "count(*) || '/' || coalesce(max(id), 0)"),
+    # Moving photos to a folder is one UPDATE of their folder alone (assets.services).
+    (
+        Asset,
+        "count(*) || '/' || coalesce(max(updated_at)::text, '') || '/' || "
+        "md5(coalesce(string_agg(id || ':' || coalesce(folder_id, 0), '/' ORDER BY id), ''))",
+    ),
+    (Rendition, "count(*) || '/' || coalesce(max(id), 0)"),
+    (AssetTag, "count(*) || '/' || coalesce(max(id), 0)"),
+    (Tag, "md5(coalesce(string_agg(id || ':' || name, '/' ORDER BY id), ''))"),
+    (Folder, "md5(coalesce(string_agg(id || ':' || name, '/' ORDER BY id), ''))"),
+    (SocialAccount, "md5(coalesce(string_agg(id || kind || status || name, '/' ORDER BY id), ''))"),
+]
+
+
+def dashboard_version(*, tenant: Tenant, now: datetime) -> str:
+    """Changes whenever anything `dashboard` reads for ``tenant`` changes, in one query of
+    aggregates (docs/analytics.md, "Dashboard cache"); table names come from the models and
+    every value is a parameter. The best-time history ends at ``now``: the
+    number of published posts inside it is part of the version, so a post leaving the 180 days
+    changes it too."""
+    parts = [
+        f"(SELECT {changes} FROM {model._meta.db_table} WHERE tenant_id = %(tenant)s)"  # noqa: S608
+        for model, changes in _CHANGES
+    ]
+    parts.append(
+        f"(SELECT count(*) FROM {Publication._meta.db_table} WHERE tenant_id = %(tenant)s"  # noqa: S608
+        " AND state = %(published)s AND published_at >= %(history)s AND published_at < %(now)s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join(parts),
+            {
+                "tenant": tenant.pk,
+                "published": Publication.State.PUBLISHED,
+                "history": now - BEST_TIME_HISTORY,
+                "now": now,
+            },
+        )
+        row = cursor.fetchone()
+    return "|".join(str(value) for value in row)
 
 
 def _thumbs(*, tenant: Tenant, rows: list[PostRow]) -> None:
