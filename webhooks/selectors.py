@@ -22,7 +22,8 @@ def inbox_threads(
     needs_human: bool = False,
     state: str = "open",
 ) -> QuerySet[Conversation]:
-    """Conversations and comment threads, newest activity first, filtered."""
+    """Conversations and comment threads, newest activity first, filtered, with what the list
+    shows (`LIST_FIELDS`)."""
     threads = Conversation.objects.filter(tenant=tenant, last_message_at__isnull=False)
     if account_id:
         threads = threads.filter(account__pk=account_id)
@@ -38,9 +39,20 @@ def inbox_threads(
         threads = threads.filter(done=False)
     elif state == "done":
         threads = threads.filter(done=True)
-    return threads.select_related("account").order_by(F("last_message_at").desc(nulls_last=True))[
-        :INBOX_PAGE_SIZE
-    ]
+    return (
+        threads.select_related("account")
+        .only(*LIST_FIELDS)
+        .order_by(F("last_message_at").desc(nulls_last=True))[:INBOX_PAGE_SIZE]
+    )
+
+
+# What a list row shows (webhooks/_list.html) and its version covers: a whole account per row
+# would also load (not decrypt) its tokens.
+LIST_FIELDS = (
+    "id", "tenant_id", "account_id", "kind", "network", "customer_name", "post_text",
+    "last_message_at", "last_message_text", "unread", "needs_human", "done",
+    "account__id", "account__tenant_id", "account__name",
+)  # fmt: skip
 
 
 def thread_messages(*, conversation: Conversation) -> list[Message]:

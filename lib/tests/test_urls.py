@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.urls import reverse
 
@@ -14,3 +16,16 @@ def test_reverse_many_matches_reverse(slug):
     for asset_id in (1, 42, 10**12):
         kwargs = {"tenant_slug": slug, "asset_id": asset_id}
         assert detail(asset_id) == reverse("assets:asset_detail", kwargs=kwargs)
+
+
+def test_reverse_many_with_uuid_arguments():
+    conversation = uuid.uuid4()
+    kwargs = {"tenant_slug": "alba", "conversation_id": conversation}
+    reply = reverse_many("webhooks:comment_reply", vary="message_id", kwargs=kwargs)
+    thread = reverse_many("webhooks:thread", vary="conversation_id", kwargs={"tenant_slug": "a"})
+    for message in (uuid.uuid4(), uuid.UUID(int=0), str(uuid.uuid4())):
+        expected = reverse("webhooks:comment_reply", kwargs={**kwargs, "message_id": message})
+        assert reply(message) == expected
+        assert thread(message) == reverse(
+            "webhooks:thread", kwargs={"tenant_slug": "a", "conversation_id": message}
+        )

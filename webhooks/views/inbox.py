@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lib.urls import reverse_many
 from tenants.access import owner_required
 from tenants.http import TenantRequest
 from webhooks import replies, selectors, services
@@ -38,6 +39,7 @@ def _list_context(request: TenantRequest, current_id: str = "") -> dict:
         query.pop(name, None)
     form = InboxFilterForm(query or None, accounts=accounts)
     threads = list(selectors.inbox_threads(tenant=request.tenant, **form.filters()))
+    _present_threads(threads, tenant=request.tenant, current_id=current_id)
     query["current"] = current_id
     return {
         "filter_form": form,
@@ -53,6 +55,51 @@ def _list_context(request: TenantRequest, current_id: str = "") -> dict:
         "poll_seconds": settings.WEBHOOK_INBOX_POLL_SECONDS,
         "tz": request.tenant.tzinfo,
     }
+
+
+# What a list row or a message shows, worked out once here: the inbox lists 100 threads and a
+# thread page shows them next to its messages (docs/performance.md, "Pages").
+def _present_threads(threads: list[Conversation], *, tenant, current_id: str) -> None:
+    link = reverse_many(
+        "webhooks:thread", vary="conversation_id", kwargs={"tenant_slug": tenant.slug}
+    )
+    zone = tenant.tzinfo
+    for t in threads:
+        t.url = link(t.pk)  # type: ignore[attr-defined]
+        t.is_current = current_id == str(t.pk)  # type: ignore[attr-defined]
+        t.network_label = t.get_network_display()  # type: ignore[attr-defined]
+        _set_times(t, t.last_message_at, zone)
+
+
+def _present_messages(
+    thread: list[Message], *, conversation: Conversation, zone, form_for: str = "", action: str = ""
+) -> None:
+    """Times, and for comments the three action links and which form is open (after a refusal)."""
+    links = {}
+    if conversation.is_comments:
+        kwargs = {"tenant_slug": conversation.tenant.slug, "conversation_id": conversation.pk}
+        links = {
+            name: reverse_many(f"webhooks:{name}", vary="message_id", kwargs=kwargs)
+            for name in ("comment_reply", "comment_private_reply", "comment_hide")
+        }
+    for m in thread:
+        _set_times(m, m.sent_at, zone)
+        if links:
+            m.reply_url = links["comment_reply"](m.pk)  # type: ignore[attr-defined]
+            m.private_url = links["comment_private_reply"](m.pk)  # type: ignore[attr-defined]
+            m.hide_url = links["comment_hide"](m.pk)  # type: ignore[attr-defined]
+            m.open_form = action if form_for == str(m.pk) else ""  # type: ignore[attr-defined]
+
+
+def _set_times(obj, at: datetime | None, zone) -> None:
+    """``when_iso`` as ``|date:'c'`` writes it (in the current zone) and ``when`` as
+    ``|timezone:tz|date:"j M, H:i"``."""
+    if at is None:  # a listed thread always has a last message; be safe all the same
+        obj.when_iso = obj.when = ""
+        return
+    obj.when_iso = timezone.localtime(at).isoformat()
+    local = at.astimezone(zone)
+    obj.when = f"{local.day} {local:%b}, {local:%H:%M}"
 
 
 def _list_version(threads: list[Conversation]) -> str:
@@ -80,6 +127,13 @@ def inbox_items(request: TenantRequest, tenant_slug: str) -> HttpResponse:
 
 def _thread_context(request: TenantRequest, conversation: Conversation, **extra) -> dict:
     thread = selectors.thread_messages(conversation=conversation)
+    _present_messages(
+        thread,
+        conversation=conversation,
+        zone=request.tenant.tzinfo,
+        form_for=extra.get("comment_form_for", ""),
+        action=extra.get("comment_action", ""),
+    )
     allowed, tag, why = services.reply_mode(conversation=conversation)
     context = {
         **_list_context(request, current_id=str(conversation.pk)),
@@ -127,6 +181,7 @@ def thread_poll(request: TenantRequest, tenant_slug: str, conversation_id) -> Ht
     except ValueError:
         since = None
     thread = selectors.thread_messages(conversation=conversation)
+    _present_messages(thread, conversation=conversation, zone=request.tenant.tzinfo)
     version = _version(thread)
     if request.GET.get("v") == version:
         return HttpResponse(status=204)  # nothing changed: htmx keeps the page as it is
