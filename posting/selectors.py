@@ -90,22 +90,22 @@ class HistoryFilters:
     q: str = ""
 
 
-def _with_parts(posts: QuerySet[Post]) -> QuerySet[Post]:
+def _with_parts(posts: QuerySet[Post], *, photos: bool = True) -> QuerySet[Post]:
+    """With their publications (and accounts) and photo links; ``photos=False`` leaves the
+    photos themselves out (a list shows the first one's thumbnail, by its id)."""
+    media = PostMedia.objects.order_by("position")
     return posts.prefetch_related(
         Prefetch(
             "publications",
             queryset=Publication.objects.select_related("account").order_by("network", "id"),
         ),
-        Prefetch(
-            "media_items",
-            queryset=PostMedia.objects.select_related("asset").order_by("position"),
-        ),
+        Prefetch("media_items", queryset=media.select_related("asset") if photos else media),
     )
 
 
 def post_history(*, tenant: Tenant, filters: HistoryFilters) -> QuerySet[Post]:
-    """Posts newest first (by their time, else by creation), filtered; publications and photos
-    come with them (a constant number of queries per page)."""
+    """Posts newest first (by their time, else by creation), filtered; publications and photo
+    links come with them (a constant number of queries per page)."""
     posts = Post.objects.filter(tenant=tenant)
     publications = Publication.objects.filter(tenant=tenant)
     narrowed = False
@@ -133,7 +133,7 @@ def post_history(*, tenant: Tenant, filters: HistoryFilters) -> QuerySet[Post]:
             | Q(text_instagram__icontains=filters.q)
         )
     ordered = posts.annotate(when=Coalesce("scheduled_at", "created_at")).order_by("-when", "-id")
-    return _with_parts(ordered)
+    return _with_parts(ordered, photos=False)
 
 
 def calendar_posts(*, tenant: Tenant, start: datetime, end: datetime) -> list[Post]:

@@ -3,6 +3,7 @@ its publications' states, links and actions (retry, publish now, reschedule, can
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import cast
 
@@ -14,9 +15,10 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 
+from lib.urls import reverse_many
 from posting import selectors, services
 from posting.access import access_post, access_publication
-from posting.models import Publication
+from posting.models import Post, Publication
 from posting.rules import PostRefused
 from tenants.http import TenantRequest
 
@@ -61,15 +63,55 @@ def history(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     )
     query = request.GET.copy()
     query.pop("page", None)
+    posts = list(page.object_list)
+    awaiting = list(selectors.publications_awaiting_choice(tenant=tenant)[:20])
+    links = _Links(tenant.slug)
+    for post in posts:
+        links.post(post)
+    links.publications([*awaiting, *(p for post in posts for p in post.publications.all())])
     context = {
         "form": form,
         "page": page,
+        "posts": posts,
         "filtered": any(vars(filters).values()),
         "query": query.urlencode(),
-        "awaiting": list(selectors.publications_awaiting_choice(tenant=tenant)[:20]),
+        "awaiting": awaiting,
         "held": _by_account(selectors.publications_held_for_reconnect(tenant=tenant)[:50]),
     }
     return TemplateResponse(request, "posting/history.html", context)
+
+
+class _Links:
+    """The links a post row and `posting/_publication.html` show, each view reversed once per
+    page (lib/urls.reverse_many): 20 posts with their publications held ~120 ``{% url %}``."""
+
+    def __init__(self, slug: str) -> None:
+        kwargs = {"tenant_slug": slug}
+        self.detail = reverse_many("posting:detail", vary="post_id", kwargs=kwargs)
+        self.edit = reverse_many("posting:edit", vary="post_id", kwargs=kwargs)
+        self.thumb = reverse_many(
+            "assets:asset_file", vary="asset_id", kwargs={**kwargs, "kind": "thumb"}
+        )
+        self.actions = {
+            action: reverse_many(
+                "posting:publication_action",
+                vary="publication_id",
+                kwargs={**kwargs, "action": action},
+            )
+            for action in ("retry", "publish-now", "cancel")
+        }
+
+    def post(self, post: Post) -> None:
+        post.url = self.detail(post.pk)  # type: ignore[attr-defined]
+        first = next(iter(post.media_items.all()), None)
+        post.thumb_url = self.thumb(first.asset_id) if first and first.asset_id else ""  # type: ignore[attr-defined]
+
+    def publications(self, publications: Iterable[Publication]) -> None:
+        for p in publications:
+            p.edit_url = self.edit(p.post_id)  # type: ignore[attr-defined]
+            p.retry_url = self.actions["retry"](p.pk)  # type: ignore[attr-defined]
+            p.publish_now_url = self.actions["publish-now"](p.pk)  # type: ignore[attr-defined]
+            p.cancel_url = self.actions["cancel"](p.pk)  # type: ignore[attr-defined]
 
 
 def _by_account(publications) -> list[tuple[object, list[Publication]]]:
@@ -83,6 +125,7 @@ def _by_account(publications) -> list[tuple[object, list[Publication]]]:
 def detail(request: TenantRequest, tenant_slug: str, post_id: int) -> HttpResponse:
     tenant = request.tenant
     post = selectors.post_with_parts(tenant=tenant, id=access_post(tenant=tenant, id=post_id).pk)
+    _Links(tenant.slug).publications(post.publications.all())
     live = [p for p in post.publications.all() if p.state != Publication.State.CANCELLED]
     editable = bool(live) and all(p.is_editable for p in live)
     return TemplateResponse(request, "posting/detail.html", {"post": post, "editable": editable})
