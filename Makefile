@@ -38,7 +38,8 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench
 
-## mutation: mutation testing of one module (MODULE=crypto|scoping|middleware|oauth|images);
+## mutation: mutation testing of one module (MODULE=crypto|scoping|middleware|oauth|images|
+## publishing_state|webhook_signature);
 ## prints its score and every surviving mutant. Slow: see docs/mutation.md; not part of CI.
 mutation: $(VENV)/.dev
 	$(BIN)/python scripts/check_services.py
