@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import base64
 import logging
+import uuid
 
 import pytest
+from django.core import checks
 from django.core.cache import cache
+from django.core.exceptions import FieldError
+from django.db import models
 from django.test import override_settings
+from django.test.utils import isolate_apps
+from django.utils.module_loading import import_string
 
 from lib import crypto
-from lib.crypto import DecryptionError
+from lib.crypto import DecryptionError, EncryptedFieldsMixin, EncryptedTextField
+from lib.tests.encryption_app.models import SecretNote
 from lib.tests.test_crypto import new_key
 
 
@@ -63,3 +70,119 @@ def test_the_encryption_alarm_goes_off_at_exactly_two_to_the_thirty(caplog):
         assert f"key {key_id} has encrypted {2**30} values" in record.getMessage()
     finally:
         cache.delete(cache_key)
+
+
+def test_a_new_encrypted_field_is_neither_editable_nor_serialized():
+    """Built here, in the test: the model fields were built at import, before any mutant ran."""
+    field = EncryptedTextField(blank=True, default="")
+    assert field.editable is False
+    assert field.serialize is False
+    forced = EncryptedTextField(editable=True, serialize=True)  # whatever the caller asks
+    assert (forced.editable, forced.serialize) == (False, False)
+
+
+def test_deconstruct_names_the_field_class_and_not_its_fixed_arguments():
+    name, path, args, kwargs = SecretNote._meta.get_field("token").deconstruct()
+    assert (name, path, args) == ("token", "lib.crypto.EncryptedTextField", [])
+    assert kwargs == {"blank": True, "default": ""}
+    assert import_string(path) is EncryptedTextField
+
+
+def test_no_transform_and_a_placeholder_for_every_string_form(db):
+    field = SecretNote._meta.get_field("token")
+    with pytest.raises(FieldError) as raised:
+        field.get_transform("lower")
+    assert str(raised.value) == (
+        "encryption_app.SecretNote.token is encrypted and has no 'lower' transform."
+    )
+    assert field.value_to_string(SecretNote(token="secret")) == "[encrypted]"
+
+
+def test_the_lookup_error_says_which_field_and_what_to_do_instead(db):
+    with pytest.raises(FieldError) as raised:
+        SecretNote._meta.get_field("token").get_lookup("exact")
+    assert str(raised.value) == (
+        "encryption_app.SecretNote.token is encrypted and cannot be filtered with 'exact' "
+        "(only isnull). Add an HMAC blind-index column if you need lookups."
+    )
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ["v2:k1:AAAA", "v1:k1", "v1:k1:AAAA:x", "k1:AAAA", ""],
+)
+def test_key_id_of_reads_only_the_three_part_v1_form(stored):
+    assert crypto.key_id_of(stored) is None
+
+
+def test_key_id_of_a_v1_value():
+    assert crypto.key_id_of("v1:k1:AAAA") == "k1"
+
+
+@isolate_apps("lib.tests.encryption_app")
+def test_the_check_errors_in_full():
+    class NoDefaultPk(EncryptedFieldsMixin, models.Model):
+        token = EncryptedTextField()
+
+        class Meta:
+            app_label = "encryption_app"
+
+    class NoMixin(models.Model):
+        id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+        token = EncryptedTextField()
+
+        class Meta:
+            app_label = "encryption_app"
+
+    assert NoDefaultPk.check() == [
+        checks.Error(
+            "encryption_app.NoDefaultPk has encrypted fields bound to its primary key, which "
+            "must be known before insert.",
+            hint="id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)",
+            obj=NoDefaultPk,
+            id="lib.E001",
+        )
+    ]
+    assert NoMixin.check() == [
+        checks.Error(
+            "encryption_app.NoMixin has an EncryptedTextField but does not subclass "
+            "lib.crypto.EncryptedFieldsMixin.",
+            obj=NoMixin._meta.get_field("token"),
+            id="lib.E002",
+        )
+    ]
+
+
+@isolate_apps("lib.tests.encryption_app")
+def test_an_abstract_base_is_not_checked_for_its_primary_key():
+    class Base(EncryptedFieldsMixin, models.Model):
+        id = models.UUIDField(primary_key=True)  # no default: its subclasses give one
+        token = EncryptedTextField()
+
+        class Meta:
+            app_label = "encryption_app"
+            abstract = True
+
+    assert Base._meta.pk is not None
+    assert Base.check() == []
+
+
+@pytest.mark.parametrize("option", ["unique", "db_index"])
+@isolate_apps("lib.tests.encryption_app")
+def test_a_unique_or_indexed_encrypted_field_fails_its_check_in_full(option):
+    class Indexed(EncryptedFieldsMixin, models.Model):
+        id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+        token = EncryptedTextField(**{option: True})
+        plain = EncryptedTextField()
+
+        class Meta:
+            app_label = "encryption_app"
+
+    assert Indexed.check() == [
+        checks.Error(
+            "An encrypted field cannot be unique, indexed or a primary key (its ciphertext "
+            "differs on every write).",
+            obj=Indexed._meta.get_field("token"),
+            id="lib.E003",
+        )
+    ]
