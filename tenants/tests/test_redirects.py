@@ -49,3 +49,30 @@ def test_this_tenants_portal_pages_are_kept(value, tenant):
 
 def test_none_is_refused(tenant):
     assert safe_next_path(tenant, None) == ""
+
+
+# A page of this tenant that resolves, so only the character filter can refuse what follows:
+# in the query string, nothing after it would (issue 14: a weakened filter went unnoticed).
+ONLY_THE_FILTER_REFUSES = {
+    "a backslash": "/t/alba/library/?q=\\evil.example",
+    "a backslash in the path": "/t/alba/\\",
+    "carriage return and line feed": "/t/alba/library/?q=x\r\nSet-Cookie:x=1",
+    "a line feed": "/t/alba/library/?q=x\nLocation:https://evil.example",
+    "NUL": "/t/alba/library/?q=\x00",
+    "tab": "/t/alba/library/?q=\tx",
+    "unit separator (31)": "/t/alba/library/?q=\x1f",
+    "DEL (127)": "/t/alba/library/?q=\x7f",
+}
+
+
+@pytest.mark.parametrize(
+    "value", ONLY_THE_FILTER_REFUSES.values(), ids=ONLY_THE_FILTER_REFUSES.keys()
+)
+def test_backslashes_and_control_characters_are_refused_anywhere(value, tenant):
+    assert safe_next_path(tenant, value) == ""
+
+
+@pytest.mark.parametrize("value", ["/t/alba/library/?q=\x20pizza", "/t/alba/library/?q=~"])
+def test_the_characters_next_to_the_refused_ones_are_kept(value, tenant):
+    """Space (32) and ``~`` (126) sit just inside the filter's bounds."""
+    assert safe_next_path(tenant, value) == value

@@ -213,3 +213,22 @@ def test_the_middleware_reads_the_users_restaurants_in_one_query(
     request = _portal_request(tenant, owner)
     with django_assert_num_queries(1):
         TenantScopeMiddleware(lambda r: HttpResponse([t.slug for t in r.user_tenants]))(request)
+
+
+def test_restaurants_of_the_same_name_are_listed_by_id_whatever_order_they_joined_in(tenant, owner):
+    """The switcher's tie-breaker (``tenant_id`` after the name): the memberships are made in
+    the opposite order of the restaurants' ids, so the insertion order cannot stand in for it."""
+    from tenants.testing import make_tenant
+
+    top = Tenant.objects.order_by("-pk").values_list("pk", flat=True).first()
+    ids = [top + 1000 - n for n in range(5)]  # descending
+    for pk in ids:
+        Membership.objects.create(tenant=make_tenant("Aglio", pk=pk), user=owner, role="staff")
+    seen = []
+
+    def view(request):
+        seen.extend(t.pk for t in request.user_tenants)
+        return HttpResponse()
+
+    TenantScopeMiddleware(view)(_portal_request(tenant, owner))
+    assert seen == [*sorted(ids), tenant.pk]  # "Aglio" × 5, then "Trattoria Alba"
