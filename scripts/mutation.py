@@ -83,10 +83,23 @@ MODULES: dict[str, Module] = {
             "social/tests/test_token_health.py",  # the one-click reconnect
         ],
     ),
+    # The upload validation of assets/images.py (issue 14's "file sniffing"): the type from the
+    # magic bytes, the pixel limit before decoding, the refusals and their codes. Not the
+    # renditions (resampling and JPEG quality steps, measured in bench/, not a security boundary).
     "images": Module(
         "assets/images.py",
-        ["assets.images.*"],
         [
+            f"assets.images.{name}__mutmut_*"
+            for name in (
+                "x_sniff",
+                "x__too_many_pixels",
+                "x_open_checked",
+                "x__header_size",
+                "xǁImageRejectedǁ__init__",
+            )
+        ],
+        [
+            "assets/tests/test_validation_edges.py",
             "assets/tests/test_images.py",
             "assets/tests/test_sniffing.py",
             "assets/tests/test_bad_input.py",
