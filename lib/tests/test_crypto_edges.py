@@ -10,7 +10,7 @@ import uuid
 import pytest
 from django.core import checks
 from django.core.cache import cache
-from django.core.exceptions import FieldError
+from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db import models
 from django.test import override_settings
 from django.test.utils import isolate_apps
@@ -20,6 +20,7 @@ from lib import crypto
 from lib.crypto import DecryptionError, EncryptedFieldsMixin, EncryptedTextField
 from lib.tests.encryption_app.models import SecretNote
 from lib.tests.test_crypto import new_key
+from tenants.scoping import scopes_disabled
 
 
 def test_no_repr_of_the_keyring_shows_key_material():
@@ -186,3 +187,50 @@ def test_a_unique_or_indexed_encrypted_field_fails_its_check_in_full(option):
             id="lib.E003",
         )
     ]
+
+
+LIST_MESSAGE = "FIELD_ENCRYPTION_KEYS must be a list of '<id>:<urlsafe base64 of 32 bytes>'."
+
+
+@pytest.mark.parametrize("entries", [None, 5, {"k1": "A" * 44}, "k1:" + "A" * 43, b"k1:AAAA"])
+def test_keys_that_are_not_a_list_are_refused_with_the_whole_message(entries):
+    with pytest.raises(ImproperlyConfigured) as raised:
+        crypto.parse_keys(entries)
+    assert str(raised.value) == LIST_MESSAGE
+
+
+def test_no_keys_at_all_is_refused_with_the_whole_message():
+    with pytest.raises(ImproperlyConfigured) as raised:
+        crypto.parse_keys(())
+    assert str(raised.value) == (
+        "FIELD_ENCRYPTION_KEYS is empty: set at least one '<id>:<urlsafe base64 of 32 bytes>' "
+        f"key ({crypto.GENERATE_HINT})."
+    )
+
+
+def test_the_key_id_ends_at_the_first_colon():
+    """``k1:<one more colon>…``: the id is ``k1`` and the rest is not base64, not an id
+    ``k1:…`` that fails the id pattern."""
+    encoded = base64.urlsafe_b64encode(bytes(32)).decode()
+    with pytest.raises(ImproperlyConfigured) as raised:
+        crypto.parse_keys([f"k1:x:{encoded}"])
+    assert str(raised.value) == (
+        "FIELD_ENCRYPTION_KEYS entry 1 (key id 'k1'): the key is not valid base64 "
+        f"({crypto.GENERATE_HINT})."
+    )
+
+
+def test_a_key_with_a_character_outside_base64_is_refused_not_skipped():
+    encoded = base64.urlsafe_b64encode(bytes(range(32))).decode()
+    assert len(crypto.parse_keys([f"k1:{encoded}"]).primary.material) == 32
+    for bad in (f"{encoded[:20]}!{encoded[20:]}", f"{encoded[:20]} {encoded[20:]}"):
+        with pytest.raises(ImproperlyConfigured, match="the key is not valid base64"):
+            crypto.parse_keys([f"k1:{bad}"])
+
+
+def test_a_row_loaded_from_the_database_knows_its_database(tenant):
+    with scopes_disabled():
+        note = SecretNote.objects.create(tenant=tenant, token="x")
+        loaded = SecretNote.objects.using("default").get(pk=note.pk)
+    assert loaded._state.db == "default"
+    assert loaded._state.adding is False
