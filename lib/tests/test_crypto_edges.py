@@ -18,7 +18,7 @@ from django.utils.module_loading import import_string
 
 from lib import crypto
 from lib.crypto import DecryptionError, EncryptedFieldsMixin, EncryptedTextField
-from lib.tests.encryption_app.models import SecretNote
+from lib.tests.encryption_app.models import PlainSecret, SecretNote
 from lib.tests.test_crypto import new_key
 from tenants.scoping import scopes_disabled
 
@@ -234,3 +234,89 @@ def test_a_row_loaded_from_the_database_knows_its_database(tenant):
         loaded = SecretNote.objects.using("default").get(pk=note.pk)
     assert loaded._state.db == "default"
     assert loaded._state.adding is False
+
+
+@pytest.mark.parametrize(
+    ("stored", "message"),
+    [
+        ("v2:{key}:AAAA", "The stored value is not an encrypted field value (malformed)."),
+        ("v1:{key}", "The stored value is not an encrypted field value (malformed)."),
+        ("v1:{key}:A", "The stored value is not valid base64 (malformed)."),
+        ("v1:{key}:AAAA", "The stored value is malformed."),  # 3 bytes: no nonce and tag
+        ("v1:{key}:" + "A" * 38 + "B", "The stored value is malformed."),  # not canonical
+    ],
+)
+def test_each_malformed_value_says_what_is_wrong_in_full(stored, message):
+    key_id = crypto.keyring().primary.id
+    with pytest.raises(DecryptionError) as raised:
+        crypto.decrypt_value(stored.format(key=key_id), b"")
+    assert str(raised.value) == message
+
+
+def test_a_row_moved_to_another_tenant_no_longer_decrypts(tenant, other_tenant):
+    """The pk alone would still match: only the tenant id in the associated data differs."""
+    with scopes_disabled():
+        note = SecretNote.objects.create(tenant=tenant, token="secret")
+        SecretNote.objects.filter(pk=note.pk).update(tenant=other_tenant)
+        moved = SecretNote.objects.get(pk=note.pk)
+    with pytest.raises(DecryptionError, match="Authentication failed"):
+        _ = moved.token
+
+
+def test_a_malformed_primary_key_is_bound_as_written(tenant):
+    """The database refuses it on save; until then the associated data is built, not raised."""
+    note = SecretNote(tenant=tenant, token="x")
+    note.pk = "not-a-uuid"
+    data = SecretNote._meta.get_field("token").associated_data(note)
+    assert data.endswith(b',"not-a-uuid"]')
+
+
+def test_an_empty_string_may_be_written_by_update_but_nothing_else(tenant):
+    with scopes_disabled():
+        note = SecretNote.objects.create(tenant=tenant, token="secret")
+        assert SecretNote.objects.filter(pk=note.pk).update(token="") == 1
+        assert SecretNote.objects.get(pk=note.pk).token == ""
+        with pytest.raises(ValueError) as raised:
+            SecretNote.objects.filter(pk=note.pk).update(token="plain")
+    assert str(raised.value) == (
+        "encryption_app.SecretNote.token is encrypted per row: set the attribute and call save() "
+        "(or bulk_create()); QuerySet.update() and bulk_update() cannot encrypt."
+    )
+
+
+def test_a_wrong_key_or_tag_says_so_in_full(tenant):
+    key = crypto.keyring().primary
+    stored = crypto.encrypt_value("secret", b"row a")
+    with pytest.raises(DecryptionError) as raised:
+        crypto.decrypt_value(stored, b"row b")
+    assert str(raised.value) == (
+        f"Authentication failed with key {key.id!r}: wrong key, tampered value, or a value "
+        "copied from another row, field or tenant."
+    )
+
+
+def test_authentic_bytes_that_are_not_utf8_are_a_decryption_error():
+    key = crypto.keyring().primary
+    nonce = bytes(crypto.NONCE_BYTES)
+    sealed = key.aead.encrypt(nonce, b"\xff\xfe", b"")
+    stored = f"v1:{key.id}:{crypto._b64encode(nonce + sealed)}"
+    with pytest.raises(DecryptionError) as raised:
+        crypto.decrypt_value(stored, b"")
+    assert str(raised.value) == "The decrypted value is not UTF-8."
+
+
+def test_the_associated_data_format_is_fixed(tenant):
+    """Values already stored decrypt only while these bytes stay the same."""
+    pk = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    note = SecretNote(id=pk, tenant=tenant, token="x")
+    plain = PlainSecret(id=pk, token="x")
+    assert (
+        SecretNote._meta.get_field("token").associated_data(note)
+        == (
+            f'["tablecast-field","v1","encryption_app.secretnote","token","{tenant.pk}","{pk}"]'
+        ).encode()
+    )
+    assert (
+        PlainSecret._meta.get_field("token").associated_data(plain)
+        == (f'["tablecast-field","v1","encryption_app.plainsecret","token","","{pk}"]').encode()
+    )
