@@ -320,3 +320,15 @@ def test_the_associated_data_format_is_fixed(tenant):
         PlainSecret._meta.get_field("token").associated_data(plain)
         == (f'["tablecast-field","v1","encryption_app.plainsecret","token","","{pk}"]').encode()
     )
+
+
+def test_a_row_without_a_primary_key_says_how_to_give_it_one(tenant):
+    note = SecretNote(tenant=tenant, token="x")
+    note.id = None
+    with pytest.raises(ValueError) as raised:
+        SecretNote._meta.get_field("token").associated_data(note)
+    assert str(raised.value) == (
+        "encryption_app.SecretNote.token is encrypted with its row's primary key, which must be "
+        "known before saving: give the model a default primary key, e.g. id = "
+        "models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)."
+    )
