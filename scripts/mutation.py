@@ -85,7 +85,7 @@ MODULES: dict[str, Module] = {
     ),
     # The upload validation of assets/images.py (issue 14's "file sniffing"): the type from the
     # magic bytes, the pixel limit before decoding, the refusals and their codes. Not the
-    # renditions (resampling and JPEG quality steps, measured in bench/, not a security boundary).
+    # renditions or the re-encoding (resampling and quality steps, measured in bench/).
     "images": Module(
         "assets/images.py",
         [
@@ -94,6 +94,9 @@ MODULES: dict[str, Module] = {
                 "x_sniff",
                 "x__too_many_pixels",
                 "x_open_checked",
+                "x__open_header",
+                "x__draft",
+                "x__decode",
                 "x__header_size",
                 "xǁImageRejectedǁ__init__",
             )
