@@ -120,35 +120,36 @@ def test_key_id_of_a_v1_value():
     assert crypto.key_id_of("v1:k1:AAAA") == "k1"
 
 
+def _model(name: str, *bases: type, **attrs):
+    """A model of the test app, built inside `isolate_apps`."""
+    meta = type("Meta", (), {"app_label": "encryption_app", **attrs.pop("meta", {})})
+    return type(name, bases or (models.Model,), {"__module__": __name__, "Meta": meta, **attrs})
+
+
+def _uuid_pk(**options):
+    return models.UUIDField(primary_key=True, **options)
+
+
 @isolate_apps("lib.tests.encryption_app")
 def test_the_check_errors_in_full():
-    class NoDefaultPk(EncryptedFieldsMixin, models.Model):
-        token = EncryptedTextField()
-
-        class Meta:
-            app_label = "encryption_app"
-
-    class NoMixin(models.Model):
-        id = models.UUIDField(primary_key=True, default=uuid.uuid4)
-        token = EncryptedTextField()
-
-        class Meta:
-            app_label = "encryption_app"
-
-    assert NoDefaultPk.check() == [
+    no_default_pk = _model(
+        "NoDefaultPk", EncryptedFieldsMixin, models.Model, token=EncryptedTextField()
+    )
+    no_mixin = _model("NoMixin", id=_uuid_pk(default=uuid.uuid4), token=EncryptedTextField())
+    assert no_default_pk.check() == [
         checks.Error(
             "encryption_app.NoDefaultPk has encrypted fields bound to its primary key, which "
             "must be known before insert.",
             hint="id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)",
-            obj=NoDefaultPk,
+            obj=no_default_pk,
             id="lib.E001",
         )
     ]
-    assert NoMixin.check() == [
+    assert no_mixin.check() == [
         checks.Error(
             "encryption_app.NoMixin has an EncryptedTextField but does not subclass "
             "lib.crypto.EncryptedFieldsMixin.",
-            obj=NoMixin._meta.get_field("token"),
+            obj=no_mixin._meta.get_field("token"),
             id="lib.E002",
         )
     ]
@@ -156,34 +157,34 @@ def test_the_check_errors_in_full():
 
 @isolate_apps("lib.tests.encryption_app")
 def test_an_abstract_base_is_not_checked_for_its_primary_key():
-    class Base(EncryptedFieldsMixin, models.Model):
-        id = models.UUIDField(primary_key=True)  # no default: its subclasses give one
-        token = EncryptedTextField()
-
-        class Meta:
-            app_label = "encryption_app"
-            abstract = True
-
-    assert Base._meta.pk is not None
-    assert Base.check() == []
+    base = _model(
+        "Base",
+        EncryptedFieldsMixin,
+        models.Model,
+        id=_uuid_pk(),  # no default: its subclasses give one
+        token=EncryptedTextField(),
+        meta={"abstract": True},
+    )
+    assert base._meta.pk is not None
+    assert base.check() == []
 
 
 @pytest.mark.parametrize("option", ["unique", "db_index"])
 @isolate_apps("lib.tests.encryption_app")
 def test_a_unique_or_indexed_encrypted_field_fails_its_check_in_full(option):
-    class Indexed(EncryptedFieldsMixin, models.Model):
-        id = models.UUIDField(primary_key=True, default=uuid.uuid4)
-        token = EncryptedTextField(**{option: True})
-        plain = EncryptedTextField()
-
-        class Meta:
-            app_label = "encryption_app"
-
-    assert Indexed.check() == [
+    indexed = _model(
+        "Indexed",
+        EncryptedFieldsMixin,
+        models.Model,
+        id=_uuid_pk(default=uuid.uuid4),
+        token=EncryptedTextField(**{option: True}),
+        plain=EncryptedTextField(),
+    )
+    assert indexed.check() == [
         checks.Error(
             "An encrypted field cannot be unique, indexed or a primary key (its ciphertext "
             "differs on every write).",
-            obj=Indexed._meta.get_field("token"),
+            obj=indexed._meta.get_field("token"),
             id="lib.E003",
         )
     ]
