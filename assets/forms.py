@@ -64,11 +64,15 @@ class LibraryFilterForm(forms.Form):
         required=False, label="Sort by", choices=[(key, label) for key, (label, _) in SORTS.items()]
     )
 
-    def __init__(self, *args, tenant: Tenant, nodes: list[FolderNode], tags: list[Tag], **kwargs):
+    def __init__(
+        self, *args, tenant: Tenant, nodes: list[FolderNode], tags: list[Tag] | None, **kwargs
+    ):
+        """``tags``: the tenant's tags when the page lists them anyway; None looks the chosen
+        one up (the picker shows no tag list)."""
         super().__init__(*args, **kwargs)
         self.tenant = tenant
         self._folders = {str(n.folder.pk): n.folder for n in nodes}
-        self._tags = {str(t.pk): t for t in tags}
+        self._tags = None if tags is None else {str(t.pk): t for t in tags}
 
     def clean_folder(self):
         value = self.cleaned_data["folder"]
@@ -82,9 +86,14 @@ class LibraryFilterForm(forms.Form):
         value = self.cleaned_data["tag"]
         if not value:
             return None
-        if value not in self._tags:
+        if self._tags is None:
+            is_id = value.isascii() and value.isdigit() and int(value) < 2**63
+            found = Tag.objects.filter(tenant=self.tenant, pk=value).first() if is_id else None
+        else:
+            found = self._tags.get(value)
+        if found is None:
             raise ValidationError("Choose one of your own tags.")
-        return self._tags[value]
+        return found
 
     def narrows(self) -> bool:
         """Whether a search or filter hides some of the folder's photos (sorting does not)."""

@@ -67,7 +67,8 @@ def _errors(form) -> str:
 @require_GET
 def library(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     tenant = request.tenant
-    nodes = selectors.folder_tree(tenant=tenant)
+    summary = selectors.library_summary(tenant=tenant)
+    nodes = selectors.folder_tree(tenant=tenant, counts=summary.per_folder)
     tags = selectors.tag_list(tenant=tenant)
     filter_form = LibraryFilterForm(request.GET, tenant=tenant, nodes=nodes, tags=tags)
     status = 200
@@ -94,8 +95,10 @@ def library(request: TenantRequest, tenant_slug: str) -> HttpResponse:
         "bulk_form": BulkForm(tenant=tenant, nodes=nodes),
         "folder_form": FolderCreateForm(nodes=nodes),
         "current_folder": current_folder,
+        "current_folder_pk": getattr(current_folder, "pk", None),
+        "selected_tag_pk": getattr(filter_form.cleaned_data.get("tag"), "pk", None),
         "query": query.urlencode(),
-        "summary": selectors.library_summary(tenant=tenant),
+        "summary": summary,
         # A search or filter that finds nothing offers a way back to the whole folder.
         "narrowed": filter_form.is_valid() and filter_form.narrows(),
         "clear_url": _library_url(
@@ -163,7 +166,10 @@ def _library_counts(tenant) -> dict:
         "total": summary.total,
         "unfiled": summary.unfiled,
         "storage_used": filesizeformat(summary.storage_used),
-        "folders": {str(n.folder.pk): n.asset_count for n in selectors.folder_tree(tenant=tenant)},
+        "folders": {
+            str(n.folder.pk): n.asset_count
+            for n in selectors.folder_tree(tenant=tenant, counts=summary.per_folder)
+        },
     }
 
 
@@ -430,8 +436,7 @@ def picker(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     """The asset picker (a modal partial), see templates/assets/_picker.html for how to use it."""
     tenant = request.tenant
     nodes = selectors.folder_tree(tenant=tenant)
-    tags = selectors.tag_list(tenant=tenant)
-    form = LibraryFilterForm(request.GET, tenant=tenant, nodes=nodes, tags=tags)
+    form = LibraryFilterForm(request.GET, tenant=tenant, nodes=nodes, tags=None)
     if form.is_valid():
         assets = selectors.asset_list(tenant=tenant, filters=form.filters(), ready_only=True)
         assets = assets.only(*tiles.FIELDS)

@@ -356,6 +356,24 @@ def test_the_picker_lists_ready_assets_with_search_and_folders(owner_client, ten
     assert 'name="picked"' in body and "<html" not in body
 
 
+def test_the_picker_filters_by_the_restaurants_own_tags_only(owner_client, tenant, other_tenant):
+    tagged, plain = make_asset(tenant, title="Tagged"), make_asset(tenant, title="Plain")
+    theirs = make_asset(other_tenant, title="Theirs")
+    with tenant_scope(tenant):
+        services.assets_tag(tenant=tenant, assets=[tagged], tag_names=["dessert"])
+        ours = Tag.objects.get(tenant=tenant, name="dessert")
+    with tenant_scope(other_tenant):
+        services.assets_tag(tenant=other_tenant, assets=[theirs], tag_names=["dessert"])
+        foreign = Tag.objects.get(tenant=other_tenant, name="dessert")
+    response = owner_client.get(_url("picker", tenant) + f"?tag={ours.pk}")
+    body = response.content.decode()
+    assert response.status_code == 200 and "Tagged" in body and plain.title not in body
+    for value in [foreign.pk, "x1", "9" * 30, "٣"]:
+        response = owner_client.get(_url("picker", tenant) + f"?tag={value}")
+        assert response.status_code == 400, value
+        assert "Choose one of your own tags." in response.content.decode()
+
+
 def test_asset_ids_field_refuses_another_tenants_ids(tenant, other_tenant):
     from django.core.exceptions import ValidationError
 

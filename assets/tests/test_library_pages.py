@@ -204,6 +204,24 @@ def test_the_sidebar_counts_every_photo_and_the_unfiled_ones(owner_client, tenan
     assert counts["all"] == "2" and counts["none"] == "1" and counts[str(dishes.pk)] == "1"
 
 
+def test_the_sidebar_counts_only_this_restaurants_photos_and_empty_folders_show_0(
+    owner_client, tenant, other_tenant
+):
+    make_asset(tenant, title="Filed", folder=_folder(tenant, "Dishes"))
+    with scopes_disabled():
+        theirs = Folder.objects.get(tenant=other_tenant, name="Dishes")
+    make_asset(other_tenant, title="Theirs", folder=theirs)
+    make_asset(other_tenant, title="Theirs too")
+    elements = _page(owner_client, _url("library", tenant))
+    counts = {
+        e.get("data-count-for"): markup.text_of(e) for e in elements if e.get("data-count-for")
+    }
+    assert counts["all"] == "1" and counts["none"] == "0"
+    assert counts[str(_folder(tenant, "Dishes").pk)] == "1"
+    assert counts[str(_folder(tenant, "Events").pk)] == "0"
+    assert str(theirs.pk) not in counts
+
+
 def test_an_upload_answers_with_the_library_counts_the_page_shows(owner_client, tenant):
     # Issue 9, item 9: folder counts and "Storage used" stayed stale after an upload.
     dishes = _folder(tenant, "Dishes")
