@@ -135,3 +135,27 @@ def test_the_dashboard_reflects_the_restaurant(owner_client, tenant, owner):
     assert '<span class="stat-label">members</span>' in html
     assert "Connect accounts</a>" not in html and "No account is connected yet." not in html
     assert "Needs reconnecting" in html and "@alba" in html
+
+
+@pytest.mark.django_db
+def test_the_main_navigation_links_to_this_restaurant_and_marks_the_current_page(
+    client, tenant, other_tenant
+):
+    # The navigation is rendered once per restaurant and page kind (tenants/templatetags).
+    user = make_user("both@example.com")
+    make_member(tenant, user=user)
+    make_member(other_tenant, user=user)
+    client.force_login(user)
+    pages = [
+        ("tenants:dashboard", "Dashboard"),
+        ("tenants:members", "Members"),
+        ("assets:library", "Library"),
+        ("tenants:profile", "Profile"),
+    ]
+    for restaurant in [tenant, other_tenant, tenant]:
+        for name, label in pages:
+            html = client.get(reverse(name, args=[restaurant.slug])).content.decode()
+            nav = html[html.index('<nav class="mainnav"') : html.index("</nav>")]
+            hrefs = re.findall(r'href="([^"]+)"', nav)
+            assert len(hrefs) == 9 and all(h.startswith(f"/t/{restaurant.slug}/") for h in hrefs)
+            assert re.findall(r'aria-current="page">([^<]+)</a>', nav) == [label], (name, nav)
