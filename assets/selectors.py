@@ -191,10 +191,11 @@ def rendition_url(*, tenant: Tenant, rendition: Rendition) -> str:
     return f"{url}?v={rendition.pk}"
 
 
-def with_tile_links(*, tenant: Tenant, assets: Iterable[Asset]) -> list[Asset]:
+def with_tile_links(*, tenant: Tenant, assets: Iterable[Asset], tags: bool = True) -> list[Asset]:
     """The assets with what a grid tile shows set on each: ``detail_url``, ``thumb_url``
     (versioned like `rendition_url`) and ``tag_names``. URLs are reversed once per list and the
-    tag names come from one query (a prefetch would build a queryset per asset)."""
+    tag names come from one query (a prefetch would build a queryset per asset); ``tags=False``
+    (the picker, which shows none) leaves them empty without the query."""
     assets = list(assets)
     kwargs = {"tenant_slug": tenant.slug}
     detail = reverse_many("assets:asset_detail", vary="asset_id", kwargs=kwargs)
@@ -213,6 +214,8 @@ def with_tile_links(*, tenant: Tenant, assets: Iterable[Asset]) -> list[Asset]:
         AssetTag.objects.filter(tenant=tenant, asset_id__in=[a.pk for a in assets])
         .order_by("tag__name")
         .values_list("asset_id", "tag__name")
+        if tags and assets
+        else ()
     ):
         tag_names.setdefault(asset_id, []).append(name)
     for asset in assets:

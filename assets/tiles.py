@@ -7,6 +7,7 @@ the page (docs/performance.md). Here a tile is one f-string: every value is esca
 
 - `tile`: the whole card (tick box, picture part, caption link, tags), for the grid and for
   the upload answer that adds a card without a page load.
+- `picker_tiles`: the asset picker's cards.
 - `tile_media`: the picture part alone. While the photo is being prepared it polls
   ``views.asset_tile``, which answers this same part: only it is swapped, so the tick box,
   the caption and the focus stay put, and assets.js announces "ready" in ``#library-status``.
@@ -74,6 +75,25 @@ def tile(asset: Asset, *, tenant_slug: str) -> SafeString:
         f"  </div>\n"
         f"</article>"
     )
+
+
+def picker_tiles(assets: Iterable[Asset], *, multiple: bool) -> SafeString:
+    """The picker's cards: a tick box (a radio button when one photo is asked for) carrying
+    the thumbnail's URL for assets.js, the picture and the title. Ready photos only."""
+    kind = "checkbox" if multiple else "radio"
+    cards = []
+    for asset in assets:
+        thumb = escape(asset.thumb_url)
+        cards.append(
+            f'<label class="tile picker-tile">\n'
+            f'        <input type="{kind}" name="picked" value="{int(asset.pk)}" '
+            f'data-thumb="{thumb}">\n'
+            f'        <img src="{thumb}" alt="{escape(asset.title or "Photo")}" loading="lazy" '
+            f'class="tile-img">\n'
+            f'        <span class="tile-title">{escape(asset.title or "Untitled")}</span>\n'
+            f"      </label>"
+        )
+    return mark_safe("\n      ".join(cards))  # noqa: S308 - every value is escaped
 
 
 def tiles(assets: Iterable[Asset], *, tenant_slug: str) -> SafeString:

@@ -77,7 +77,11 @@ def library(request: TenantRequest, tenant_slug: str) -> HttpResponse:
         assets = assets.only(*tiles.FIELDS)
     else:
         assets, status = Asset.objects.none(), 400
-    page = Paginator(assets, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(assets, PAGE_SIZE)
+    if filter_form.is_valid() and not filter_form.narrows():
+        # A whole folder (or the whole library): the summary has counted it already.
+        paginator.count = _folder_count(summary, filter_form.cleaned_data.get("folder"))
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = selectors.with_tile_links(tenant=tenant, assets=page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
@@ -109,6 +113,14 @@ def library(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     if request.headers.get("HX-Target") == "asset-results":
         template = "assets/_results.html"
     return TemplateResponse(request, template, context, status=status)
+
+
+def _folder_count(summary: selectors.LibrarySummary, folder: Folder | str | None) -> int:
+    """Photos in ``folder`` as the library filter form cleans it: a folder, "none" (no
+    folder) or nothing (every photo)."""
+    if isinstance(folder, Folder):
+        return summary.per_folder.get(folder.pk, 0)
+    return summary.unfiled if folder == "none" else summary.total
 
 
 @csrf_exempt
@@ -443,7 +455,8 @@ def picker(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     else:
         assets = Asset.objects.none()
     page = Paginator(assets, PICKER_PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = selectors.with_tile_links(tenant=tenant, assets=page.object_list)
+    page.object_list = selectors.with_tile_links(tenant=tenant, assets=page.object_list, tags=False)
+    multiple = request.GET.get("multiple", "1") != "0"
     template = "assets/_picker.html"
     if request.headers.get("HX-Target") == "picker-results":
         template = "assets/_picker_results.html"
@@ -452,9 +465,10 @@ def picker(request: TenantRequest, tenant_slug: str) -> HttpResponse:
         template,
         {
             "page": page,
+            "tiles": tiles.picker_tiles(page.object_list, multiple=multiple),
             "nodes": nodes,
             "form": form,
-            "multiple": request.GET.get("multiple", "1") != "0",
+            "multiple": multiple,
             "current_folder": form.cleaned_data.get("folder") if form.is_valid() else None,
         },
         status=200 if form.is_valid() else 400,

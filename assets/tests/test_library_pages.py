@@ -237,3 +237,31 @@ def test_an_upload_answers_with_the_library_counts_the_page_shows(owner_client, 
     assert counts["folders"][str(dishes.pk)] == 1
     page = owner_client.get(_url("library", tenant)).content.decode()
     assert f'<span id="storage-used">{counts["storage_used"]}</span>' in page
+
+
+def test_the_results_count_and_pages_of_a_whole_folder_come_from_the_sidebars_counts(
+    owner_client, tenant, other_tenant, monkeypatch
+):
+    # Without a search or filter the grid's count is the sidebar's (no COUNT query of its own).
+    from assets import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    dishes = _folder(tenant, "Dishes")
+    for n in range(3):
+        make_asset(tenant, title=f"Dish {n}", folder=dishes)
+    make_asset(tenant, title="Loose")
+    make_asset(other_tenant, title="Theirs")
+
+    def shown(query: str) -> tuple[str, str, int]:
+        elements = _page(owner_client, _url("library", tenant) + query)
+        count = next(e for e in elements if e.get("id") == "results-count")
+        pager = [markup.text_of(e) for e in elements if e.get("class") == "muted"]
+        tiles = len([e for e in elements if e.tag == "article"])
+        return markup.text_of(count), next((p for p in pager if p.startswith("Page")), ""), tiles
+
+    assert shown("") == ("4 photos", "Page 1 of 2", 2)
+    assert shown("?page=2") == ("4 photos", "Page 2 of 2", 2)
+    assert shown(f"?folder={dishes.pk}&page=2") == ("3 photos", "Page 2 of 2", 1)
+    assert shown("?folder=none") == ("1 photo", "", 1)
+    assert shown(f"?folder={_folder(tenant, 'Events').pk}") == ("0 photos", "", 0)
+    assert shown(f"?folder={dishes.pk}&q=Dish") == ("3 photos", "Page 1 of 2", 2)
