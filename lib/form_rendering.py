@@ -16,11 +16,13 @@ Enabled by ``FORM_RENDERER = "lib.form_rendering.FastTemplates"``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from html import escape as _escape_html
 from pathlib import Path
 from typing import Any
 
 import django
+from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.utils.functional import Promise, cached_property
 from django.utils.safestring import SafeData, SafeString, mark_safe
@@ -132,6 +134,39 @@ _RENDERERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "django/forms/errors/list/default.html": _errors,
     "django/forms/errors/list/ul.html": _errors,
 }
+
+
+@lru_cache(maxsize=16)
+def _fixed_options(choices: tuple[tuple[Any, Any], ...]) -> tuple[tuple[str, str, str], ...]:
+    """(value, option, chosen option) for each choice, as select.html draws them."""
+    out = []
+    for value, label in choices:
+        head, tail = f'\n  <option value="{_format(value)}"', f">{_text(label)}</option>\n"
+        out.append((str(value), head + tail, head + " selected" + tail))
+    return tuple(out)
+
+
+class FixedChoicesSelect(forms.Select):
+    """A one-value select whose choices are the same for every form (the 600 time zones): its
+    ``<option>``s are drawn once per process and the chosen one marked, where Django builds a
+    context per option on every render. The markup is Django's select.html, byte for byte (a
+    test compares them); choices with groups, or values and labels that are not text, are
+    drawn the usual way."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        choices = tuple(self.choices)
+        if self.allow_multiple_selected or not all(
+            isinstance(v, str) and isinstance(label, str) for v, label in choices
+        ):
+            return super().render(name, value, attrs, renderer)
+        widget = forms.Widget.get_context(self, name, value, attrs)["widget"]
+        chosen = next((v for v in widget["value"] if v in dict(choices)), None)
+        body = "".join(
+            picked if v == chosen else plain for v, plain, picked in _fixed_options(choices)
+        )
+        return mark_safe(  # noqa: S308 (every part is escaped)
+            f'<select name="{_text(name)}"{_attrs(widget["attrs"])}>{body}\n</select>'
+        )
 
 
 class FastTemplates(DjangoTemplates):

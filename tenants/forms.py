@@ -20,6 +20,7 @@ from django.utils.choices import BaseChoiceIterator
 from django.utils.text import slugify
 
 from lib import throttle
+from lib.form_rendering import FixedChoicesSelect
 from tenants.models import (
     MAX_OPENINGS_PER_DAY,
     WEEKDAY_NAMES,
@@ -73,6 +74,7 @@ class TimezoneField(forms.ChoiceField):
         )
         super().__init__(
             choices=_TimezoneChoices(),
+            widget=FixedChoicesSelect,
             error_messages={
                 "invalid_choice": "%(value)s is not a time zone we know: pick one from the list."
             },

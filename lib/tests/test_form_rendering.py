@@ -13,7 +13,7 @@ from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from lib.form_rendering import FastTemplates
+from lib.form_rendering import FastTemplates, FixedChoicesSelect
 
 HOSTILE = "<b>\"quoted\" & 'single'</b>"
 
@@ -111,6 +111,34 @@ def test_the_project_renders_forms_fast_and_the_profile_form_is_unchanged(tenant
     slow = ProfileForm(tenant=tenant, renderer=DjangoTemplates())
     assert str(fast["timezone"]) == str(slow["timezone"])
     assert [b.as_field_group() for b in fast] == [b.as_field_group() for b in slow]
+
+
+@pytest.mark.parametrize("value", ["b", "", None, "nope", ["b"], 3])
+@pytest.mark.parametrize(
+    "choices",
+    [
+        [("", "Choose"), ("a", HOSTILE), ("b", "B & b"), ('"q"', "Quoted")],
+        [("a", "A"), ("Group", [("b", "B")])],  # a group: drawn the usual way
+        [(1, "One"), (3, "Three")],  # values that are not text: drawn the usual way
+    ],
+)
+def test_a_fixed_choices_select_is_byte_for_byte_djangos(choices, value):
+    attrs = {"id": "id_zone", "required": True, "aria-describedby": "id_zone_helptext"}
+    for _ in range(2):  # the second time from the per-process options
+        fixed = FixedChoicesSelect(choices=choices).render("zone", value, attrs)
+        stock = forms.Select(choices=choices).render("zone", value, attrs, DjangoTemplates())
+        assert fixed == stock
+
+
+def test_the_profiles_time_zone_select_is_djangos(tenant):
+    from tenants.forms import ProfileForm
+
+    field = ProfileForm(tenant=tenant)["timezone"]
+    assert isinstance(field.field.widget, FixedChoicesSelect)
+    stock = forms.Select(choices=list(field.field.choices))
+    slow = ProfileForm(tenant=tenant, renderer=DjangoTemplates())["timezone"]
+    expected = slow.as_widget(widget=stock)
+    assert str(field) == expected and f'value="{tenant.timezone}" selected' in expected
 
 
 def test_an_overridden_template_is_left_to_the_template_engine(tmp_path: Path):
