@@ -12,7 +12,10 @@ def test_operators_see_assets_with_thumbnails_and_storage_per_tenant(client, ten
     body = client.get(reverse("admin:assets_asset_changelist")).content.decode()
     assert "Risotto" in body and "Burger" in body
     thumb = reverse("admin:assets_asset_thumbnail", args=[asset.pk])
-    assert thumb in body
+    change = reverse("admin:assets_asset_change", args=[asset.pk])
+    assert f'<a href="{change}"><img src="{thumb}"' in body  # the row's link is its picture
+    # The change page shows the same thumbnail (reversed there, not by the list).
+    assert f'<img src="{thumb}"' in client.get(change).content.decode()
     response = client.get(thumb)
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     usage = client.get(reverse("admin:assets_tenantstorage_changelist")).content.decode()
