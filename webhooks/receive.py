@@ -17,6 +17,7 @@ No outbound HTTP here; routing to a restaurant happens in the task.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -27,7 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from tenants.scoping import scopes_disabled
@@ -177,26 +178,38 @@ def events_insert(*, events: list[dict[str, Any]]) -> int:
     on PostgreSQL and SQLite (≥ 3.35). One statement is atomic on its own, so a POST costs a
     single round trip in autocommit. Returns how many rows were new.
 
+    That round trip is the only one: the connection's health check (``CONN_HEALTH_CHECKS``, a
+    ``SELECT 1`` before the first query of every request) is skipped. Instead, when the INSERT
+    fails on a connection that turns out to be dead (the server restarted, or dropped it while
+    idle), it is made once more on a new connection, outside a transaction only; any other
+    failure propagates (the view answers 503 and Meta retries).
+
     PostgreSQL gets every row in one JSON parameter (``jsonb_to_recordset``): a 1,000-row
     VALUES list would mean 13,000 placeholders for the driver to parse. Other databases get
     multi-row VALUES with each value prepared by its model field."""
     now = timezone.now()
     for event in events:
         event.update(received_at=now, status=WebhookEvent.Status.PENDING, attempts=0, error="")
-    quote = connection.ops.quote_name
-    table = quote(WebhookEvent._meta.db_table)
-    conflict = f"ON CONFLICT ({quote('dedupe_key')}) DO NOTHING RETURNING {quote('id')}"
-    columns = ", ".join(quote(name) for name in PG_COLUMNS)
+    # Django's own flag for "checked in this request" (django-stubs do not declare it).
+    connection.health_check_done = True  # type: ignore[attr-defined]
+    try:
+        return _rows_insert(events)
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block or connection.is_usable():
+            raise
+        connection.close()
+        return _rows_insert(events)
+
+
+def _rows_insert(events: list[dict[str, Any]]) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            record = ", ".join(f"{quote(name)} {kind}" for name, kind in PG_COLUMNS.items())
             rows = json.dumps(events, cls=DjangoJSONEncoder, separators=(",", ":"))
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} "  # noqa: S608 (names from the code, values as one parameter)
-                f"FROM jsonb_to_recordset(%s::jsonb) AS r({record}) {conflict}",
-                [rows],
-            )
+            cursor.execute(_pg_insert_sql(), [rows])
             return len(cursor.fetchall())
+        quote = connection.ops.quote_name
+        table = quote(WebhookEvent._meta.db_table)
+        conflict = f"ON CONFLICT ({quote('dedupe_key')}) DO NOTHING RETURNING {quote('id')}"
         fields = [f for f in WebhookEvent._meta.concrete_fields if f.name in PG_COLUMNS]
         columns = ", ".join(quote(str(f.column)) for f in fields)  # in the fields' order
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
@@ -214,6 +227,20 @@ def events_insert(*, events: list[dict[str, Any]]) -> int:
                 )
                 new += len(cursor.fetchall())
         return new
+
+
+@functools.cache
+def _pg_insert_sql() -> str:
+    """The PostgreSQL statement, written once per process (names from the code)."""
+    quote = connection.ops.quote_name
+    table = quote(WebhookEvent._meta.db_table)
+    columns = ", ".join(quote(name) for name in PG_COLUMNS)
+    record = ", ".join(f"{quote(name)} {kind}" for name, kind in PG_COLUMNS.items())
+    return (
+        f"INSERT INTO {table} ({columns}) SELECT {columns} "  # noqa: S608 (names from the code, values as one parameter)
+        f"FROM jsonb_to_recordset(%s::jsonb) AS r({record}) "
+        f"ON CONFLICT ({quote('dedupe_key')}) DO NOTHING RETURNING {quote('id')}"
+    )
 
 
 def events_store(*, body: bytes, enqueue: Any) -> Stored:

@@ -17,15 +17,16 @@ from celery import shared_task
 from lib.tasks import bounded_countdown
 from social.graph import GraphError
 from tenants.tasks import TenantTask
-from webhooks import processing, services
+from webhooks import processing, publish, services
 
 logger = logging.getLogger(__name__)
 # Queue: "webhooks", routed by name (CELERY_TASK_ROUTES "webhooks.*").
 
 
 def delivery_enqueue(delivery_id: uuid.UUID) -> None:
-    """Called by the receiver once a delivery's events are committed."""
-    delivery_process.apply_async(kwargs={"delivery_id": str(delivery_id)})
+    """Called by the receiver once a delivery's events are committed (on Redis, one LPUSH
+    of the task's message: webhooks/publish.py)."""
+    publish.delivery_publish(delivery_process, delivery_id)
 
 
 @shared_task(name="webhooks.delivery_process", acks_late=True)

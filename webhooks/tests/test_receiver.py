@@ -200,18 +200,13 @@ def test_w6_database_down_answers_503_so_meta_retries(
 
 
 def test_w6_broker_down_answers_503_and_keeps_no_orphan_rows(client, tenant, monkeypatch, caplog):
-    """A real publish, to a Redis port that refuses connections."""
-    from kombu import Connection
+    """A real publish (webhooks/publish.py's LPUSH), to a Redis port that refuses connections."""
+    import redis
 
-    from webhooks import tasks
+    from webhooks import publish
 
-    real = tasks.delivery_process.apply_async
-
-    def via_dead_broker(*args, **kwargs):
-        with Connection("redis://127.0.0.1:9/0", connect_timeout=1) as connection:
-            return real(*args, connection=connection, retry=False, **kwargs)
-
-    monkeypatch.setattr(tasks.delivery_process, "apply_async", via_dead_broker)
+    dead = redis.Redis.from_url("redis://127.0.0.1:9/0", socket_connect_timeout=1)
+    monkeypatch.setattr(publish, "_client_for", lambda task: dead)
     page = account(tenant)
     body = meta_bytes(
         messaging_payload(

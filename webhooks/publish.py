@@ -1,0 +1,103 @@
+"""The receiver's enqueue: one ``webhooks.delivery_process`` message per delivery, with as
+little work per delivery as the broker allows (docs/performance.md, "Webhooks").
+
+``apply_async`` spends about 1 ms of CPU per call here (option merging, routing, signals, a
+producer from the pool, and kombu's Redis transport building a new redis-py client for every
+message): more than the rest of the receive path together. On a Redis broker, the one this
+module takes, the delivery's message is instead
+
+- the message Celery builds for the task (headers, properties and body made once per process
+  by ``create_task_message``; per delivery only the task id, the kwargs and their repr change),
+- wrapped the way kombu's Redis transport stores a message (base64 body, ``delivery_info``,
+  a delivery tag) and ``LPUSH``-ed onto the queue's list, as kombu does,
+- over a redis-py connection pool kept open for the process (one LPUSH round trip).
+
+A worker consumes it like any other message; ``test_publish`` compares it key by key with what
+``apply_async`` sends, and the end-to-end tests have a real worker process it. Other brokers
+(development's filesystem broker, ``memory://``), eager mode, and Redis options this module
+does not reproduce (a global key prefix) go through ``apply_async``. A broker that refuses or
+does not answer within `BROKER_TIMEOUT_SECONDS` raises: the receiver answers 503 and Meta
+retries.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import uuid
+from typing import Any
+
+import redis
+from celery import Task
+
+# A hung broker turns into a 503 (Meta retries) instead of holding a web thread.
+BROKER_TIMEOUT_SECONDS = 5.0
+
+
+def delivery_publish(task: Task, delivery_id: uuid.UUID) -> None:
+    """Queue ``task`` (``webhooks.delivery_process``) for one delivery."""
+    kwargs = {"delivery_id": str(delivery_id)}
+    client = _redis_client(task)
+    if client is None:
+        task.apply_async(kwargs=kwargs)
+        return
+    queue, headers, properties, embed = _template(task)
+    task_id = str(uuid.uuid4())
+    body = json.dumps([[], kwargs, embed]).encode()
+    message = {
+        "body": base64.b64encode(body).decode(),
+        "content-encoding": "utf-8",
+        "content-type": "application/json",
+        "headers": {**headers, "id": task_id, "root_id": task_id, "kwargsrepr": repr(kwargs)},
+        "properties": {
+            **properties,
+            "correlation_id": task_id,
+            "delivery_info": {"exchange": "", "routing_key": queue},
+            "body_encoding": "base64",
+            "delivery_tag": str(uuid.uuid4()),
+        },
+    }
+    client.lpush(queue, json.dumps(message))
+
+
+def _redis_client(task: Task) -> redis.Redis | None:
+    """The process's client of the broker, or None when ``apply_async`` must publish."""
+    if task.app.conf.task_always_eager:  # tests switch it on and off
+        return None
+    return _client_for(task)
+
+
+@functools.cache
+def _client_for(task: Task) -> redis.Redis | None:
+    conf = task.app.conf
+    url = str(conf.broker_url or "")
+    if (
+        not url.startswith(("redis://", "rediss://"))
+        or (conf.broker_transport_options or {}).get("global_keyprefix")
+        or conf.broker_use_ssl
+    ):
+        return None
+    return redis.Redis.from_url(
+        url,
+        socket_timeout=BROKER_TIMEOUT_SECONDS,
+        socket_connect_timeout=BROKER_TIMEOUT_SECONDS,
+    )
+
+
+@functools.cache
+def _template(task: Task) -> tuple[str, dict[str, Any], dict[str, Any], Any]:
+    """Queue name, headers, properties and body "embed" of the task's message, as Celery
+    builds them for ``apply_async`` (made once per process: the ``origin`` header names the
+    process). Per message only the ids, kwargs and ``kwargsrepr`` differ."""
+    app = task.app
+    route = app.amqp.router.route({}, task.name)
+    headers, properties, body, _ = app.amqp.create_task_message(
+        "", task.name, (), {}, ignore_result=task.ignore_result
+    )
+    properties = {
+        **properties,
+        "delivery_mode": 2,  # persistent, what kombu's producer sets by default
+        "priority": 0,  # kombu's Redis transport: no priority, the queue's own list
+    }
+    return str(route["queue"].name), headers, properties, body[2]

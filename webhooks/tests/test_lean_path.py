@@ -1,0 +1,195 @@
+"""The receiver's lean path (docs/performance.md, "Webhooks"): the middleware short-circuit, the
+one-round-trip insert without a health check, and the LPUSH publish of webhooks/publish.py."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import psycopg
+import pytest
+import redis
+from csp.utils import build_policy
+from django.conf import settings
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tenants.scoping import scopes_disabled
+from webhooks import publish, tasks
+from webhooks.middleware import RECEIVER_PATH
+from webhooks.models import WebhookEvent
+from webhooks.tests.helpers import (
+    account,
+    message_item,
+    messaging_payload,
+    meta_bytes,
+    post,
+    wait_for,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _delivery(page_id: str, text: str = "Are you open?") -> bytes:
+    return meta_bytes(
+        messaging_payload(page_id, message_item(page_id=page_id, sender="2001", text=text))
+    )
+
+
+def _rows() -> int:
+    with scopes_disabled():
+        return WebhookEvent.objects.count()
+
+
+def test_the_short_circuit_path_is_the_routed_path():
+    assert reverse("webhooks_facebook") == RECEIVER_PATH
+
+
+@override_settings(
+    SECURE_HSTS_SECONDS=31_536_000, SECURE_HSTS_INCLUDE_SUBDOMAINS=True, SECURE_HSTS_PRELOAD=True
+)
+def test_a_delivery_costs_one_query_and_gets_the_headers_of_every_other_answer(
+    client, tenant, enqueued
+):
+    page = account(tenant)
+    client.cookies[settings.SESSION_COOKIE_NAME] = "a-session-the-receiver-never-loads"
+    with CaptureQueriesContext(connection) as queries:
+        response = post(client, _delivery(page.external_id), secure=True)
+    assert response.status_code == 200
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["INSERT"]
+    assert len(enqueued.deliveries) == 1
+    assert response["Content-Security-Policy"] == build_policy()
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "Set-Cookie" not in response and "Cookie" not in response.get("Vary", "")
+
+
+@override_settings(ALLOWED_HOSTS=["testserver"])
+def test_an_unknown_host_is_still_refused(client, tenant, enqueued):
+    page = account(tenant)
+    response = post(client, _delivery(page.external_id), HTTP_HOST="attacker.example")
+    assert response.status_code == 400
+    assert _rows() == 0 and enqueued.deliveries == []
+
+
+def test_other_paths_keep_the_whole_stack_csrf_included(tenant):
+    client = Client(enforce_csrf_checks=True)
+    assert client.post(reverse("login"), {"username": "x", "password": "y"}).status_code == 403
+    # One character off the receiver's path is an ordinary page (the 404 template), not the view.
+    response = client.post(RECEIVER_PATH + "/", b"{}", content_type="application/json")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db(transaction=True)  # request_started's check runs outside transactions
+def test_no_health_check_query_before_the_insert(client, tenant, enqueued, monkeypatch):
+    """What request_started does in production (the test client leaves it out): the next
+    query would first run the CONN_HEALTH_CHECKS ``SELECT 1``. The receiver skips it."""
+    page = account(tenant)
+    connection.ensure_connection()
+    checks = []
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or True)
+    connection.close_if_unusable_or_obsolete()
+    assert post(client, _delivery(page.external_id)).status_code == 200
+    assert checks == [] and _rows() == 1
+    # The control: any other query after request_started does check.
+    connection.close_if_unusable_or_obsolete()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    assert checks == [1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_server_dropped_is_replaced_and_the_delivery_stored(
+    client, tenant, enqueued
+):
+    page = account(tenant)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    db = connection.settings_dict
+    with psycopg.connect(
+        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
+        port=db["PORT"], autocommit=True,
+    ) as admin:  # fmt: skip
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    assert post(client, _delivery(page.external_id)).status_code == 200
+    assert _rows() == 1 and len(enqueued.deliveries) == 1
+
+
+def _flat(value: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, item in value.items():
+        if isinstance(item, dict) and item:
+            out.update(_flat(item, f"{prefix}{key}."))
+        else:
+            out[prefix + key] = item
+    return out
+
+
+@pytest.fixture
+def broker():
+    client = redis.Redis.from_url(tasks.delivery_process.app.conf.broker_url)
+    client.delete("webhooks")
+    yield client
+    client.delete("webhooks")
+
+
+def test_the_published_message_is_the_one_apply_async_sends(broker):
+    assert publish._redis_client(tasks.delivery_process) is not None  # the LPUSH path runs
+    tasks.delivery_process.apply_async(kwargs={"delivery_id": "reference"})
+    tasks.delivery_enqueue("00000000-0000-0000-0000-000000000001")
+    reference, ours = (json.loads(m) for m in reversed(broker.lrange("webhooks", 0, -1)))
+    assert set(_flat(reference)) == set(_flat(ours))
+    differing = {k for k, v in _flat(reference).items() if _flat(ours)[k] != v}
+    # Ids are per message; reply_to is apply_async's per-thread id (no result is ever sent).
+    assert differing == {
+        "body",
+        "headers.id",
+        "headers.root_id",
+        "headers.kwargsrepr",
+        "properties.correlation_id",
+        "properties.delivery_tag",
+        "properties.reply_to",
+    }
+    assert (
+        ours["headers"]["id"] == ours["headers"]["root_id"] == ours["properties"]["correlation_id"]
+    )
+    assert (
+        ours["headers"]["kwargsrepr"] == "{'delivery_id': '00000000-0000-0000-0000-000000000001'}"
+    )
+    args, kwargs, embed = json.loads(base64.b64decode(ours["body"]))
+    reference_args, _, reference_embed = json.loads(base64.b64decode(reference["body"]))
+    assert (args, kwargs, embed) == (
+        reference_args,
+        {"delivery_id": "00000000-0000-0000-0000-000000000001"},
+        reference_embed,
+    )
+
+
+def test_other_brokers_and_eager_mode_publish_through_apply_async(monkeypatch):
+    task = tasks.delivery_process
+    monkeypatch.setenv("CELERY_BROKER_URL", "memory://")  # Celery's conf.broker_url reads it first
+    monkeypatch.setitem(task.app.conf, "broker_url", "memory://")
+    assert publish._client_for.__wrapped__(task) is None
+    monkeypatch.setitem(task.app.conf, "task_always_eager", True)
+    assert publish._redis_client(task) is None
+    sent = []
+    monkeypatch.setattr(task, "apply_async", lambda **options: sent.append(options))
+    tasks.delivery_enqueue("00000000-0000-0000-0000-000000000002")
+    assert sent == [{"kwargs": {"delivery_id": "00000000-0000-0000-0000-000000000002"}}]
+
+
+def test_a_worker_processes_what_the_receiver_published(client, tenant, celery_worker_thread):
+    page = account(tenant)
+    assert post(client, _delivery(page.external_id, "Do you deliver?")).status_code == 200
+
+    def processed() -> bool:
+        with scopes_disabled():
+            return WebhookEvent.objects.filter(status=WebhookEvent.Status.PROCESSED).count() == 1
+
+    wait_for(processed, what="the worker to process the published delivery")
