@@ -4,7 +4,8 @@ Facebook POSTs every event of every restaurant to one URL, signed, without cooki
 answers ``text/plain``. Sessions, CSRF (the view is ``csrf_exempt``: the signature is its
 authentication), users, messages, tenant scopes and URL resolution do nothing for it but cost
 most of a delivery's CPU time (docs/performance.md, "Webhooks"). So this middleware, placed
-right after ``SecurityMiddleware`` (which still redirects plain HTTP and sets its headers),
+after ``SecurityMiddleware`` (which still redirects plain HTTP and sets its headers; WhiteNoise,
+between them outside tests, only serves ``/static/``),
 hands that one path straight to `webhooks.views.receiver.facebook` and gives the answer the
 headers the skipped middleware would have set (X-Frame-Options, the Content-Security-Policy).
 Every other path goes through the whole stack unchanged. The view itself is unchanged: size

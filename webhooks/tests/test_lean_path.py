@@ -193,3 +193,27 @@ def test_a_worker_processes_what_the_receiver_published(client, tenant, celery_w
             return WebhookEvent.objects.filter(status=WebhookEvent.Status.PROCESSED).count() == 1
 
     wait_for(processed, what="the worker to process the published delivery")
+
+
+def test_a_broker_that_never_answers_gives_503_within_two_timeouts(
+    client, tenant, monkeypatch, caplog
+):
+    """A listening socket that never replies: two attempts of BROKER_TIMEOUT_SECONDS, then 503
+    and no orphan rows (Meta retries)."""
+    import socket
+    import time
+
+    page = account(tenant)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        monkeypatch.setattr(publish, "BROKER_TIMEOUT_SECONDS", 0.5)
+        url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        monkeypatch.setattr(publish, "_client_for", lambda task: publish._new_client(url))
+        started = time.monotonic()
+        response = post(client, _delivery(page.external_id))
+        took = time.monotonic() - started
+    assert response.status_code == 503
+    assert "task queue unavailable" in caplog.text
+    assert _rows() == 0
+    assert took < 4 * 0.5 + 1
