@@ -127,8 +127,9 @@ class Server:
         self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
 
     def __enter__(self) -> Server:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        # Two workers importing Django can take a minute on a machine this busy.
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 connection.request("GET", "/webhooks/facebook")
@@ -136,6 +137,7 @@ class Server:
                 return self
             except OSError:
                 time.sleep(0.2)
+        self.__exit__()  # not left running (it holds the output pipe) when the start fails
         raise RuntimeError("gunicorn did not start")
 
     def __exit__(self, *exc: object) -> None:
