@@ -369,6 +369,14 @@ def test_calendar_month_in_the_zone_and_move(owner_client, tenant, accounts):
     [post] = _posts(tenant)
     html = owner_client.get(_url(tenant, "calendar:month"), {"month": "2026-10"}).content.decode()
     assert "October 2026" in html and "02:30" in html and f'data-post-id="{post.pk}"' in html
+    detail = _url(tenant, "posting:detail", post.pk)
+    grid, agenda = html.split('id="agenda-title"')
+    assert f'<a class="chip state-scheduled" href="{detail}" draggable="true"' in grid
+    assert '<span class="sr-only">, Scheduled</span>' in grid
+    assert (
+        f'<a class="chip state-scheduled" href="{detail}"><span class="chip-time">02:30' in agenda
+    )
+    assert 'class="net net-facebook" viewBox="0 0 24 24" width="12"' in agenda
     response = owner_client.post(
         _url(tenant, "calendar:move"),
         {"post_id": post.pk, "date": "2026-10-27"},
@@ -384,6 +392,14 @@ def test_calendar_month_in_the_zone_and_move(owner_client, tenant, accounts):
         HTTP_ACCEPT="application/json",
     )
     assert bad.status_code == 400 and "already passed" in bad.json()["message"]
+    owner_client.post(
+        _url(tenant, "posting:new"),
+        _form(
+            accounts[:1], action="schedule", date="2026-10-28", time="19:00", text="Fish & <chips>"
+        ),
+    )
+    html = owner_client.get(_url(tenant, "calendar:month"), {"month": "2026-10"}).content.decode()
+    assert html.count("Fish &amp; &lt;chips&gt;") == 2 and "<chips>" not in html  # grid, agenda
 
 
 def test_calendar_makes_the_same_queries_for_10_and_500_posts(owner_client, tenant, accounts):

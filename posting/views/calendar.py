@@ -7,6 +7,7 @@ from calendar import monthrange
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from html import escape
 
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
@@ -14,7 +15,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 
 from lib.urls import reverse_many
@@ -47,12 +49,37 @@ class Chip:
     words: str
     networks: list[str]
     movable: bool
-    # What the template shows, worked out once here (a month holds about a hundred chips, each
-    # shown twice; docs/performance.md, "Pages").
     url: str = ""
-    time: str = ""
-    text: str = ""
-    icons: str = ""
+
+    # A chip's markup, drawn here rather than in the template: a month holds about a hundred
+    # chips, each shown twice, and through the template engine their values cost more than the
+    # rest of the page (docs/performance.md, "Pages"). Every value is escaped.
+    @property
+    def grid(self) -> SafeString:
+        """The chip in the month or week grid (draggable when it can move)."""
+        drag = f' draggable="true" data-post-id="{int(self.post.pk)}"' if self.movable else ""
+        return mark_safe(  # noqa: S308
+            f'<li><a class="chip state-{escape(self.state)}" href="{escape(self.url)}"{drag}>\n'
+            f'<span class="chip-time">{self.local:%H:%M}</span>\n{self._icons()}\n'
+            f'<span class="chip-text">{escape(self._text(40))}</span>\n'
+            f'<span class="sr-only">, {escape(self.words)}</span>\n</a></li>\n'
+        )
+
+    @property
+    def line(self) -> SafeString:
+        """The chip in the agenda under the grid."""
+        return mark_safe(  # noqa: S308
+            f'<li><a class="chip state-{escape(self.state)}" href="{escape(self.url)}">'
+            f'<span class="chip-time">{self.local:%H:%M}</span>{self._icons()}'
+            f'<span class="chip-text">{escape(self._text(60))}</span>'
+            f'<span class="chip-state">{escape(self.words)}</span></a></li>'
+        )
+
+    def _icons(self) -> str:
+        return "".join(net_icon(n, 12) for n in self.networks)
+
+    def _text(self, length: int) -> str:
+        return Truncator(self.post.text or "Photo post").chars(length)
 
 
 @dataclass
@@ -90,9 +117,6 @@ def _chip(post: Post, zone, *, detail_url: Callable[[int], str]) -> Chip:
         and all(p.state in (S.SCHEDULED, S.HELD, S.CANCELLED) for p in publications)
         and any(p.state != S.CANCELLED for p in publications),
         url=detail_url(post.pk),
-        time=f"{local:%H:%M}",
-        text=post.text or "Photo post",
-        icons=mark_safe("".join(net_icon(n, 12) for n in networks)),  # noqa: S308 (our marks)
     )
 
 

@@ -98,6 +98,7 @@ def test_members_and_owners_see_the_inbox_with_filters(owner_client, staff_brows
         page = client.get(_url("inbox", tenant)).content.decode()
         assert "Giulia Bianchi" in page and "Marco" in page and "ig_foodie" in page
         assert "Old news" not in page  # done ones are out of the to-do list
+        assert '<span class="badge badge-bad">Needs a person</span>' in page
 
     def names(query):
         return {t.pk for t in owner_client.get(_url("inbox", tenant), query).context["threads"]}
@@ -136,6 +137,8 @@ def test_opening_a_thread_marks_it_read_and_the_poll_only_answers_when_something
     conversation = _conversation(tenant, unread=True)
     response = owner_client.get(_thread(tenant, conversation))
     assert response.status_code == 200
+    row = f'<li class="inbox-item is-current">\n<a href="{_thread(tenant, conversation)}"'
+    assert row + ' aria-current="page">' in response.content.decode()  # read by opening it
     conversation.refresh_from_db()
     assert conversation.unread is False
     poll = _url("thread_poll", tenant, conversation.pk)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lib.urls import reverse_many
 from tenants.access import owner_required
 from tenants.http import TenantRequest
-from webhooks import replies, selectors, services
+from webhooks import inbox_rows, replies, selectors, services
 from webhooks.access import access_comment, access_conversation, access_rule
 from webhooks.forms import InboxFilterForm, ReplyForm, ReplySettingsForm, RuleForm
 from webhooks.models import Conversation, Message
@@ -39,11 +39,11 @@ def _list_context(request: TenantRequest, current_id: str = "") -> dict:
         query.pop(name, None)
     form = InboxFilterForm(query or None, accounts=accounts)
     threads = list(selectors.inbox_threads(tenant=request.tenant, **form.filters()))
-    _present_threads(threads, tenant=request.tenant, current_id=current_id)
     query["current"] = current_id
     return {
         "filter_form": form,
         "threads": threads,
+        "rows": inbox_rows.rows(threads, tenant=request.tenant, current_id=current_id),
         "list_poll_url": reverse(
             "webhooks:inbox_items", kwargs={"tenant_slug": request.tenant.slug}
         )
@@ -57,20 +57,8 @@ def _list_context(request: TenantRequest, current_id: str = "") -> dict:
     }
 
 
-# What a list row or a message shows, worked out once here: the inbox lists 100 threads and a
-# thread page shows them next to its messages (docs/performance.md, "Pages").
-def _present_threads(threads: list[Conversation], *, tenant, current_id: str) -> None:
-    link = reverse_many(
-        "webhooks:thread", vary="conversation_id", kwargs={"tenant_slug": tenant.slug}
-    )
-    zone = tenant.tzinfo
-    for t in threads:
-        t.url = link(t.pk)  # type: ignore[attr-defined]
-        t.is_current = current_id == str(t.pk)  # type: ignore[attr-defined]
-        t.network_label = t.get_network_display()  # type: ignore[attr-defined]
-        _set_times(t, t.last_message_at, zone)
-
-
+# What a message shows, worked out once here: a thread page shows up to a few hundred
+# (docs/performance.md, "Pages"); the list's rows are drawn by webhooks/inbox_rows.py.
 def _present_messages(
     thread: list[Message], *, conversation: Conversation, zone, form_for: str = "", action: str = ""
 ) -> None:
@@ -91,15 +79,8 @@ def _present_messages(
             m.open_form = action if form_for == str(m.pk) else ""  # type: ignore[attr-defined]
 
 
-def _set_times(obj, at: datetime | None, zone) -> None:
-    """``when_iso`` as ``|date:'c'`` writes it (in the current zone) and ``when`` as
-    ``|timezone:tz|date:"j M, H:i"``."""
-    if at is None:  # a listed thread always has a last message; be safe all the same
-        obj.when_iso = obj.when = ""
-        return
-    obj.when_iso = timezone.localtime(at).isoformat()
-    local = at.astimezone(zone)
-    obj.when = f"{local.day} {local:%b}, {local:%H:%M}"
+def _set_times(obj, at: datetime, zone) -> None:
+    obj.when_iso, obj.when = inbox_rows.when(at, zone)
 
 
 def _list_version(threads: list[Conversation]) -> str:

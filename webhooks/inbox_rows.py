@@ -1,0 +1,67 @@
+"""The inbox list's rows, drawn in Python: the markup of one thread's row lives here.
+
+The list shows up to 100 threads, on the inbox and next to every open thread; through the
+template engine each row's dozen values cost a variable lookup, a localisation check and an
+escape each, and the rows cost more than the rest of the page (docs/performance.md, "Pages").
+As for the library's tiles (assets/tiles.py), a row is one f-string and every value is escaped
+with `html.escape` (what Django's ``escape`` does)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, tzinfo
+from html import escape
+
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from lib.urls import reverse_many
+from webhooks.models import Conversation
+
+
+def when(at: datetime, zone: tzinfo) -> tuple[str, str]:
+    """``at`` as ``|date:'c'`` writes it (in the current zone) and as
+    ``|timezone:zone|date:"j M, H:i"``."""
+    local = at.astimezone(zone)
+    return timezone.localtime(at).isoformat(), f"{local.day} {local:%b}, {local:%H:%M}"
+
+
+def row(t: Conversation, *, url: str, current: bool, zone: tzinfo) -> str:
+    """One thread: its network, title, last message and time, flags and account."""
+    iso, local = when(t.last_message_at, zone) if t.last_message_at else ("", "")
+    network = escape(t.get_network_display())
+    flags = "".join(
+        badge
+        for on, badge in (
+            (t.unread, '<span class="badge badge-warn">Unread</span>'),
+            (t.needs_human, '<span class="badge badge-bad">Needs a person</span>'),
+            (t.done, '<span class="badge badge-ok">Done</span>'),
+        )
+        if on
+    )
+    comments = '<span class="badge">Comments</span> ' if t.is_comments else ""
+    marked = ' aria-current="page"' if current else ""
+    return (
+        f'<li class="inbox-item{" is-unread" if t.unread else ""}'
+        f'{" is-current" if current else ""}">\n'
+        f'<a href="{escape(url)}"{marked}>\n'
+        f'<span class="net net-{escape(t.network)}" title="{network}">'
+        f'<span class="visually-hidden">{network}</span></span>\n'
+        f'<span class="inbox-item-body">\n'
+        f'<span class="inbox-item-top"><strong class="inbox-item-title">{escape(t.title)}</strong>'
+        f' <time datetime="{iso}">{local}</time></span>\n'
+        f'<span class="inbox-item-text">{comments}{escape(t.last_message_text or "—")}</span>\n'
+        f'<span class="inbox-item-flags">{flags} <span class="muted">{escape(t.account.name)}</span>'
+        f"</span>\n</span>\n</a>\n</li>\n"
+    )
+
+
+def rows(threads: Iterable[Conversation], *, tenant, current_id: str) -> SafeString:
+    """The list's rows in order (each thread's link reversed once for all)."""
+    link = reverse_many(
+        "webhooks:thread", vary="conversation_id", kwargs={"tenant_slug": tenant.slug}
+    )
+    zone = tenant.tzinfo
+    return mark_safe(  # noqa: S308 - every value in `row` is escaped
+        "".join(row(t, url=link(t.pk), current=current_id == str(t.pk), zone=zone) for t in threads)
+    )
