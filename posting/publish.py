@@ -24,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from assets.selectors import asset_instagram_url, asset_rendition_bytes
@@ -50,6 +51,7 @@ FIRST_STEP: dict[str, str] = {
     Shape.IG_CAROUSEL: "content_publishing_limit",
 }
 PUBLISH_STEP = "media_publish"
+TEXT_SHAPES = (Shape.FB_TEXT, Shape.FB_LINK)
 ASSET_GONE = (
     "A photo of this post was deleted from the library before it went out, so it was not "
     "published. Edit the post with another photo, then retry."
@@ -158,6 +160,14 @@ def _begin(publication_id: Any) -> Context | str:
         publication = (
             Publication.objects.select_for_update(of=("self",))
             .select_related("account", "account__linked_page", "post")
+            # Whether this claim already has its attempt, in the same query.
+            .annotate(
+                claim_started=Exists(
+                    PublishAttempt.objects.filter(
+                        publication=OuterRef("pk"), number=OuterRef("attempt_count")
+                    )
+                )
+            )
             .filter(pk=publication_id)
             .order_by()  # one row by id: no ORDER BY to compile (the worker's hot path)
             .first()
@@ -165,7 +175,7 @@ def _begin(publication_id: Any) -> Context | str:
         if publication is None or publication.state != S.PUBLISHING:
             return "not publishing"
         number = publication.attempt_count
-        if PublishAttempt.objects.filter(publication=publication, number=number).exists():
+        if publication.claim_started:
             return "duplicate"  # another delivery of this claim runs or ran; the sweeper watches
         account = publication.account
         if account.tenant_id != publication.tenant_id:  # moved to another restaurant
@@ -187,7 +197,8 @@ def _begin(publication_id: Any) -> Context | str:
         if until is not None:
             states.move(publication, S.SCHEDULED, next_attempt_at=until)
             return "budget"
-        assets = _assets(publication)
+        # A text or link post has no photos by construction (its shape is derived from them).
+        assets = [] if publication.shape in TEXT_SHAPES else _assets(publication)
         if any(asset is None for asset in assets):
             states.move(publication, S.FAILED, last_error=ASSET_GONE, next_attempt_at=None)
             _notify_failed(publication)
@@ -218,10 +229,11 @@ def publication_publish(*, publication_id: Any) -> str:
         return ctx
     try:
         if ctx.publication.network == Publication.Network.FACEBOOK:
-            remote_id = _facebook(ctx)
-            permalink = _read_quietly(
-                publishing.post_permalink, ctx, post_id=remote_id, token=ctx.token
-            )
+            remote_id, permalink = _facebook(ctx)
+            if not permalink:  # photo posts: the permalink is the post's, read separately
+                permalink = _read_quietly(
+                    publishing.post_permalink, ctx, post_id=remote_id, token=ctx.token
+                )
             return _succeed(ctx, remote_id=remote_id, permalink=permalink)
         return _instagram_start(ctx)
     except Ambiguous as exc:
@@ -243,20 +255,22 @@ def _read_quietly(call: Any, ctx: Context, **kwargs: Any) -> str:
         return ""
 
 
-def _facebook(ctx: Context) -> str:
+def _facebook(ctx: Context) -> tuple[str, str]:
+    """Publish on the Page; returns the post id and, when Facebook gave it, its permalink."""
     publication = ctx.publication
     page_id, message = publication.account.external_id, _message(publication, ctx.assets)
     common: dict[str, Any] = {"page_id": page_id, "token": ctx.token}
     client = ctx.client
     if publication.shape in (Shape.FB_TEXT, Shape.FB_LINK):
         _step(ctx, "feed")
-        return _write(
-            publishing.feed_post,
+        created = _write(
+            publishing.feed_create,
             client=client,
             message=message,
             link=publication.post.link,
             **common,
         )
+        return created.id, created.permalink
     assets = ctx.assets
     if publication.shape == Shape.FB_PHOTO:
         image = asset_rendition_bytes(asset=assets[0], kind="web")
@@ -264,7 +278,7 @@ def _facebook(ctx: Context) -> str:
         upload = _write(
             publishing.photo_upload, client=client, image=image, caption=message, **common
         )
-        return upload.post_id or upload.id
+        return upload.post_id or upload.id, ""
     photo_ids = []
     for index, asset in enumerate(assets, start=1):
         image = asset_rendition_bytes(asset=asset, kind="web")
@@ -275,9 +289,10 @@ def _facebook(ctx: Context) -> str:
         request_summary={**ctx.attempt.request_summary, "photo_ids": photo_ids}
     )
     _step(ctx, "feed")
-    return _write(
-        publishing.feed_post, client=client, message=message, photo_ids=photo_ids, **common
+    created = _write(
+        publishing.feed_create, client=client, message=message, photo_ids=photo_ids, **common
     )
+    return created.id, created.permalink
 
 
 def _instagram_start(ctx: Context) -> str:
