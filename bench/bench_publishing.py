@@ -9,8 +9,10 @@ On the PostgreSQL server of ``DATABASE_URL`` (a database ``<name>_bench_publishi
 dropped here), Redis from ``CELERY_BROKER_URL``, the Graph sandbox as a subprocess on a free
 loopback port (docs/publishing.md):
 
-1. raw capacity: W client threads making exactly the calls one text publication costs
-   (``POST /{page}/feed`` then ``GET /{post}?fields=permalink_url``) straight at the sandbox;
+1. raw capacity: W × T client threads making exactly the call one text publication costs
+   (``POST /{page}/feed?fields=id,permalink_url``: the post and its permalink, read after
+   write) straight at the sandbox, measured before and again after (2) — the machine is shared,
+   so the ratio uses their mean;
 2. pipeline: the due publications, W Celery worker processes and one beat (dispatch and sweep
    every second) drain them; posts per second next to (1) with the ratio (target ≥ 0.8×),
    claim-to-start latency p50 / p99 (attempt start − claim), duplicates and missing (both 0);
@@ -62,6 +64,30 @@ class Sandbox:
         return self.control("GET", "requests", params={"path": path, "method": method})
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by these processes (Linux /proc; 0 elsewhere)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_backends() -> list[int]:
+    """The PostgreSQL server processes serving this database (the workers' connections)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def _pages(sb: Sandbox, count: int) -> list[tuple[str, str]]:
     """``count`` Pages managed by one sandbox user, each with its Page token."""
     from sandbox.state import TABLECAST_SCOPES
@@ -96,16 +122,15 @@ def _raw_capacity(sb: Sandbox, pages: list[tuple[str, str]], threads: int, secon
             auth = {"Authorization": f"Bearer {token}"}
             proof = {"appsecret_proof": appsecret_proof(sb.app_secret, token)}
             body = {"message": f"raw {slot}-{n}"}
+            # The app's call for a text post: create, with the permalink read after write.
             created = session.post(
-                f"{sb.url}/v24.0/{page_id}/feed", params=proof, data=body, headers=auth, timeout=10
+                f"{sb.url}/v24.0/{page_id}/feed",
+                params={**proof, "fields": "id,permalink_url"},
+                data=body,
+                headers=auth,
+                timeout=10,
             )
-            if created.ok:
-                session.get(
-                    f"{sb.url}/v24.0/{created.json()['id']}",
-                    params={**proof, "fields": "permalink_url"},
-                    headers=auth,
-                    timeout=10,
-                )
+            if created.ok and created.json().get("permalink_url"):
                 done[slot] += 1
             n += 1
 
@@ -233,9 +258,18 @@ def _pipeline(sb: Sandbox, args, tmp: Path) -> None:
 
     pages = _pages(sb, args.restaurants * 2)
     _line("setup.pages", len(pages), "sandbox Pages with tokens")
+    if args.graph_latency:  # Facebook's answer time, for the raw calls and the pipeline alike
+        sb.control("POST", "faults", json={"kind": "delay", "delay": args.graph_latency,
+                                           "route": "/*/feed", "method": "POST"})  # fmt: skip
+        _line("sandbox.latency", args.graph_latency, "s added to every POST /feed")
     clients = args.workers * args.threads
-    raw = _raw_capacity(sb, pages, threads=clients, seconds=5.0)
-    _line("sandbox.raw_posts_per_second", raw, f"feed + permalink, {clients} client threads")
+    before = _cpu_seconds([args.sandbox_pid])
+    raw_before = _raw_capacity(sb, pages, threads=clients, seconds=args.raw_seconds)
+    # The sandbox's own CPU per raw post (the part of the cost both sides share).
+    raw_cpu_ms = (
+        1000 * (_cpu_seconds([args.sandbox_pid]) - before) / (raw_before * args.raw_seconds)
+    )
+    _line("sandbox.raw_before", raw_before, f"posts/s, {clients} client threads")
     _seed(
         pages,
         restaurants=args.restaurants,
@@ -256,15 +290,28 @@ def _pipeline(sb: Sandbox, args, tmp: Path) -> None:
         log_dir=tmp,
         duplicate=False,
     )
+    sandbox_cpu = _cpu_seconds([args.sandbox_pid])
     try:
         run.start()
         drained = run.wait_until_drained(expected=args.publications, timeout=args.timeout)
+        # Where the CPU went, per publication (measured before the processes stop).
+        cpu = {
+            "workers": _cpu_seconds([w.pid for w in run.workers]),
+            "beat": _cpu_seconds([b.pid for b in run.beats]),
+            "postgres": _cpu_seconds(_postgres_backends()),
+            "sandbox": _cpu_seconds([args.sandbox_pid]) - sandbox_cpu,
+        }
     finally:
         run.stop()
     # From the first claim to the last publication: the processes' start-up is not counted.
     elapsed = _claim_to_last_publish()
     rate = args.publications / elapsed if elapsed else 0.0
     duplicates, missing = _outcome(sb, "Bench", args.publications)
+    # The machine is shared: raw capacity measured again right after, the ratio uses the mean.
+    raw_after = _raw_capacity(sb, pages, threads=clients, seconds=args.raw_seconds)
+    raw = (raw_before + raw_after) / 2
+    _line("sandbox.raw_after", raw_after, f"posts/s, {clients} client threads")
+    _line("sandbox.raw_posts_per_second", raw, "mean of before and after")
     latencies, late = _latencies()
     _line("pipeline.publications", args.publications, f"over {args.restaurants:,} restaurants")
     _line(
@@ -280,7 +327,11 @@ def _pipeline(sb: Sandbox, args, tmp: Path) -> None:
     _line("pipeline.due_to_start_p99", _percentile(late, 0.99), "s late (J5 target ≤ 120)")
     _line("pipeline.duplicates", duplicates, "(target 0)")
     _line("pipeline.missing", missing, "(target 0)")
+    for name, seconds in cpu.items():
+        _line(f"pipeline.cpu_ms_per_post.{name}", 1000 * seconds / args.publications, "ms")
+    _line("sandbox.raw_cpu_ms_per_post", raw_cpu_ms, "ms (sandbox process, raw calls)")
     _reset_publications()
+    sb.control("DELETE", "faults")
 
 
 def _j1(sb: Sandbox, args, tmp: Path) -> None:
@@ -324,10 +375,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--j1-workers", type=int, default=8)
     parser.add_argument("--j1-kills", type=int, default=10)
     parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument("--raw-seconds", type=float, default=10.0, help="each raw measurement")
+    parser.add_argument(
+        "--graph-latency", type=float, default=0.0, help="seconds the sandbox takes per post"
+    )
     parser.add_argument("--skip-j1", action="store_true")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
     process, base = _start_sandbox()
+    args.sandbox_pid = process.pid
     with tempfile.TemporaryDirectory(prefix="tablecast-bench-publishing-") as tmp_dir:
         import django
 
