@@ -73,6 +73,9 @@ def _new_post(ctx: Ctx, page: Page, **fields: Any) -> Post:
         **fields,
     )
     ctx.world.posts[post.id] = post
+    ctx.world.app_posts_by_page.setdefault(page.id, []).append(post.id)
+    if post.scheduled_publish_time and not post.published:
+        ctx.world.scheduled_post_ids.add(post.id)
     if post.published:
         ctx.world.emit_feed(page.id, ctx.world.feed_value(post, "add"))
     return post
@@ -100,6 +103,15 @@ def _attached_photos(ctx: Ctx, page: Page) -> list[str]:
     return photo_ids
 
 
+def _last_app_post(world: World, page_id: str) -> Post | None:
+    """The Page's most recent post made through the API that is not deleted."""
+    for post_id in reversed(world.app_posts_by_page.get(page_id, ())):
+        post = world.posts.get(post_id)
+        if post is not None and not post.deleted:
+            return post
+    return None
+
+
 def post_feed(ctx: Ctx, page: Page) -> dict[str, Any]:
     """POST /{page}/feed: message, link, published, scheduled_publish_time, attached_media;
     duplicate consecutive message → 506 (§5)."""
@@ -113,10 +125,8 @@ def post_feed(ctx: Ctx, page: Page) -> dict[str, Any]:
         photo_ids = _attached_photos(ctx, page)
         if not (message or link or photo_ids):
             raise invalid_param("(#100) Missing message or attachment")
-        previous = [
-            p for p in world.posts.values() if p.page_id == page.id and not p.deleted and p.from_app
-        ]
-        if message and previous and previous[-1].message == message:
+        previous = _last_app_post(world, page.id)
+        if message and previous is not None and previous.message == message:
             raise GraphError(506)
         post = _new_post(
             ctx,
@@ -222,6 +232,7 @@ def update_post(ctx: Ctx, post: Post) -> dict[str, Any]:
                     "(#100) Cannot specify a scheduled publish time on a published post"
                 )
             post.scheduled_publish_time = _schedule(ctx, False)
+            world.scheduled_post_ids.add(post.id)
         if "message" in ctx.params:
             post.message = ctx.param("message") or ""
             if len(post.photo_ids) == 1 and post.photo_ids[0] in world.photos:

@@ -370,6 +370,11 @@ class World:
         self.tokens: dict[str, Token] = {}  # token string -> Token
         self.tokens_by_id: dict[str, Token] = {}
         self.posts: dict[str, Post] = {}
+        # Indexes kept by sandbox.content, so a Graph call costs the same with 10 or 10,000
+        # posts: each Page's app-made posts in creation order (the duplicate-message check),
+        # and the posts waiting for their scheduled_publish_time (tick).
+        self.app_posts_by_page: dict[str, list[str]] = {}
+        self.scheduled_post_ids: set[str] = set()
         self.photos: dict[str, Photo] = {}
         self.containers: dict[str, Container] = {}
         self.ig_media: dict[str, IGMedia] = {}
@@ -421,9 +426,13 @@ class World:
         """Let time-driven things happen: scheduled posts going live (§5)."""
         with self.lock:
             now = self.now()
-            for post in list(self.posts.values()):
-                due = post.scheduled_publish_time
-                if not post.published and not post.deleted and due and due <= now:
+            for post_id in list(self.scheduled_post_ids):
+                post = self.posts.get(post_id)
+                due = post.scheduled_publish_time if post is not None else None
+                if post is None or post.published or post.deleted or not due:
+                    self.scheduled_post_ids.discard(post_id)
+                elif due <= now:
+                    self.scheduled_post_ids.discard(post_id)
                     post.published = True
                     post.created_time = due
                     self.emit_feed(post.page_id, self.feed_value(post, "add"))
