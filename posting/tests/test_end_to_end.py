@@ -241,6 +241,37 @@ def test_a_timeout_after_facebook_accepted_the_post_ends_published_through_recon
     assert len(sb.requests_log(path="/*/feed", method="POST")) == 1
 
 
+def test_reconciliation_reads_a_busy_pages_whole_listing_before_calling_a_post_absent(
+    sb, tenant, accounts, settings
+):
+    """Found in the full-size J1 run (3 Pages, 1,000 posts in 10 minutes): the post made by the
+    timed-out call was older than the newest 250 on its Page, the reconciler read only 5 pages
+    of 50, concluded "absent" and posted again. It reads the whole listing since the attempt
+    (or, when that is longer than it may read, looks again later) — never a second post."""
+    from social.graph import GraphClient, TransientError, publishing
+
+    page, _ig = accounts
+    settings.PUBLISH_RECONCILE_DELAY_SECONDS = 0
+    sb.add_fault(route="/*/feed", method="POST", kind="timeout", seconds=2, count=1)
+    [publication] = create(tenant, [page], text="Buried lasagne").publications
+    drain()
+    assert reload(publication).state == S.NEEDS_RECONCILE
+    time.sleep(2.5)  # the sandbox has made the post meanwhile
+    with scopes_disabled():
+        token = page.graph_token
+    client = GraphClient()
+    for n in range(300):  # the Page is busy: 300 newer posts
+        publishing.feed_post(client, page_id=PAGE_ID, token=token, message=f"Newer {n}")
+    with pytest.raises(TransientError):  # a listing cut short is not an answer
+        publishing.published_posts(client, page_id=PAGE_ID, token=token, since=0, max_pages=2)
+    dispatch.publications_sweep()
+    drain()
+    publication = reload(publication)
+    assert publication.state == S.PUBLISHED
+    [buried] = [p for p in app_posts(sb) if p["message"] == "Buried lasagne"]
+    assert publication.remote_id == buried["id"]
+
+
 def test_an_ambiguous_failure_that_did_not_post_is_sent_again_after_reconciliation(
     sb, tenant, accounts, settings
 ):

@@ -138,9 +138,10 @@ def post_permalink(client: GraphClient, *, post_id: str, token: str) -> str:
 
 
 def published_posts(
-    client: GraphClient, *, page_id: str, token: str, since: int, max_pages: int = 5
+    client: GraphClient, *, page_id: str, token: str, since: int, max_pages: int = 40
 ) -> list[RemotePost]:
-    """The Page's posts since ``since`` (unix seconds), newest first (``/published_posts``)."""
+    """The Page's posts since ``since`` (unix seconds), newest first (``/published_posts``);
+    all of them (up to ``max_pages`` × 50, else `TransientError`: look again later)."""
     return _remote_posts(
         client,
         f"{page_id}/published_posts",
@@ -166,6 +167,7 @@ def _remote_posts(
         token=token,
         params={"since": since, "fields": ",".join(("id", *keys)), "limit": 50},
         max_pages=max_pages,
+        complete=True,  # reconciliation concludes "not posted" only from a full listing
     )
     return [
         RemotePost(
@@ -246,9 +248,10 @@ def media_permalink(client: GraphClient, *, media_id: str, token: str) -> str:
 
 
 def recent_media(
-    client: GraphClient, *, ig_user_id: str, token: str, since: int, max_pages: int = 2
+    client: GraphClient, *, ig_user_id: str, token: str, since: int, max_pages: int = 40
 ) -> list[RemotePost]:
-    """The account's media since ``since`` (unix seconds), newest first (``/{ig}/media``)."""
+    """The account's media since ``since`` (unix seconds), newest first (``/{ig}/media``);
+    all of it (up to ``max_pages`` × 50, else `TransientError`: look again later)."""
     return _remote_posts(
         client,
         f"{ig_user_id}/media",

@@ -175,10 +175,18 @@ class GraphClient:
         return body
 
     def paged(
-        self, path: str, *, token: str, params: dict[str, Any], max_pages: int = 50
+        self,
+        path: str,
+        *,
+        token: str,
+        params: dict[str, Any],
+        max_pages: int = 50,
+        complete: bool = False,
     ) -> list[dict[str, Any]]:
         """Follow cursor paging (§2): re-request with ``after`` until ``next`` is absent. We
-        never fetch the ``next`` URL itself (it could point anywhere and carry a token)."""
+        never fetch the ``next`` URL itself (it could point anywhere and carry a token). With
+        ``complete``, a listing longer than ``max_pages`` raises `TransientError` instead of
+        being cut short (a caller that concludes "absent" from it must have seen everything)."""
         items: list[dict[str, Any]] = []
         query = dict(params)
         for _ in range(max_pages):
@@ -194,4 +202,7 @@ class GraphClient:
             if not after:
                 break
             query["after"] = after
+        else:  # every page read and there is more
+            if complete:
+                raise TransientError(f"GET /{path}: more than {max_pages} pages to read")
         return items
