@@ -218,17 +218,24 @@ def test_a_token_error_mid_run_holds_the_accounts_other_publications(sb, tenant,
     assert [p["message"] for p in app_posts(sb)] == ["First"]
 
 
+def timed_out_post(sb, tenant, page, settings, *, text: str, delay: int) -> Publication:
+    """A text post whose feed call times out (the sandbox still makes it): needs_reconcile,
+    reconciled after ``delay`` seconds."""
+    settings.PUBLISH_RECONCILE_DELAY_SECONDS = delay
+    sb.add_fault(route="/*/feed", method="POST", kind="timeout", seconds=2, count=1)
+    [publication] = create(tenant, [page], text=text).publications
+    drain()
+    assert reload(publication).state == S.NEEDS_RECONCILE
+    return publication
+
+
 def test_a_timeout_after_facebook_accepted_the_post_ends_published_through_reconciliation(
     sb, tenant, accounts, settings
 ):
     """The sandbox sleeps past our read timeout, then still makes the post. We must not send it
     again: needs_reconcile, then the reconciler finds it on the Page."""
     page, _ig = accounts
-    settings.PUBLISH_RECONCILE_DELAY_SECONDS = 2
-    sb.add_fault(route="/*/feed", method="POST", kind="timeout", seconds=2, count=1)
-    [publication] = create(tenant, [page], text="Ambiguous lasagne").publications
-    drain()
-    assert reload(publication).state == S.NEEDS_RECONCILE
+    publication = timed_out_post(sb, tenant, page, settings, text="Ambiguous lasagne", delay=2)
     drain()  # nothing is re-sent while it is being reconciled
     time.sleep(2.5)  # the delay passes; Facebook (the sandbox) has finished meanwhile
     dispatch.publications_sweep()
@@ -251,11 +258,7 @@ def test_reconciliation_reads_a_busy_pages_whole_listing_before_calling_a_post_a
     from social.graph import GraphClient, TransientError, publishing
 
     page, _ig = accounts
-    settings.PUBLISH_RECONCILE_DELAY_SECONDS = 0
-    sb.add_fault(route="/*/feed", method="POST", kind="timeout", seconds=2, count=1)
-    [publication] = create(tenant, [page], text="Buried lasagne").publications
-    drain()
-    assert reload(publication).state == S.NEEDS_RECONCILE
+    publication = timed_out_post(sb, tenant, page, settings, text="Buried lasagne", delay=0)
     time.sleep(2.5)  # the sandbox has made the post meanwhile
     with scopes_disabled():
         token = page.graph_token
