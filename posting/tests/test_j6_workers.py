@@ -5,7 +5,7 @@ The broker's visibility timeout is cut to 5 s and the longest countdown the app 
 (``CELERY_MAX_COUNTDOWN_SECONDS``) to 2 s, while Instagram polling asks for 600 s between polls:
 a countdown that escaped `lib.tasks.bounded_countdown` would outlive the visibility timeout and
 Redis would hand the message to a second worker. Two Instagram posts are published by two
-workers while the sandbox takes 4 s to process each container, so polls are re-enqueued. Every
+workers while the sandbox takes 8 s to process each container, so polls are re-enqueued. Every
 task message sent by the workers and beat (the spy of `posting.chaos_app`) carries an ETA at most
 2 s after it was sent; no task runs twice or redelivered; each post is on the account once.
 """
@@ -40,7 +40,7 @@ def test_j6_no_message_outlives_the_visibility_timeout(
 ):
     sb = graph_sandbox_factory()
     sb.set_usage_budgets(page=10**6, buc=10**6, app=10**6, user=10**6)
-    sb.control("POST", "limits", json={"container_processing_seconds": 4})
+    sb.control("POST", "limits", json={"container_processing_seconds": 8})
     _page, ig = connect_maria(sb, tenant)
     captions = ["J6 risotto #pasta", "J6 tiramisu #dolci"]
     with tenant_scope(tenant):
