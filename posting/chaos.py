@@ -279,7 +279,12 @@ def purge_publish_queue() -> None:
     from config.celery import app
 
     with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge("publish")  # type: ignore[attr-defined]  # kombu's Channel has it
+        channel: Any = connection.default_channel
+        channel.queue_purge("publish")
+        # Messages a killed worker held (J1, J2) wait in the transport's "unacked" set and would
+        # come back, redelivered, into the next run: drop them too.
+        if hasattr(channel, "unacked_key"):
+            channel.client.delete(channel.unacked_key, channel.unacked_index_key)
 
 
 def chaos_env(*, sandbox: Any, **overrides: Any) -> dict[str, str]:
