@@ -200,7 +200,7 @@ def _header_size(fileobj: IO[bytes]) -> tuple[int, int]:
     if head[12:16] == b"IHDR":
         return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
     pos = 2
-    while head.startswith(b"\xff\xd8") and pos + 9 < len(head):
+    while head.startswith(b"\xff\xd8") and pos + 9 <= len(head):  # the size ends at pos + 8
         if head[pos] != 0xFF:
             break
         marker = head[pos + 1]

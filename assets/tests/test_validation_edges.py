@@ -89,8 +89,10 @@ def test_no_size_is_made_up(stream):
 
 
 def test_a_frame_whose_size_bytes_are_all_there_is_read():
+    """Up to its last width byte, and no further (mutation testing found it needed one more)."""
     sof = _sof(0xC0, 9_001, 8_002)
-    assert images._header_size(io.BytesIO(b"\xff\xd8" + sof[:10])) == (9_001, 8_002)
+    assert images._header_size(io.BytesIO(b"\xff\xd8" + sof[:9])) == (9_001, 8_002)
+    assert images._header_size(io.BytesIO(b"\xff\xd8" + sof[:8])) == (0, 0)
 
 
 def test_the_pixel_message_names_the_size_and_the_limit(settings):
@@ -208,3 +210,37 @@ def test_an_mpo_is_reported_as_jpeg():
     img = images.open_checked(io.BytesIO(buf.getvalue()))
     assert img.format == "JPEG"
     assert img.size == (32, 24)
+
+
+def test_sizes_over_sixteen_million_use_all_four_png_bytes():
+    assert images._header_size(_png_head(2**24 + 1, 2**24 + 2)) == (2**24 + 1, 2**24 + 2)
+    assert images._header_size(_png_head(2**31 + 3, 5)) == (2**31 + 3, 5)
+
+
+class _CountingStream(io.BytesIO):
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.asked: list[int | None] = []
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.asked.append(size)
+        return super().read(size)
+
+
+def test_at_most_64_kb_is_read_for_the_size():
+    """A frame header past the first 64 KB is not looked for: the message then says "too many
+    pixels" without a size, and a huge file is never read whole."""
+    big_app = _segment(0xE1, b"\x00" * 65_530)  # the frame starts at byte 65,536
+    stream = _CountingStream(b"\xff\xd8" + big_app + _sof(0xC0, 7_001, 5_002) + b"\x00" * 64)
+    assert images._header_size(stream) == (0, 0)
+    assert stream.asked == [65_536]
+
+
+def test_a_segment_longer_than_255_bytes_is_skipped_by_its_whole_length():
+    head = _jpeg_head(_segment(0xE1, b"\x01" * 300), _sof(0xC0, 3_001, 2_002))
+    assert images._header_size(head) == (3_001, 2_002)
+
+
+def test_a_limit_of_one_megapixel_is_written_as_1(settings):
+    settings.ASSET_MAX_PIXELS = 1_000_000
+    assert "the limit is 1 megapixels" in images._too_many_pixels(2_000, 1_000).message
