@@ -83,5 +83,10 @@ def test_publish_collect_and_see_the_dashboard(page, live_server, sb, settings):
     width = page.evaluate("document.getElementById('chart-activity').getBoundingClientRect().width")
     assert 200 < width <= PHONE["width"]
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"the page is {overflow}px wider than the phone"
+    wide = page.evaluate(
+        "[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right"
+        " > window.innerWidth + 0.5).slice(-4).map(e => e.tagName + '.' + e.className + ' '"
+        " + Math.round(e.getBoundingClientRect().right) + ' ' + e.textContent.slice(0, 40))"
+    )
+    assert overflow <= 0, f"the page is {overflow}px wider than the phone: {wide}"
     _shot(page, "dashboard-phone")
