@@ -37,3 +37,20 @@ def make_instagram(tenant, *, page, external_id: str = "", name: str = "", **fie
             linked_page=page,
             **fields,
         )
+
+
+def make_publication(tenant, *, account, state: str = "scheduled", text: str = "Hello", **fields):
+    """A Facebook text post's publication to ``account`` in ``state``."""
+    from posting.models import Post, Publication
+
+    with scopes_disabled():
+        post = Post.objects.create(tenant=tenant, text=text)
+        return Publication.objects.create(
+            tenant=tenant,
+            post=post,
+            account=account,
+            network="facebook",
+            shape="fb_text",
+            state=state,
+            **fields,
+        )

@@ -264,7 +264,7 @@ def test_reconciliation_reads_a_busy_pages_whole_listing_before_calling_a_post_a
         token = page.graph_token
     client = GraphClient()
     for n in range(300):  # the Page is busy: 300 newer posts
-        publishing.feed_post(client, page_id=PAGE_ID, token=token, message=f"Newer {n}")
+        publishing.feed_create(client, page_id=PAGE_ID, token=token, message=f"Newer {n}")
     with pytest.raises(TransientError):  # a listing cut short is not an answer
         publishing.published_posts(client, page_id=PAGE_ID, token=token, since=0, max_pages=2)
     dispatch.publications_sweep()

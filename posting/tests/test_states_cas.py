@@ -11,25 +11,15 @@ from django.db.models import F
 from django.utils import timezone
 
 from posting import states
-from posting.models import Post, Publication
+from posting.models import Publication
 from posting.states import IllegalTransition
-from tenants.scoping import scopes_disabled
+from posting.tests.factories import make_publication
 
 S = Publication.State
 
 
 def _publication(tenant, page, state=S.SCHEDULED, **fields):
-    with scopes_disabled():
-        post = Post.objects.create(tenant=tenant, text="Hello")
-        return Publication.objects.create(
-            tenant=tenant,
-            post=post,
-            account=page,
-            network="facebook",
-            shape="fb_text",
-            state=state,
-            **fields,
-        )
+    return make_publication(tenant, account=page, state=state, **fields)
 
 
 def _row(publication):

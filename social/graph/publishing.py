@@ -67,22 +67,6 @@ class PublishingQuota:
 
 
 # -- Facebook Page --------------------------------------------------------------------------
-def feed_post(
-    client: GraphClient,
-    *,
-    page_id: str,
-    token: str,
-    message: str = "",
-    link: str = "",
-    photo_ids: Sequence[str] = (),
-) -> str:
-    """``POST /{page}/feed``: a text or link post, or a post of several unpublished photos
-    (``attached_media``). Returns the post id ``{page}_{post}``."""
-    return feed_create(
-        client, page_id=page_id, token=token, message=message, link=link, photo_ids=photo_ids
-    ).id
-
-
 def feed_create(
     client: GraphClient,
     *,
@@ -92,7 +76,8 @@ def feed_create(
     link: str = "",
     photo_ids: Sequence[str] = (),
 ) -> CreatedPost:
-    """`feed_post` that also asks for the post's permalink in the same call (Graph's
+    """``POST /{page}/feed``: a text or link post, or a post of several unpublished photos
+    (``attached_media``). Also asks for the post's permalink in the same call (Graph's
     read-after-write: ``fields=`` on a create call returns those fields of the new object), so
     publishing a post costs one call instead of a create and a read."""
     data: dict[str, Any] = {}

@@ -78,9 +78,9 @@ def test_a_comment_appears_under_its_post_and_an_inbox_reply_appears_on_the_sand
 
     sb, tenant, client = world.sb, world.tenant, world.client
     text = "Tonight only: truffle risotto"
-    post_id = publishing.feed_post(
+    post_id = publishing.feed_create(
         GraphClient(), page_id=PAGE_ID, token=world.page.page_token, message=text
-    )
+    ).id
     with tenant_scope(tenant):
         ours = Publication.objects.create(
             tenant=tenant,

@@ -296,19 +296,11 @@ def test_instagram_comments_and_our_own_replies(client, tenant, enqueued):
 
 # -- our own posts (the posting app) ---------------------------------------------------------
 def _publication(tenant, page, *, state, remote_id=""):
-    from posting.models import Post, Publication
+    from posting.tests.factories import make_publication
 
-    with tenant_scope(tenant):
-        post = Post.objects.create(tenant=tenant, text="Tonight: truffle risotto")
-        return Publication.objects.create(
-            tenant=tenant,
-            post=post,
-            account=page,
-            network="facebook",
-            shape="fb_text",
-            state=state,
-            remote_id=remote_id,
-        )
+    return make_publication(
+        tenant, account=page, state=state, text="Tonight: truffle risotto", remote_id=remote_id
+    )
 
 
 @pytest.mark.django_db
