@@ -23,16 +23,32 @@ def celery_worker_thread(transactional_db):
     webhooks queues in a thread, as the worker process does in production. Leftover messages
     of earlier tests are purged first."""
     from celery.contrib.testing.worker import start_worker
+    from celery.signals import setup_logging
 
     from config.celery import app
 
     with app.connection_for_write() as connection:
         for queue in ("default", "webhooks"):
             connection.default_channel.queue_purge(queue)  # type: ignore[attr-defined]  # kombu virtual channels have it
-    with start_worker(
-        app, pool="threads", concurrency=2, perform_ping_check=False, queues=["default", "webhooks"]
-    ) as worker:
-        yield worker
+    # Left to itself, the worker would set up logging for the rest of this process: the root
+    # logger emptied of its handlers (the suite-wide leak check's among them) and set to ERROR,
+    # so later tests' log lines would go unchecked. A receiver of `setup_logging` stops that.
+    setup_logging.connect(_keep_the_suites_logging)
+    try:
+        with start_worker(
+            app,
+            pool="threads",
+            concurrency=2,
+            perform_ping_check=False,
+            queues=["default", "webhooks"],
+        ) as worker:
+            yield worker
+    finally:
+        setup_logging.disconnect(_keep_the_suites_logging)
+
+
+def _keep_the_suites_logging(**kwargs: object) -> None:
+    """Celery configures logging only when no receiver of `setup_logging` is connected."""
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 
 import psycopg
 import pytest
@@ -193,6 +194,17 @@ def test_a_worker_processes_what_the_receiver_published(client, tenant, celery_w
             return WebhookEvent.objects.filter(status=WebhookEvent.Status.PROCESSED).count() == 1
 
     wait_for(processed, what="the worker to process the published delivery")
+
+
+def test_a_worker_thread_leaves_the_suites_logging_alone(celery_worker_thread, caplog):
+    """Celery's worker would empty the root logger and raise it to ERROR for the rest of the
+    process, blinding the suite-wide leak check (root conftest) in every later test."""
+    from lib.testing import LeakRecorder
+
+    root = logging.getLogger()
+    assert any(isinstance(handler, LeakRecorder) for handler in root.handlers)
+    logging.getLogger("social.services").warning("still heard")
+    assert "still heard" in caplog.text
 
 
 def test_a_broker_that_never_answers_gives_503_within_two_timeouts(
