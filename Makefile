@@ -2,6 +2,8 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# pytest-xdist processes for `make test` (at most 7: docs/recipes.md, "Run the tests").
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint bench mutation
 
@@ -27,7 +29,7 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/python scripts/check_services.py
 	scripts/ensure-chromium
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

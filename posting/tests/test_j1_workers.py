@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from collections import Counter
 
-import pytest
 from django.utils import timezone
 
 from posting import chaos
 from posting.models import Post, Publication
 from posting.tests.factories import make_page
+from posting.tests.workers import WORKER_TEST_MARKS
 from tenants.scoping import scopes_disabled
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = WORKER_TEST_MARKS
 MARIA = "10160000000000001"
 PAGES = ["104512398765001", "104512398765002", "104512398765003"]
 SCOPES = ["pages_manage_posts", "pages_read_engagement", "business_management"]

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-import pytest
-
 from posting import chaos
 from posting.models import Publication, PublishAttempt
 from posting.tests.test_j1_workers import seed
+from posting.tests.workers import WORKER_TEST_MARKS
 from tenants.scoping import scopes_disabled
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = WORKER_TEST_MARKS
 POSTS = 20
 
 

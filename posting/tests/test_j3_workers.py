@@ -9,14 +9,12 @@ from __future__ import annotations
 from collections import Counter
 from itertools import combinations
 
-import pytest
-
 from posting.models import Publication
 from posting.tasks import publications_dispatch
-from posting.tests.workers import app_posts, harness, sandbox_pages, seed_texts
+from posting.tests.workers import WORKER_TEST_MARKS, app_posts, harness, sandbox_pages, seed_texts
 from tenants.scoping import scopes_disabled
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = WORKER_TEST_MARKS
 DUE = 120
 DISPATCHERS = 3
 

@@ -14,15 +14,13 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
-import pytest
-
 from config.celery import app
 from posting.models import Publication
 from posting.tests.test_states import EXPECTED
-from posting.tests.workers import S, harness, sandbox_pages, seed_texts
+from posting.tests.workers import WORKER_TEST_MARKS, S, harness, sandbox_pages, seed_texts
 from tenants.scoping import scopes_disabled
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = WORKER_TEST_MARKS
 STATES = list(S.values)
 
 

@@ -15,16 +15,14 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-import pytest
-
 from assets.tests.factories import make_asset
 from posting import services
 from posting.models import Publication
 from posting.testing import connect_maria
-from posting.tests.workers import S, harness
+from posting.tests.workers import WORKER_TEST_MARKS, S, harness
 from tenants.scoping import scopes_disabled, tenant_scope
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = WORKER_TEST_MARKS
 VISIBILITY, MAX_COUNTDOWN = 5, 2
 
 

@@ -16,14 +16,21 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import time_machine
 
 from posting import services
-from posting.tests.workers import S, app_posts, attempts, harness, reload, sandbox_pages
+from posting.tests.workers import (
+    WORKER_TEST_MARKS,
+    S,
+    app_posts,
+    attempts,
+    harness,
+    reload,
+    sandbox_pages,
+)
 from tenants.scoping import tenant_scope
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = WORKER_TEST_MARKS
 LEAD = timedelta(seconds=25)  # worker start-up (~12 s on a loaded machine), then idle ticks
 
 

@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from posting import chaos
@@ -18,6 +19,16 @@ from tenants.scoping import scopes_disabled
 MARIA = "10160000000000001"
 SCOPES = ["pages_manage_posts", "pages_read_engagement", "business_management"]
 S = Publication.State
+
+# Every worker-process test: a real (committed) database the processes can read, marked slow,
+# and in one xdist group, so that under `pytest -n` they run one after another on one test
+# worker: two of them side by side would put 8 Celery processes on a 2-core machine and
+# stretch the timings their stuck/reconcile delays assume (docs/recipes.md, "Running the tests").
+WORKER_TEST_MARKS = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.slow,
+    pytest.mark.xdist_group("celery-workers"),
+]
 
 
 def sandbox_pages(sb: Any, tenant: Any, count: int) -> list[Any]:
