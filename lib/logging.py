@@ -8,6 +8,7 @@ output (JSON lines in production, readable lines in development). It masks the f
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from typing import Any
@@ -132,8 +133,24 @@ class GunicornLogger(glogging.Logger):
                     handler.addFilter(SecretMaskingFilter())
 
     def atoms(self, resp: Any, req: Any, environ: dict, request_time: Any) -> dict[str, Any]:
+        """The fields the access-log format prints, each masked. Only those: gunicorn offers
+        every request and response header as a field too, and masking all of them cost more
+        CPU than the rest of a webhook delivery (docs/performance.md, "Webhooks"). A field
+        left out prints as "-", as gunicorn prints an unknown one."""
         atoms = super().atoms(resp, req, environ, request_time)
-        masked = {k: mask_secrets(v) if isinstance(v, str) else v for k, v in atoms.items()}
-        if isinstance(atoms.get("q"), str) and atoms["q"]:
+        masked = {}
+        for key in _format_fields(self.cfg.access_log_format):
+            if key in atoms:
+                value = atoms[key]
+                masked[key] = mask_secrets(value) if isinstance(value, str) else value
+        if isinstance(masked.get("q"), str) and masked["q"]:
             masked["q"] = mask_secrets("?" + atoms["q"])[1:]  # the query without its "?"
         return masked
+
+
+@functools.cache
+def _format_fields(access_log_format: str) -> frozenset[str]:
+    """The ``%(name)s`` fields of an access-log format; header fields (``{name}i``/``o``)
+    lower-cased, as gunicorn looks them up."""
+    names = re.findall(r"%\(([^)]+)\)", access_log_format)
+    return frozenset(name.lower() if name.startswith("{") else name for name in names)

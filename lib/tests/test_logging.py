@@ -164,3 +164,58 @@ def test_runserver_access_lines_go_through_the_masking_handler(capsys):
     assert "/social/facebook/callback/" in err
     assert "AQCsecretcode123456" not in err
     assert MASK in err
+
+
+def _gunicorn_access_line(access_log_format: str, capsys) -> str:
+    """One access-log line written by `GunicornLogger` with the given format."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from lib.logging import GunicornLogger
+
+    cfg = Config()
+    cfg.set("accesslog", "-")
+    cfg.set("access_log_format", access_log_format)
+    logger = GunicornLogger(cfg)
+    token = "EAAB" + "q" * 40
+    request = SimpleNamespace(headers=[("AUTHORIZATION", f"Bearer {token}"), ("HOST", "x")])
+    response = SimpleNamespace(
+        status="200 OK", headers=[("Set-Cookie", f"access_token={token}")], sent=2
+    )
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/social/facebook/callback/?code=AQCsecret123456&access_token={token}",
+        "PATH_INFO": "/social/facebook/callback/",
+        "QUERY_STRING": f"code=AQCsecret123456&access_token={token}",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_REFERER": f"https://example.com/?access_token={token}",
+    }
+    logger.access(response, request, environ, timedelta(milliseconds=5))
+    line = capsys.readouterr().out
+    assert token not in line and "AQCsecret123456" not in line
+    return line
+
+
+def test_gunicorns_default_access_line_is_masked(capsys):
+    from gunicorn.config import Config
+
+    line = _gunicorn_access_line(Config().access_log_format, capsys)
+    assert (
+        '"GET /social/facebook/callback/?code=[masked]&access_token=[masked] HTTP/1.1" 200' in line
+    )
+    assert "https://example.com/?access_token=[masked]" in line
+
+
+def test_header_and_query_fields_of_a_custom_access_format_are_masked(capsys):
+    """Only the fields a format prints are computed and masked (lib/logging.py): headers and
+    the bare query must still come out masked when a format asks for them."""
+    line = _gunicorn_access_line(
+        "%(U)s q=%(q)s auth=%({Authorization}i)s out=%({set-cookie}o)s none=%({X-Absent}i)s", capsys
+    )
+    assert line.strip() == (
+        "/social/facebook/callback/ q=code=[masked]&access_token=[masked] "
+        "auth=Bearer [masked] out=access_token=[masked] none=-"
+    )
