@@ -145,3 +145,49 @@ def test_a_bad_state_is_refused_with_its_reason_and_no_token_call(flow, sb, stat
     assert escape(STATE_ERRORS[key]) in response.content.decode()
     assert f"facebook connect ended without a connection: {reason}" in caplog.text
     assert not sb.requests_log(path="/oauth/access_token")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_callbacks_racing_with_one_state_let_only_one_through(tenant, owner, monkeypatch):
+    """The state row is locked (SELECT … FOR UPDATE) from the lookup to "used": the second of
+    two simultaneous callbacks waits, then finds it used. Each thread stops right after its
+    lookup and waits up to a second for the other: without the lock both get there, both see
+    the state unused, and both would exchange the code."""
+    import contextlib
+    import threading
+
+    from django.contrib.sessions.backends.signed_cookies import SessionStore
+    from django.db import connection
+
+    from social.services import oauth
+    from social.services.connections import ConnectError
+
+    session = SessionStore()
+    state = _state(oauth.oauth_start(tenant=tenant, user=owner, session=session))
+    both_looked = threading.Barrier(2, timeout=1)
+    compare_digest = oauth.secrets.compare_digest
+
+    def compare_then_wait(a, b):  # runs between the lookup and the "used" check
+        # A broken barrier: the other thread is waiting for our row lock, as it should.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_looked.wait()
+        return compare_digest(a, b)
+
+    monkeypatch.setattr(oauth.secrets, "compare_digest", compare_then_wait)
+    outcomes: list[str] = []
+
+    def callback() -> None:
+        try:
+            oauth._consume_state(state=state, user=owner, session=session)
+            outcomes.append("consumed")
+        except ConnectError as exc:
+            outcomes.append(exc.reason)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=callback) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["consumed", "used"]
