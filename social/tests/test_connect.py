@@ -99,7 +99,7 @@ def test_a_connect_that_ends_without_a_connection_is_logged_with_its_reason(flow
     assert "facebook connect ended without a connection: cancelled" in caplog.text
 
 
-def test_facebook_erroring_on_the_code_exchange_stores_nothing(flow, sb, tenant):
+def test_facebook_erroring_on_the_code_exchange_stores_nothing(flow, sb, tenant, caplog):
     sb.add_fault(
         route="/oauth/access_token",
         code=100,
@@ -113,6 +113,8 @@ def test_facebook_erroring_on_the_code_exchange_stores_nothing(flow, sb, tenant)
         b"Facebook refused the connection" in page.content and b"Nothing was saved" in page.content
     )
     assert nothing_stored(tenant)
+    # Operators read which step Facebook refused.
+    assert "connect: Graph error during callback: " in caplog.text
 
 
 def test_a_page_held_by_another_tenant_is_refused_with_an_explanation(

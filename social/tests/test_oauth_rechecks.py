@@ -82,6 +82,7 @@ def test_each_ending_without_a_connection_says_what_happened_and_logs_its_reason
     state = _state(flow.start())
     response = flow.client.get(f"/social/facebook/callback/?state={state}{query}", follow=True)
     assert escape(message) in response.content.decode()
+    assert [str(m) for m in response.context["messages"]] == [message]  # the whole message
     assert f"facebook connect ended without a connection: {reason}" in caplog.text
 
 
@@ -119,6 +120,11 @@ def test_the_pending_connection_keeps_when_the_long_lived_login_ends(flow, setti
     with scopes_disabled():
         pending = PendingConnection.objects.get()
     assert pending.user_token_expires_at > timezone.now() + timedelta(days=50)
+    # The picker says whose Facebook login it shows.
+    assert (pending.facebook_user_id, pending.facebook_user_name) == (
+        flow.sb.user_by_name("Maria Rossi")["id"],
+        "Maria Rossi",
+    )
     assert pending.granted_scopes == sorted(pending.granted_scopes)
     asked = set(settings.FACEBOOK_SCOPES)
     assert set(pending.granted_scopes) & asked == asked - set(pending.declined_scopes)
@@ -191,3 +197,21 @@ def test_two_callbacks_racing_with_one_state_let_only_one_through(tenant, owner,
     for thread in threads:
         thread.join(timeout=30)
     assert sorted(outcomes) == ["consumed", "used"]
+
+
+@pytest.mark.parametrize(
+    "state",
+    ["short", "A" * 44, "!" * 43, "\x00" * 43],
+    ids=["too short", "too long", "outside the alphabet", "NUL characters"],
+)
+def test_a_malformed_state_is_refused_before_any_query(state, owner, django_assert_num_queries):
+    """Length and alphabet are checked before the database is asked (PostgreSQL refuses a NUL
+    in a query's text: it would be a server error, not a refusal)."""
+    from django.contrib.sessions.backends.signed_cookies import SessionStore
+
+    from social.services import oauth
+    from social.services.connections import ConnectError
+
+    with django_assert_num_queries(0), pytest.raises(ConnectError) as refused:
+        oauth._consume_state(state=state, user=owner, session=SessionStore())
+    assert refused.value.reason == "unknown"
