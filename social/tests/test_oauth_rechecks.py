@@ -215,3 +215,37 @@ def test_a_malformed_state_is_refused_before_any_query(state, owner, django_asse
     with django_assert_num_queries(0), pytest.raises(ConnectError) as refused:
         oauth._consume_state(state=state, user=owner, session=SessionStore())
     assert refused.value.reason == "unknown"
+
+
+@pytest.mark.parametrize("case", ["another session", "another user", "used", "expired", "demoted"])
+def test_each_refused_state_gives_its_own_message_and_reason(case, tenant, owner):
+    """The reason is what the view logs for operators ("facebook connect ended without a
+    connection: <reason>"); the message is what the owner reads."""
+    from datetime import timedelta
+
+    from django.contrib.sessions.backends.signed_cookies import SessionStore
+    from django.utils import timezone
+
+    from social.models import OAuthState
+    from social.services import oauth
+    from social.services.connections import ConnectError
+
+    session = SessionStore()
+    state = _state(oauth.oauth_start(tenant=tenant, user=owner, session=session))
+    user, key = owner, {"another session": "session", "another user": "session"}.get(case, case)
+    if case == "another session":
+        session = SessionStore()
+    elif case == "another user":
+        user = make_member(tenant, role="owner")
+    elif case == "used":
+        oauth._consume_state(state=state, user=owner, session=session)
+    elif case == "expired":
+        with scopes_disabled():
+            OAuthState.objects.update(created_at=timezone.now() - timedelta(minutes=10, seconds=1))
+    else:
+        with scopes_disabled():
+            Membership.objects.filter(user=owner, tenant=tenant).update(role="staff")
+        key = "session"
+    with pytest.raises(ConnectError) as refused:
+        oauth._consume_state(state=state, user=user, session=session)
+    assert (refused.value.reason, refused.value.message) == (key, STATE_ERRORS[key])
