@@ -249,3 +249,26 @@ def test_each_refused_state_gives_its_own_message_and_reason(case, tenant, owner
     with pytest.raises(ConnectError) as refused:
         oauth._consume_state(state=state, user=user, session=session)
     assert (refused.value.reason, refused.value.message) == (key, STATE_ERRORS[key])
+
+
+def test_a_state_is_good_for_exactly_ten_minutes(tenant, owner):
+    import time_machine
+    from django.contrib.sessions.backends.signed_cookies import SessionStore
+
+    from social.models import OAUTH_STATE_LIFETIME_SECONDS
+    from social.services import oauth
+    from social.services.connections import ConnectError
+
+    assert OAUTH_STATE_LIFETIME_SECONDS == 600
+    session = SessionStore()
+    with time_machine.travel("2026-12-01 12:00:00Z", tick=False):
+        last_moment = _state(oauth.oauth_start(tenant=tenant, user=owner, session=session))
+        too_late = _state(oauth.oauth_start(tenant=tenant, user=owner, session=session))
+    with time_machine.travel("2026-12-01 12:10:00Z", tick=False):
+        assert oauth._consume_state(state=last_moment, user=owner, session=session)
+    with (
+        time_machine.travel("2026-12-01 12:10:00.000001Z", tick=False),
+        pytest.raises(ConnectError) as refused,
+    ):
+        oauth._consume_state(state=too_late, user=owner, session=session)
+    assert refused.value.reason == "expired"
