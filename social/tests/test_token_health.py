@@ -84,7 +84,7 @@ def test_a_token_revoked_at_facebook_is_detected_by_the_next_check(
     assert check.status_before == "needs_reconnect" and check.result == "broken"
 
 
-def test_the_one_click_reconnect_link_restores_a_broken_account(connected, sb, tenant, flow):
+def test_the_one_click_reconnect_link_restores_a_broken_account(connected, sb, tenant, flow, owner):
     page = connected["Trattoria da Maria:facebook_page"]
     sb.revoke_token(page.page_token)
     run_check(page)
@@ -94,8 +94,28 @@ def test_the_one_click_reconnect_link_restores_a_broken_account(connected, sb, t
     assert done["Location"] == reverse("social:accounts", args=[tenant.slug])
     page = reload(page)
     assert page.status == "active" and page.broken_notified_at is None
+    assert page.connected_by == owner  # who reconnected it
     assert reload(connected["Trattoria da Maria:instagram"]).status == "active"
     assert run_check(page) == "ok"
+
+
+def test_a_one_click_reconnect_that_facebook_refuses_keeps_the_picker_and_logs_why(
+    connected, sb, tenant, flow, caplog
+):
+    caplog.set_level("INFO", logger="social.services.oauth")
+    page = connected["Trattoria da Maria:facebook_page"]
+    sb.revoke_token(page.page_token)
+    run_check(page)
+    response = flow.client.get(reverse("social:reconnect", args=[tenant.slug, page.pk]))
+    location = sb.approve_login(response["Location"], pages=["Trattoria da Maria"])
+    sb.add_fault(route="/*/subscribed_apps", code=4, count=1)
+    done = flow.callback(location)
+    assert "/pick/" in done["Location"]  # the login is kept: trying again needs no new one
+    assert "Facebook is busy right now" in flow.client.get(done["Location"]).content.decode()
+    assert reload(page).status == "needs_reconnect"
+    assert [r.getMessage() for r in caplog.records if r.name == "social.services.oauth"] == [
+        "facebook connect ended without a connection: retry"
+    ]
 
 
 def test_a_reconnect_with_a_facebook_user_who_lacks_the_page_falls_back_to_the_picker(
