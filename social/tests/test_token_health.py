@@ -129,8 +129,11 @@ def test_a_reconnect_with_a_facebook_user_who_lacks_the_page_falls_back_to_the_p
     location = sb.approve_login(response["Location"], user="Tom Baker")
     done = flow.callback(location)
     assert "/pick/" in done["Location"]
-    assert (
-        "does not manage Trattoria da Maria" in flow.client.get(done["Location"]).content.decode()
+    picker = flow.client.get(done["Location"])
+    assert [(m.level_tag, str(m)) for m in picker.context["messages"]][-1] == (
+        "warning",
+        "The Facebook account you used does not manage Trattoria da Maria. Pick the pages it "
+        "does manage, or go back and log in to Facebook as the page's admin.",
     )
 
 
