@@ -272,3 +272,17 @@ def test_a_state_is_good_for_exactly_ten_minutes(tenant, owner):
     ):
         oauth._consume_state(state=too_late, user=owner, session=session)
     assert refused.value.reason == "expired"
+
+
+def test_two_connects_started_in_one_browser_session_both_complete(tenant, owner):
+    """Two tabs: the session's nonce is made once and kept, so starting the second attempt
+    does not orphan the first."""
+    from django.contrib.sessions.backends.signed_cookies import SessionStore
+
+    from social.services import oauth
+
+    session = SessionStore()
+    first = _state(oauth.oauth_start(tenant=tenant, user=owner, session=session))
+    second = _state(oauth.oauth_start(tenant=tenant, user=owner, session=session))
+    assert oauth._consume_state(state=first, user=owner, session=session)
+    assert oauth._consume_state(state=second, user=owner, session=session)
