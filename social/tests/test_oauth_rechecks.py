@@ -286,3 +286,18 @@ def test_two_connects_started_in_one_browser_session_both_complete(tenant, owner
     second = _state(oauth.oauth_start(tenant=tenant, user=owner, session=session))
     assert oauth._consume_state(state=first, user=owner, session=session)
     assert oauth._consume_state(state=second, user=owner, session=session)
+
+
+def test_the_stored_state_keeps_what_the_attempt_was_for(tenant, owner):
+    """Operators read it in the admin (a connect, a re-request of declined permissions, a
+    reconnect)."""
+    from django.contrib.sessions.backends.signed_cookies import SessionStore
+
+    from social.models import OAuthState
+    from social.services import oauth
+
+    oauth.oauth_start(
+        tenant=tenant, user=owner, session=SessionStore(), purpose=OAuthState.Purpose.REREQUEST
+    )
+    with scopes_disabled():
+        assert OAuthState.objects.get().purpose == OAuthState.Purpose.REREQUEST
