@@ -333,3 +333,11 @@ def test_a_row_without_a_primary_key_says_how_to_give_it_one(tenant):
         "known before saving: give the model a default primary key, e.g. id = "
         "models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)."
     )
+
+
+def test_a_positional_verbose_name_is_kept():
+    """Like any Django field, the first positional argument is the verbose name."""
+    from lib.crypto import EncryptedTextField
+
+    field = EncryptedTextField("page access token", blank=True)
+    assert (field.verbose_name, field.blank, field.editable) == ("page access token", True, False)
