@@ -341,3 +341,48 @@ def test_a_positional_verbose_name_is_kept():
 
     field = EncryptedTextField("page access token", blank=True)
     assert (field.verbose_name, field.blank, field.editable) == ("page access token", True, False)
+
+
+def test_a_deferred_encrypted_field_saved_by_name_keeps_its_value(tenant):
+    """`save(update_fields=[…])` on a row loaded without the field: `pre_save` loads it."""
+    with scopes_disabled():
+        note = SecretNote.objects.create(tenant=tenant, token="secret")
+        deferred = SecretNote.objects.defer("token").get(pk=note.pk)
+        deferred.save(update_fields=["token"])
+        assert SecretNote.objects.get(pk=note.pk).token == "secret"
+
+
+def test_saving_a_row_stored_under_an_old_key_moves_it_to_the_new_one(tenant):
+    """Any save re-encrypts under the newest key (rotation needs no special command), and the
+    loaded row still reads its text afterwards."""
+    from lib.tests.test_crypto import raw
+
+    old, new = new_key("old1"), new_key("new1")
+    with override_settings(FIELD_ENCRYPTION_KEYS=[old]), scopes_disabled():
+        note = SecretNote.objects.create(tenant=tenant, token="secret")
+    assert crypto.key_id_of(raw(note.pk)) == "old1"
+    with override_settings(FIELD_ENCRYPTION_KEYS=[new, old]), scopes_disabled():
+        loaded = SecretNote.objects.get(pk=note.pk)
+        loaded.label = "renamed"
+        loaded.save()
+        assert loaded.token == "secret"
+        assert crypto.key_id_of(raw(note.pk)) == "new1"
+        assert SecretNote.objects.get(pk=note.pk).token == "secret"
+
+
+def test_an_empty_column_stays_empty_when_its_row_is_saved_again(tenant):
+    """An empty column (written by `update(token="")`, the one plain value allowed) is left as
+    it is by a later save of the row, not turned into a ciphertext."""
+    from lib.tests.test_crypto import raw
+
+    with scopes_disabled():
+        note = SecretNote.objects.create(tenant=tenant, token="secret")
+        SecretNote.objects.filter(pk=note.pk).update(token="")
+        SecretNote.objects.get(pk=note.pk).save()
+    assert raw(note.pk) == ""
+
+
+def test_a_value_that_is_not_text_is_refused_on_save_in_full(tenant):
+    with scopes_disabled(), pytest.raises(TypeError) as raised:
+        SecretNote.objects.create(tenant=tenant, token=12345)
+    assert str(raised.value) == "encryption_app.SecretNote.token holds text, not int."
