@@ -386,3 +386,35 @@ def test_a_value_that_is_not_text_is_refused_on_save_in_full(tenant):
     with scopes_disabled(), pytest.raises(TypeError) as raised:
         SecretNote.objects.create(tenant=tenant, token=12345)
     assert str(raised.value) == "encryption_app.SecretNote.token holds text, not int."
+
+
+def test_the_encryption_count_is_exact_between_flushes_and_never_expires(monkeypatch):
+    monkeypatch.setattr(crypto, "_COUNT_FLUSH_EVERY", 10)
+    key_id = "count1"
+    cache_key = f"lib.crypto.encryptions.{key_id}"
+    cache.delete(cache_key)
+    try:
+        with override_settings(FIELD_ENCRYPTION_KEYS=[new_key(key_id)]):
+            for _ in range(19):  # one flush of 10; nine wait for the next
+                crypto.encrypt_value("x", b"")
+        assert cache.get(cache_key) == 10
+        # Kept until deleted: a count that expired would let a key pass GCM's limit unseen.
+        client = cache._cache.get_client(cache_key)
+        assert client.ttl(cache.make_and_validate_key(cache_key)) == -1
+    finally:
+        cache.delete(cache_key)
+        crypto._pending.pop(key_id, None)
+
+
+def test_a_cache_that_cannot_count_is_logged_and_encryption_goes_on(monkeypatch, caplog):
+    monkeypatch.setattr(crypto, "_COUNT_FLUSH_EVERY", 1)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "incr", down)
+    with override_settings(FIELD_ENCRYPTION_KEYS=[new_key("count2")]):
+        assert crypto.key_id_of(crypto.encrypt_value("x", b"")) == "count2"
+    assert [r.getMessage() for r in caplog.records if r.name == "lib.crypto"] == [
+        "could not count encryptions for key count2: ConnectionError"
+    ]
