@@ -68,7 +68,11 @@ def test_the_encryption_alarm_goes_off_at_exactly_two_to_the_thirty(caplog):
                 crypto.encrypt_value("x", b"")
         assert cache.get(cache_key) == 2**30
         [record] = caplog.records
-        assert f"key {key_id} has encrypted {2**30} values" in record.getMessage()
+        assert record.getMessage() == (
+            f"Field-encryption key {key_id} has encrypted {2**30} values (alarm at 2^30, GCM "
+            "limit 2^32): add a new key first in FIELD_ENCRYPTION_KEYS and run manage.py "
+            "reencrypt_fields."
+        )
     finally:
         cache.delete(cache_key)
 
@@ -418,3 +422,29 @@ def test_a_cache_that_cannot_count_is_logged_and_encryption_goes_on(monkeypatch,
     assert [r.getMessage() for r in caplog.records if r.name == "lib.crypto"] == [
         "could not count encryptions for key count2: ConnectionError"
     ]
+
+
+@pytest.mark.parametrize("entries", [5, {"k1": "A" * 44}, "k1:" + "A" * 43, b"k1:AAAA"])
+def test_the_keyring_refuses_a_setting_that_is_not_a_list_in_full(entries, settings):
+    settings.FIELD_ENCRYPTION_KEYS = entries
+    with pytest.raises(ImproperlyConfigured) as raised:
+        crypto.keyring()
+    assert str(raised.value) == LIST_MESSAGE
+
+
+def test_the_keyring_without_the_setting_says_to_set_it(settings):
+    del settings.FIELD_ENCRYPTION_KEYS
+    with pytest.raises(ImproperlyConfigured) as raised:
+        crypto.keyring()
+    assert str(raised.value) == "Set FIELD_ENCRYPTION_KEYS (the field-encryption keys)."
+
+
+def test_stored_values_are_unpadded_base64_and_always_round_trip():
+    """`v1:<key id>:<urlsafe base64 without "=">`; a thousand random nonces, so every last
+    character of the alphabet ends some value."""
+    data = b"row"
+    for n in range(1000):
+        text = "x" * (n % 3)
+        stored = crypto.encrypt_value(text, data)
+        assert "=" not in stored
+        assert crypto.decrypt_value(stored, data) == text
