@@ -140,11 +140,13 @@ class GunicornLogger(glogging.Logger):
         atoms = super().atoms(resp, req, environ, request_time)
         masked = {}
         for key in _format_fields(self.cfg.access_log_format):
-            if key in atoms:
-                value = atoms[key]
-                masked[key] = mask_secrets(value) if isinstance(value, str) else value
-        if isinstance(masked.get("q"), str) and masked["q"]:
-            masked["q"] = mask_secrets("?" + atoms["q"])[1:]  # the query without its "?"
+            value = atoms.get(key)
+            if key == "q" and value:  # masked as a query string, then without its "?"
+                masked[key] = mask_secrets(f"?{value}")[1:]
+            elif isinstance(value, str):
+                masked[key] = mask_secrets(value)
+            elif key in atoms:
+                masked[key] = value
         return masked
 
 

@@ -23,7 +23,7 @@ S = Publication.State
 # Every worker-process test: a real (committed) database the processes can read, marked slow,
 # and in one xdist group, so that under `pytest -n` they run one after another on one test
 # worker: two of them side by side would put 8 Celery processes on a 2-core machine and
-# stretch the timings their stuck/reconcile delays assume (docs/recipes.md, "Running the tests").
+# stretch the timings their stuck/reconcile delays assume (docs/recipes.md, "Run the tests").
 WORKER_TEST_MARKS = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.slow,
