@@ -134,10 +134,9 @@ def open_checked(fileobj: IO[bytes], *, draft_size: tuple[int, int] | None = Non
     big (Pillow's ``draft``), which is much faster for renditions of large photos.
     """
     img = _open_header(fileobj)
-    header_size = img.size
     if draft_size:
         _draft(img, draft_size)
-    return _decode(img, header_size)
+    return _decode(img)
 
 
 def _open_header(fileobj: IO[bytes]) -> Image.Image:
@@ -145,7 +144,10 @@ def _open_header(fileobj: IO[bytes]) -> Image.Image:
     nothing decoded yet."""
     fileobj.seek(0)
     fmt = sniff(fileobj.read(32))
-    fileobj.seek(0)
+    # Pillow seeks back to the start itself. Only the sniffed format's decoder may look at the
+    # file: with every format allowed, a JPEG signature could still be read as, say, Photo CD.
+    # Its bomb warning (over Image.MAX_IMAGE_PIXELS) is made an error; its other warnings (an
+    # invalid APNG chunk read as a still PNG) stay warnings.
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -158,9 +160,8 @@ def _open_header(fileobj: IO[bytes]) -> Image.Image:
                 "JPEG, PNG, WebP or HEIC.",
                 "corrupt",
             ) from None
+    # Pillow refuses a width or height of 0 when it opens ("corrupt" above).
     width, height = img.size
-    if width <= 0 or height <= 0:
-        raise ImageRejected("This image has no pixels.", "corrupt")
     if width * height > settings.ASSET_MAX_PIXELS:
         raise _too_many_pixels(width, height)
     return img
@@ -170,23 +171,20 @@ def _draft(img: Image.Image, size: tuple[int, int]) -> None:
     """Decode a JPEG at 1/2, 1/4 or 1/8 scale while staying at least ``size`` (DCT scaling:
     every byte of the file is still decoded, so damage is still found)."""
     if img.format in {"JPEG", "MPO"}:
-        img.draft("RGB", size)
+        img.draft(None, size)  # None: the colour mode stays as it is, only the scale changes
 
 
-def _decode(img: Image.Image, header_size: tuple[int, int]) -> Image.Image:
-    """Decode every pixel; a truncated or damaged file is refused."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            img.load()
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise _too_many_pixels(*header_size) from None
-        except Exception:
-            raise ImageRejected(
-                "This image is incomplete or damaged (was the upload cut off?). "
-                "Try exporting it again.",
-                "truncated",
-            ) from None
+def _decode(img: Image.Image) -> Image.Image:
+    """Decode every pixel; a truncated or damaged file is refused. (Pillow's pixel checks all
+    run when it opens a file, in `_open_header`: decoding one frame makes none.)"""
+    try:
+        img.load()
+    except Exception:
+        raise ImageRejected(
+            "This image is incomplete or damaged (was the upload cut off?). "
+            "Try exporting it again.",
+            "truncated",
+        ) from None
     if img.format == "MPO":  # iPhone JPEGs with a depth map: the first frame is the photo
         img.format = "JPEG"
     return img
@@ -352,14 +350,14 @@ def normalise(fileobj: IO[bytes], *, renditions_up_to: int = 0) -> Normalised:
     kept = _kept_as_is(fileobj, img)
     if kept is not None:
         _draft(img, rendition_draft_size(*header_size))
-        img = _decode(img, header_size)
+        img = _decode(img)
         return Normalised(
             encoded=Encoded(kept, *header_size, *FORMATS["JPEG"][1:]),
             source_format="JPEG",
             image=img,
             renditions=make_renditions(img) if inline else {},
         )
-    img = _decode(img, header_size)
+    img = _decode(img)
     source_format = img.format or "JPEG"
     ImageOps.exif_transpose(img, in_place=True)
     img = _to_srgb(img)

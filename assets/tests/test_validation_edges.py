@@ -244,3 +244,68 @@ def test_a_segment_longer_than_255_bytes_is_skipped_by_its_whole_length():
 def test_a_limit_of_one_megapixel_is_written_as_1(settings):
     settings.ASSET_MAX_PIXELS = 1_000_000
     assert "the limit is 1 megapixels" in images._too_many_pixels(2_000, 1_000).message
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def test_a_file_of_another_type_is_refused_after_its_first_32_bytes():
+    """A large upload that is not a photo is never read whole to find that out."""
+    stream = _CountingStream(b"%PDF-1.7\n" + b"\x00" * 4_000_000)
+    stream.seek(100)  # wherever the upload handler left it: sniffing starts at the start
+    with pytest.raises(ImageRejected) as refused:
+        images.open_checked(stream)
+    assert refused.value.code == "type"
+    assert stream.asked == [32]
+
+
+def test_only_the_sniffed_formats_decoder_reads_the_file():
+    """JPEG's signature with a broken frame, and at byte 2,048 what Pillow's Photo CD decoder
+    looks for: with every decoder allowed, Pillow would open it as a 768 × 512 Photo CD."""
+    data = b"\xff\xd8\xff" + b"\x00" * 2_045 + b"PCD_IPI" + b"\x00" * 2_041
+    with Image.open(io.BytesIO(data)) as anything_goes:
+        assert anything_goes.format == "PCD"  # the file really is a trap
+    with pytest.raises(ImageRejected) as refused:
+        images.open_checked(io.BytesIO(data))
+    assert refused.value.code == "corrupt"
+
+
+@pytest.mark.parametrize(("width", "height"), [(0, 6), (8, 0), (0, 0)])
+def test_an_image_without_pixels_is_corrupt(width, height):
+    with pytest.raises(ImageRejected) as refused:
+        images.open_checked(_png_head(width, height))
+    assert refused.value.code == "corrupt"
+    data = bytearray(jpeg_bytes(16, 16))
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
+    with pytest.raises(ImageRejected) as refused:
+        images.open_checked(io.BytesIO(bytes(data)))
+    assert refused.value.code == "corrupt"
+
+
+def test_pillows_harmless_warnings_do_not_refuse_a_photo():
+    """An APNG animation chunk counting 0 frames: Pillow warns and reads the still PNG, which is
+    a good photo. Only the bomb warning is an error."""
+    png = png_bytes(8, 6)
+    idat = png.index(b"IDAT") - 4
+    data = png[:idat] + _png_chunk(b"acTL", struct.pack(">II", 0, 0)) + png[idat:]
+    with pytest.warns(UserWarning, match="Invalid APNG"):
+        img = images.open_checked(io.BytesIO(data))
+    assert (img.format, img.size) == ("PNG", (8, 6))
+
+
+def test_an_mpo_is_drafted_like_a_jpeg():
+    """iPhone photos with a depth map are MPO files: decoded at the smaller scale too."""
+    buf = io.BytesIO()
+    frames = [Image.new("RGB", (400, 300), c) for c in ("red", "blue")]
+    frames[0].save(buf, "MPO", save_all=True, append_images=frames[1:])
+    img = images.open_checked(io.BytesIO(buf.getvalue()), draft_size=(100, 75))
+    assert (img.format, img.size, img.mode) == ("JPEG", (100, 75), "RGB")
+
+
+def test_a_drafted_greyscale_jpeg_stays_greyscale():
+    buf = io.BytesIO()
+    Image.new("L", (400, 300), 90).save(buf, "JPEG")
+    img = images.open_checked(io.BytesIO(buf.getvalue()), draft_size=(100, 75))
+    assert (img.size, img.mode) == ((100, 75), "L")
