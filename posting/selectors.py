@@ -48,6 +48,7 @@ def composer_accounts(*, tenant: Tenant) -> list[SocialAccount]:
     return list(
         SocialAccount.objects.filter(tenant=tenant)
         .exclude(status=SocialAccount.Status.REVOKED)
+        .defer("page_token", "user_token")  # never shown: not decrypted for a page
         .order_by("kind", "name")
     )
 
@@ -90,16 +91,39 @@ class HistoryFilters:
     q: str = ""
 
 
-def _with_parts(posts: QuerySet[Post], *, photos: bool = True) -> QuerySet[Post]:
-    """With their publications (and accounts) and photo links; ``photos=False`` leaves the
-    photos themselves out (a list shows the first one's thumbnail, by its id)."""
+# What a publication's line in a list shows (posting/_publication.html) and its links need:
+# the account's name and status, not its tokens (each one decrypted per row otherwise).
+PUBLICATION_LINE_FIELDS = (
+    "id",
+    "tenant_id",
+    "post_id",
+    "account_id",
+    "network",
+    "state",
+    "permalink",
+    "published_at",
+    "last_error",
+    "next_attempt_at",
+    "account__id",
+    "account__tenant_id",
+    "account__kind",
+    "account__name",
+    "account__status",
+)
+
+
+def _with_parts(posts: QuerySet[Post], *, listed: bool = False) -> QuerySet[Post]:
+    """With their publications (and accounts) and photo links. ``listed``: only what a list of
+    posts shows: each publication's line (`PUBLICATION_LINE_FIELDS`) and the photo links
+    without the photos (the list shows the first one's thumbnail, by its id)."""
     media = PostMedia.objects.order_by("position")
+    publications = Publication.objects.select_related("account").order_by("network", "id")
     return posts.prefetch_related(
         Prefetch(
             "publications",
-            queryset=Publication.objects.select_related("account").order_by("network", "id"),
+            queryset=publications.only(*PUBLICATION_LINE_FIELDS) if listed else publications,
         ),
-        Prefetch("media_items", queryset=media.select_related("asset") if photos else media),
+        Prefetch("media_items", queryset=media if listed else media.select_related("asset")),
     )
 
 
@@ -133,37 +157,45 @@ def post_history(*, tenant: Tenant, filters: HistoryFilters) -> QuerySet[Post]:
             | Q(text_instagram__icontains=filters.q)
         )
     ordered = posts.annotate(when=Coalesce("scheduled_at", "created_at")).order_by("-when", "-id")
-    return _with_parts(ordered, photos=False)
+    return _with_parts(ordered, listed=True)
 
 
 def calendar_posts(*, tenant: Tenant, start: datetime, end: datetime) -> list[Post]:
     """Posts with a time inside [start, end) (UTC instants), oldest first, with the state and
     network of their publications: what a calendar chip shows (two queries)."""
     posts = Post.objects.filter(tenant=tenant, scheduled_at__gte=start, scheduled_at__lt=end)
+    return list(_as_chips(posts).order_by("scheduled_at", "id"))
+
+
+def _as_chips(posts: QuerySet[Post]) -> QuerySet[Post]:
+    """Only what a post's line in the calendar or on the dashboard shows: its text and time,
+    and its publications' state and network (every column named in a query costs compiling
+    it: docs/performance.md, "Pages")."""
     publications = Publication.objects.only("id", "tenant_id", "post_id", "state", "network")
-    return list(
-        posts.only("id", "tenant_id", "text", "scheduled_at")
-        .prefetch_related(Prefetch("publications", queryset=publications.order_by("network", "id")))
-        .order_by("scheduled_at", "id")
+    return posts.only("id", "tenant_id", "text", "scheduled_at").prefetch_related(
+        Prefetch("publications", queryset=publications.order_by("network", "id"))
     )
 
 
 def upcoming_posts(*, tenant: Tenant, limit: int = 5) -> list[Post]:
-    """The next posts waiting to go out (scheduled or held), soonest first."""
+    """The next posts waiting to go out (scheduled or held), soonest first, as chips
+    (`_as_chips`: text, time, and each publication's state and network)."""
     waiting = Publication.objects.filter(
         tenant=tenant, state__in=(Publication.State.SCHEDULED, Publication.State.HELD)
     ).values("post_id")
     posts = Post.objects.filter(tenant=tenant, pk__in=waiting, scheduled_at__isnull=False)
-    return list(_with_parts(posts.order_by("scheduled_at", "id"))[:limit])
+    return list(_as_chips(posts.order_by("scheduled_at", "id"))[:limit])
 
 
 def failed_publications(*, tenant: Tenant, limit: int = 5) -> list[Publication]:
-    """Publications that need the owner: failed or held, newest first."""
+    """Publications that need the owner: failed or held, newest first, with what the
+    dashboard shows of them (network, state, the sentence for the owner, the post's text)."""
     return list(
         Publication.objects.filter(
             tenant=tenant, state__in=(Publication.State.FAILED, Publication.State.HELD)
         )
-        .select_related("post", "account")
+        .select_related("post")
+        .only("id", "tenant_id", "post_id", "network", "state", "last_error", "post__text")
         .order_by("-updated_at")[:limit]
     )
 

@@ -113,7 +113,7 @@ def dashboard_summary(*, tenant: Tenant) -> DashboardSummary:
 
     accounts = list(
         SocialAccount.objects.filter(tenant=tenant, status__in=SocialAccount.HOLDING_STATUSES)
-        .select_related("linked_page")
+        .only("id", "tenant_id", "kind", "name", "username", "status")  # what the card shows
         .order_by("kind", "name")
     )
     photos = Asset.objects.filter(tenant=tenant)
