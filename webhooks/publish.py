@@ -25,8 +25,9 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import os
+import threading
 import uuid
-from typing import Any
 
 import redis
 from celery import Task
@@ -41,28 +42,49 @@ BROKER_TIMEOUT_SECONDS = 5.0
 
 def delivery_publish(task: Task, delivery_id: uuid.UUID) -> None:
     """Queue ``task`` (``webhooks.delivery_process``) for one delivery."""
-    kwargs = {"delivery_id": str(delivery_id)}
+    kwargs = {"delivery_id": str(uuid.UUID(str(delivery_id)))}  # a UUID's text needs no escaping
     client = _redis_client(task)
     if client is None:
         task.apply_async(kwargs=kwargs)
         return
-    queue, headers, properties, embed = _template(task)
+    queue, body, message = _template(task)
     task_id = str(uuid.uuid4())
-    body = json.dumps([[], kwargs, embed]).encode()
-    message = {
-        "body": base64.b64encode(body).decode(),
-        "content-encoding": "utf-8",
-        "content-type": "application/json",
-        "headers": {**headers, "id": task_id, "root_id": task_id, "kwargsrepr": repr(kwargs)},
-        "properties": {
-            **properties,
-            "correlation_id": task_id,
-            "delivery_info": {"exchange": "", "routing_key": queue},
-            "body_encoding": "base64",
+    encoded = base64.b64encode((body[0] + kwargs["delivery_id"] + body[1]).encode()).decode()
+    _lpush(
+        client,
+        queue,
+        message
+        % {
+            "body": encoded,
+            "task_id": task_id,
+            "kwargsrepr": repr(kwargs),
             "delivery_tag": str(uuid.uuid4()),
         },
-    }
-    client.lpush(queue, json.dumps(message))
+    )
+
+
+_local = threading.local()
+
+
+def _lpush(client: redis.Redis, queue: str, message: str) -> None:
+    """``LPUSH queue message`` on this thread's own connection of ``client``'s pool, kept for the
+    process (no pool checkout, retry wrapper or command dispatch per delivery: half of
+    ``client.lpush``'s CPU). A connection that fails or times out is closed and the command
+    tried once more on a new one, as ``Retry(NoBackoff(), 1)`` does for the client; an error
+    the server answers (say, the key holds something else) is raised as it is."""
+    owner = (client, os.getpid())
+    if getattr(_local, "owner", None) != owner:
+        _local.owner, _local.connection = owner, client.connection_pool.get_connection()
+    connection = _local.connection
+    for attempt in (1, 2):
+        try:
+            connection.send_command("LPUSH", queue, message)
+            connection.read_response()
+            return
+        except (redis.ConnectionError, redis.TimeoutError):
+            connection.disconnect()
+            if attempt == 2:
+                raise
 
 
 def _redis_client(task: Task) -> redis.Redis | None:
@@ -95,18 +117,43 @@ def _new_client(url: str) -> redis.Redis:
 
 
 @functools.cache
-def _template(task: Task) -> tuple[str, dict[str, Any], dict[str, Any], Any]:
-    """Queue name, headers, properties and body "embed" of the task's message, as Celery
-    builds them for ``apply_async`` (made once per process: the ``origin`` header names the
-    process). Per message only the ids, kwargs and ``kwargsrepr`` differ."""
+def _template(task: Task) -> tuple[str, tuple[str, str], str]:
+    """Queue name, the body's JSON around the delivery id, and the message's JSON with
+    ``%(body)s``, ``%(task_id)s``, ``%(kwargsrepr)s`` and ``%(delivery_tag)s`` to fill in: the
+    message Celery builds for ``apply_async`` (made once per process: the ``origin`` header names
+    the process), wrapped as kombu's Redis transport stores it. Per message only the ids, the
+    kwargs and ``kwargsrepr`` differ, and none of them needs escaping in JSON."""
     app = task.app
     route = app.amqp.router.route({}, task.name)
+    queue = str(route["queue"].name)
     headers, properties, body, _ = app.amqp.create_task_message(
         "", task.name, (), {}, ignore_result=task.ignore_result
     )
-    properties = {
-        **properties,
-        "delivery_mode": 2,  # persistent, what kombu's producer sets by default
-        "priority": 0,  # kombu's Redis transport: no priority, the queue's own list
+    before, after = json.dumps([[], {"delivery_id": _MARK}, body[2]]).split(_MARK)
+    message = {
+        "body": _MARK + "body",
+        "content-encoding": "utf-8",
+        "content-type": "application/json",
+        "headers": {
+            **headers,
+            "id": _MARK + "task_id",
+            "root_id": _MARK + "task_id",
+            "kwargsrepr": _MARK + "kwargsrepr",
+        },
+        "properties": {
+            **properties,
+            "delivery_mode": 2,  # persistent, what kombu's producer sets by default
+            "priority": 0,  # kombu's Redis transport: no priority, the queue's own list
+            "correlation_id": _MARK + "task_id",
+            "delivery_info": {"exchange": "", "routing_key": queue},
+            "body_encoding": "base64",
+            "delivery_tag": _MARK + "delivery_tag",
+        },
     }
-    return str(route["queue"].name), headers, properties, body[2]
+    text = json.dumps(message).replace("%", "%%")
+    for name in ("body", "task_id", "kwargsrepr", "delivery_tag"):
+        text = text.replace(_MARK + name, f"%({name})s")
+    return queue, (before, after), text
+
+
+_MARK = "tablecast-slot-7f3e9c-"  # plain ASCII (JSON keeps it as it is), in nothing Celery sends

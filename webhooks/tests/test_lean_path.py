@@ -229,3 +229,82 @@ def test_a_broker_that_never_answers_gives_503_within_two_timeouts(
     assert "task queue unavailable" in caplog.text
     assert _rows() == 0
     assert took < 4 * 0.5 + 1
+
+
+def _stored(mids: list[str]) -> list[tuple]:
+    """(mid, the columns the insert sets or leaves empty, payload), by mid."""
+    with scopes_disabled():
+        rows = WebhookEvent.objects.filter(payload__message__mid__in=mids)
+        return sorted(
+            (
+                *(e.payload["message"]["mid"], e.object, e.entry_id, e.field, e.messaging),
+                *(e.status, e.attempts, e.error, e.tenant_id, e.processed_at, len(e.dedupe_key)),
+                e.payload,
+            )
+            for e in rows
+        )
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_a_small_delivery_and_a_large_one_store_the_same_rows(client, tenant, enqueued, extra):
+    """Up to receive.PG_VALUES_ROWS items go in as a VALUES list, more as one JSON parameter
+    (docs/performance.md, "Webhooks"): the rows are the same either way, non-ASCII, quotes,
+    nulls and nested values included."""
+    from webhooks import receive
+
+    page = account(tenant)
+    count = receive.PG_VALUES_ROWS + extra
+    texts = ["Habt ihr heute offen? 🍝", 'A "quoted" \\ back\\slash', "", "L'été", "x" * 300]
+    items = [
+        {
+            **message_item(page_id=page.external_id, sender=f"20{n}", text=texts[n % len(texts)]),
+            "message": {
+                "mid": f"m_size{extra}_{n}",
+                "text": texts[n % len(texts)],
+                "attachments": [{"type": "image", "payload": {"url": None, "sticker_id": n}}],
+            },
+        }
+        for n in range(count)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        assert (
+            post(client, meta_bytes(messaging_payload(page.external_id, *items))).status_code == 200
+        )
+    insert = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT"))
+    assert ("jsonb_to_recordset" in insert) == (extra == 1)
+    stored = _stored([item["message"]["mid"] for item in items])
+    assert [row[0] for row in stored] == sorted(item["message"]["mid"] for item in items)
+    by_mid = {item["message"]["mid"]: item for item in items}
+    for row in stored:
+        assert row[1:5] == ("page", page.external_id, "messages", True)
+        assert row[5:11] == ("pending", 0, "", None, None, 64)
+        assert row[11] == by_mid[row[0]]  # the item as sent, unicode, quotes and nulls included
+    again = post(client, meta_bytes(messaging_payload(page.external_id, *items)))
+    assert again.status_code == 200
+    assert len(_stored(list(by_mid))) == count
+
+
+def test_a_broker_connection_the_server_dropped_is_replaced_once(broker):
+    """The thread keeps its broker connection between deliveries (webhooks/publish.py). When
+    Redis has closed it (a restart, a timeout), the LPUSH is made once more on a new one."""
+    tasks.delivery_enqueue("00000000-0000-0000-0000-000000000003")
+    killed = broker.client_kill_filter(_type="normal", skipme=True)
+    assert killed >= 1
+    tasks.delivery_enqueue("00000000-0000-0000-0000-000000000004")
+    sent = [json.loads(m) for m in broker.lrange("webhooks", 0, -1)]
+    assert sorted(json.loads(base64.b64decode(m["body"]))[1]["delivery_id"][-1] for m in sent) == [
+        "3",
+        "4",
+    ]
+
+
+def test_a_broker_that_refuses_the_command_gives_503_and_keeps_no_rows(
+    client, tenant, broker, caplog
+):
+    """An error Redis answers (here the queue's key holds a string) is not retried."""
+    page = account(tenant)
+    broker.set("webhooks", "not a list")
+    response = post(client, _delivery(page.external_id))
+    assert response.status_code == 503
+    assert "task queue unavailable: ResponseError" in caplog.text
+    assert _rows() == 0

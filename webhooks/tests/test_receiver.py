@@ -379,3 +379,23 @@ def test_a_batch_mixing_known_and_unknown_pages_routes_the_known_and_keeps_the_r
     assert "unrouted" in caplog.text and "999999999999" in caplog.text
     with tenant_scope(tenant):
         assert [e.entry_id for e in WebhookEvent.objects.all()] == [ours.external_id]
+
+
+def test_a_nul_character_in_a_message_does_not_block_the_batch(client, tenant, enqueued):
+    """PostgreSQL's jsonb refuses U+0000: a customer typing one must not have the whole POST
+    (other customers' and other restaurants' events too) refused until Meta gives up. It is
+    stored as U+FFFD, in a small delivery and in a large one."""
+    page = account(tenant)
+    for count in (1, 12):
+        items = [
+            message_item(page_id=page.external_id, sender="30", text=f"a\u0000b {n}")
+            for n in range(count)
+        ]
+        items.append(message_item(page_id="unknown-page", sender="31", text="no NUL here"))
+        response = post(client, meta_bytes(messaging_payload(page.external_id, *items)))
+        assert response.status_code == 200
+        mids = [item["message"]["mid"] for item in items]
+        with scopes_disabled():
+            stored = WebhookEvent.objects.filter(payload__message__mid__in=mids)
+            texts = sorted(e.payload["message"]["text"] for e in stored)
+        assert texts == sorted([*(f"a\ufffdb {n}" for n in range(count)), "no NUL here"])
