@@ -108,7 +108,9 @@ def payload_events(*, body: bytes, delivery_id: uuid.UUID) -> list[dict[str, Any
         if not isinstance(entry, dict):
             raise MalformedPayload("an entry is not an object")
         entry_id = str(entry.get("id") or "")[:64]
-        entry_time = entry.get("time") if isinstance(entry.get("time"), int) else None
+        entry_time = entry.get("time")
+        if not _fits_bigint(entry_time):  # anything else would have the whole POST refused
+            entry_time = None
         items: list[tuple[str, bool, Any]] = []
         for change in entry.get("changes") or []:
             field = str(change.get("field") or "") if isinstance(change, dict) else ""
@@ -135,6 +137,10 @@ def payload_events(*, body: bytes, delivery_id: uuid.UUID) -> list[dict[str, Any
                 }
             )
     return events
+
+
+def _fits_bigint(value: Any) -> bool:
+    return type(value) is int and 0 <= value < 2**63  # not a bool (an int subclass)
 
 
 def _nul_replaced(value: Any) -> Any:

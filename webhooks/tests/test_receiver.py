@@ -399,3 +399,38 @@ def test_a_nul_character_in_a_message_does_not_block_the_batch(client, tenant, e
             stored = WebhookEvent.objects.filter(payload__message__mid__in=mids)
             texts = sorted(e.payload["message"]["text"] for e in stored)
         assert texts == sorted([*(f"a\ufffdb {n}" for n in range(count)), "no NUL here"])
+
+
+@pytest.mark.parametrize("when", [2**63, -1, True, 1.5, "1700000000"])
+def test_an_entry_time_the_column_cannot_hold_is_left_empty_and_the_event_stored(
+    client, tenant, enqueued, when
+):
+    page = account(tenant)
+    payload = messaging_payload(
+        page.external_id, message_item(page_id=page.external_id, sender="40", text="Hi")
+    )
+    payload["entry"][0]["time"] = when
+    assert post(client, meta_bytes(payload)).status_code == 200
+    with scopes_disabled():
+        event = WebhookEvent.objects.get(payload__sender__id="40")
+    assert event.entry_time is None
+
+
+def test_a_value_the_database_refuses_is_logged_as_such_not_as_an_outage(
+    client, tenant, enqueued, monkeypatch, caplog
+):
+    from django.db import DataError
+
+    def refuse(*, events):
+        raise DataError("value out of range")
+
+    monkeypatch.setattr(receive, "events_insert", refuse)
+    page = account(tenant)
+    body = meta_bytes(
+        messaging_payload(
+            page.external_id, message_item(page_id=page.external_id, sender="41", text="Hi")
+        )
+    )
+    assert post(client, body).status_code == 503
+    assert "the database refused a value: DataError" in caplog.text
+    assert "database unavailable" not in caplog.text

@@ -10,7 +10,7 @@ import hmac
 import logging
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -46,6 +46,9 @@ def facebook(request: HttpRequest) -> HttpResponse:
     except receive.MalformedPayload as exc:
         logger.warning("webhook refused: signed but unreadable: %s", exc)
         return _plain("The body is not a webhook payload.", 400)
+    except DataError as exc:  # not an outage: a value the database refused (docs/webhooks.md)
+        logger.error("webhook not stored, the database refused a value: %s", type(exc).__name__)
+        return _plain("Not stored; please retry.", 503)
     except DatabaseError as exc:
         logger.error("webhook not stored, database unavailable: %s", type(exc).__name__)
         return _plain("Not stored; please retry.", 503)
