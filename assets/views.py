@@ -20,7 +20,6 @@ from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
@@ -38,6 +37,7 @@ from assets.forms import (
 )
 from assets.models import Asset, Folder, Rendition
 from tenants.http import TenantRequest
+from tenants.redirects import safe_next_path
 
 PAGE_SIZE = 48
 PICKER_PAGE_SIZE = 24
@@ -52,12 +52,11 @@ def _library_url(request: TenantRequest, **params) -> str:
 
 
 def _next_or_library(request: TenantRequest) -> str:
+    """Back to the ``next`` page when it is one of this restaurant's pages (a path:
+    `tenants.redirects.safe_next_path`), else to the library. A bare word is not a path:
+    `redirect` would look it up as a URL name and fail."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return _library_url(request)
+    return safe_next_path(request.tenant, target) or _library_url(request)
 
 
 def _errors(form) -> str:

@@ -415,3 +415,30 @@ def test_library_page_renders_tiles_tags_and_folders(owner_client, tenant):
     body = owner_client.get(_url("library", tenant)).content.decode()
     assert "Gnocchi" in body and "potato" in body and "Brand Assets" in body
     assert f'id="asset-{asset.pk}"' in body
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("library", "/t/{slug}/library/"),  # a bare word: redirect() would take it for a URL name
+        ("a\x00b", "/t/{slug}/library/"),
+        ("/t/{other}/library/", "/t/{slug}/library/"),  # another restaurant's page
+        ("https://evil.example/", "/t/{slug}/library/"),
+        ("/t/{slug}/library/?q=terrace", "/t/{slug}/library/?q=terrace"),
+    ],
+)
+def test_after_a_bulk_action_next_leads_only_to_this_restaurants_pages(
+    owner_client, tenant, other_tenant, given, expected
+):
+    asset = make_asset(tenant)
+    response = owner_client.post(
+        _url("bulk", tenant),
+        {
+            "action": "tag",
+            "assets": [asset.pk],
+            "tag": "Terrace",
+            "next": given.format(slug=tenant.slug, other=other_tenant.slug),
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == expected.format(slug=tenant.slug)

@@ -488,3 +488,21 @@ def test_edit_and_retry_a_failed_post(owner_client, tenant, accounts):
     assert post.text == "Typo fixed"
     assert publication.state == S.SCHEDULED
     assert (publication.last_error, publication.last_error_code) == ("", None)
+
+
+def test_a_form_token_that_is_not_ours_is_ignored_not_used_as_a_cache_key(
+    owner_client, tenant, accounts, recwarn
+):
+    """It becomes part of a cache key (memcached refuses spaces and control characters): text
+    that is not a token is dropped before the cache sees it. The form then judges the rest."""
+    statuses = {}
+    for token in ("a\x00b", "x" * 65, "spaced token", "ümlaut-token"):
+        response = owner_client.post(
+            _url(tenant, "posting:new"),
+            _form(accounts[:1], text=f"Token {token[:6]!r}", form_token=token),
+        )
+        statuses[token[:6]] = response.status_code
+    assert statuses == {"a\x00b": 400, "xxxxxx": 400, "spaced": 302, "ümlaut": 302}
+    assert [str(w.message) for w in recwarn if "Cache key" in str(w.message)] == []
+    with scopes_disabled():
+        assert Post.objects.filter(tenant=tenant, text__startswith="Token ").count() == 2

@@ -3,6 +3,7 @@ Instagram will show, and publish it now, schedule it or keep it as a draft."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -23,6 +24,7 @@ from posting.suggestions import asset_suggestions
 from tenants.http import TenantRequest
 
 TOKEN_TTL = 3600  # a composer form submitted twice within the hour makes one post
+FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")  # becomes part of a cache key
 
 
 def _context(request: TenantRequest, form: ComposerForm, *, post: Post | None = None) -> dict:
@@ -65,7 +67,9 @@ def post_new(request: TenantRequest, tenant_slug: str) -> HttpResponse:
 
     _refuse_foreign_ids(request)
     form = ComposerForm(request.POST, tenant=tenant, accounts=accounts)
-    token = request.POST.get("form_token", "")[:64]
+    token = request.POST.get("form_token", "")
+    if not FORM_TOKEN.fullmatch(token):  # ours come from token_urlsafe; other text is ignored
+        token = ""
     if token and not cache.add(_token_key(request, token), 0, TOKEN_TTL):
         existing = cache.get(_token_key(request, token))
         messages.info(request, "This post was already saved; it was not sent twice.")

@@ -1,8 +1,10 @@
-"""Every restaurant page answers hostile query strings with a page or a 4xx, never a 500: a NUL
+"""Every restaurant page answers hostile query strings and form posts with a page, a redirect or
+a 4xx, never a 500: a NUL
 character (PostgreSQL refuses it in any text), numbers too big for a column, dates that do not
 exist, markup, very long values, repeated parameters. The pages are found from the URLconf (as in
 the isolation test), so a new page is probed without editing this file; each page gets every
-query parameter any view reads, all at once."""
+query parameter any view reads, all at once, and every URL a POST of every field name the views
+and their forms read."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from tenants.tests.urlmatrix import classify, collect_declarations, enumerate_ur
 pytestmark = pytest.mark.django_db
 
 DECLARATIONS = collect_declarations()
-GET_PAGES = [
+TENANT_URLS = [
     entry
     for entry in enumerate_urls()
     if classify(entry, DECLARATIONS.public_urls) == "tenant" and not entry.is_regex
@@ -25,6 +27,13 @@ PARAMS = [
     "next", "view", "week", "month", "date", "asset", "type", "post_type", "notes", "state",
     "network", "account", "kind", "unread", "needs_human", "current", "after", "period", "start",
     "end", "status",
+]  # fmt: skip
+# What views read from request.POST, and the portal forms' field names.
+FIELDS = [
+    *PARAMS, "accounts", "action", "asset_ids", "form_token", "link", "mark", "post_id", "text",
+    "text_facebook", "text_instagram", "time", "writer", "select_across", "signed_request",
+    "name", "title", "parent", "tags", "role", "email", "focal_x", "focal_y", "keywords",
+    "answer", "enabled", "auto_replies", "timezone", "opening_hours", "phone", "address",
 ]  # fmt: skip
 HOSTILE = {
     "nul": "a\x00b",
@@ -38,16 +47,18 @@ HOSTILE = {
 }
 
 
-@pytest.mark.parametrize("entry", GET_PAGES, ids=[e.id for e in GET_PAGES])
-def test_no_restaurant_page_answers_a_hostile_query_with_a_server_error(
-    entry, tenant, owner_client
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("entry", TENANT_URLS, ids=[e.id for e in TENANT_URLS])
+def test_no_restaurant_url_answers_hostile_input_with_a_server_error(
+    entry, method, tenant, owner_client
 ):
     with scopes_disabled():
         values = {k: DECLARATIONS.kwarg_factories[k](tenant) for k in entry.object_kwargs}
     url = entry.build(tenant_slug=tenant.slug, **values)
+    names = PARAMS if method == "get" else FIELDS
     failures = []
     for kind, value in HOSTILE.items():
-        response = owner_client.get(url, {name: [value, value] for name in PARAMS})
+        response = getattr(owner_client, method)(url, {name: [value, value] for name in names})
         if response.status_code >= 500:
-            failures.append(f"GET {url} with {kind}: {response.status_code}")
+            failures.append(f"{method.upper()} {url} with {kind}: {response.status_code}")
     assert failures == []
