@@ -1,10 +1,11 @@
-"""Response headers that depend on who is asking."""
+"""Response headers that depend on who is asking, and query strings no view can use."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
@@ -30,3 +31,20 @@ class PrivatePagesMiddleware:
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
         return response
+
+
+class NulCharacterMiddleware:
+    """A NUL character in the query string is refused with 400 (templates/400.html).
+
+    PostgreSQL refuses NUL in any text, so a lookup given one — the admin's list filters take
+    their values straight from the query string — ended in a 500. Django's form fields already
+    refuse NUL in what is posted; this covers what forms do not see."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query:
+            raise BadRequest("The query string holds a NUL character.")
+        return self.get_response(request)

@@ -1,5 +1,5 @@
-"""Every restaurant page answers hostile query strings and form posts with a page, a redirect or
-a 4xx, never a 500: a NUL
+"""Every restaurant page and every admin list answers hostile query strings and form posts with a
+page, a redirect or a 4xx, never a 500: a NUL
 character (PostgreSQL refuses it in any text), numbers too big for a column, dates that do not
 exist, markup, very long values, repeated parameters. The pages are found from the URLconf (as in
 the isolation test), so a new page is probed without editing this file; each page gets every
@@ -8,7 +8,13 @@ and their forms read."""
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from tenants.scoping import scopes_disabled
 from tenants.tests.urlmatrix import classify, collect_declarations, enumerate_urls
@@ -62,3 +68,32 @@ def test_no_restaurant_url_answers_hostile_input_with_a_server_error(
         if response.status_code >= 500:
             failures.append(f"{method.upper()} {url} with {kind}: {response.status_code}")
     assert failures == []
+
+
+ADMIN_MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
+
+
+@pytest.mark.parametrize("model", ADMIN_MODELS, ids=[m._meta.label for m in ADMIN_MODELS])
+def test_no_admin_list_answers_a_hostile_filter_with_a_server_error(model, tenant, client):
+    """Each parameter the list's own links use (its filters, search, ordering, page), one at a
+    time. The admin takes filter values straight from the query string: a NUL there reached
+    PostgreSQL and ended in a 500 before lib.middleware.NulCharacterMiddleware."""
+    operator = get_user_model().objects.create_superuser("op", "op@example.com", "Op-pass-1234")
+    client.force_login(operator)
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    page = html.unescape(client.get(url).content.decode())
+    names = set(re.findall(r"[?&]([A-Za-z0-9_]+)=", page)) | {"q", "p", "o", "e"}
+    failures = [
+        f"{url}?{name}=<{kind}>: {status}"
+        for kind, value in HOSTILE.items()
+        for name in sorted(names)
+        if (status := client.get(url, {name: value}).status_code) >= 500
+    ]
+    assert failures == []
+    assert client.get(url, {"q": "a\x00b"}).status_code == 400
+
+
+def test_a_nul_in_the_query_string_is_refused_with_a_page_that_says_so(owner_client, tenant):
+    response = owner_client.get(reverse("assets:library", args=[tenant.slug]) + "?q=a%00b")
+    assert response.status_code == 400
+    assert "We could not read that address" in response.content.decode()
