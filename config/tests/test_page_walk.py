@@ -225,6 +225,7 @@ def test_every_portal_page_fits_loads_cleanly_and_passes_axe(
         expect_status=404,
     )
     _visit(page, page_watch, url + "/no/such/page/", f"404-{width}", expect_status=404)
+    _visit(page, page_watch, url + "/login/?next=%00", f"400-{width}", expect_status=400)
     deletion = _data_deletion()
     _visit(page, page_watch, url + f"/facebook/data-deletion/{deletion}/", f"deletion-{width}")
 
