@@ -1,0 +1,106 @@
+"""One comment of a thread page as webhooks/comment_html.py draws it: every value escaped, the
+badges and forms each state calls for, the refused text back in the form that was open."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+
+import pytest
+
+from webhooks.comment_html import body
+from webhooks.models import Message
+
+CSRF = '<input type="hidden" name="csrfmiddlewaretoken" value="tok">'
+
+
+def _comment(**fields) -> Message:
+    c = Message(
+        **{"id": uuid.UUID(int=7), "direction": "in", "author_name": "Ana", "text": "Hi", **fields}
+    )
+    c.when_iso, c.when = "2026-12-01T19:30:00+01:00", "1 Dec, 19:30"
+    c.reply_url, c.private_url, c.hide_url = "/r/", "/p/", "/h/"
+    c.open_form = ""
+    return c
+
+
+def _draw(c: Message, reply_text: str = "") -> str:
+    return body(c, account_name="Trattoria <da> Walter", reply_text=reply_text, csrf_field=CSRF)
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.started: list[tuple[str, dict]] = []
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.started.append((tag, dict(attrs)))
+        if tag not in ("input", "br"):
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.open.pop() == tag, f"</{tag}> closes something else"
+
+
+def _parsed(markup: str) -> _Tags:
+    tags = _Tags()
+    tags.feed(markup)
+    assert tags.open == [], "an element is left open"
+    return tags
+
+
+def test_every_value_is_escaped_and_lines_break():
+    c = _comment(author_name='<b onclick="x">Eve</b>', text="<script>alert(1)</script>\nBye & ciao")
+    markup = _draw(c, reply_text="</textarea><script>")
+    assert "<script>" not in markup and "<b onclick" not in markup
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;<br>Bye &amp; ciao" in markup
+    assert "&lt;b onclick=&quot;x&quot;&gt;Eve&lt;/b&gt;" in markup
+    _parsed(markup)
+
+
+def test_a_visible_customer_comment_has_the_three_forms_each_with_its_csrf_field():
+    tags = _parsed(_draw(_comment()))
+    forms = [attrs["action"] for tag, attrs in tags.started if tag == "form"]
+    assert forms == ["/r/", "/p/", "/h/"]
+    assert sum(1 for tag, attrs in tags.started if attrs.get("name") == "csrfmiddlewaretoken") == 3
+    labels = {attrs["for"] for tag, attrs in tags.started if tag == "label"}
+    areas = {attrs["id"] for tag, attrs in tags.started if tag == "textarea"}
+    assert labels == areas == {f"reply-{uuid.UUID(int=7)}", f"private-{uuid.UUID(int=7)}"}
+
+
+@pytest.mark.parametrize(
+    ("fields", "forms", "badges"),
+    [
+        ({"comment_state": "hidden"}, ["/r/", "/p/"], ["Hidden"]),
+        ({"comment_state": "removed"}, [], ["Removed"]),
+        (
+            {"private_reply_at": datetime(2026, 12, 1, tzinfo=UTC)},
+            ["/r/", "/h/"],
+            ["Answered privately"],
+        ),
+        ({"edited_at": datetime(2026, 12, 1, tzinfo=UTC)}, ["/r/", "/p/", "/h/"], ["Edited"]),
+        ({"direction": "out"}, [], []),
+    ],
+)
+def test_each_state_shows_its_badge_and_only_the_forms_it_allows(fields, forms, badges):
+    c = _comment(**fields)
+    markup = _draw(c)
+    tags = _parsed(markup)
+    assert [attrs["action"] for tag, attrs in tags.started if tag == "form"] == forms
+    shown = [b for b in ("Edited", "Hidden", "Removed", "Answered privately") if f">{b}<" in markup]
+    assert shown == badges
+    name = "Trattoria &lt;da&gt; Walter" if fields.get("direction") == "out" else "Ana"
+    assert f"<strong>{name}</strong>" in markup
+
+
+@pytest.mark.parametrize("opened", ["reply", "private"])
+def test_a_refused_reply_comes_back_in_the_form_that_was_open(opened):
+    c = _comment()
+    c.open_form = opened
+    markup = _draw(c, reply_text="Grazie <3")
+    assert markup.count("<details open>") == 1
+    assert markup.count("Grazie &lt;3") == 1
+    field = f'id="{opened}-{c.pk}" name="text" rows="2">Grazie &lt;3</textarea>'
+    assert field in markup
