@@ -1,8 +1,9 @@
-"""A comment in a thread page, drawn in Python: the markup of one comment lives here.
+"""A thread page's comments and messages, drawn in Python: their markup lives here.
 
-A comment thread shows every comment with its reply, private reply and hide forms; through the
-template engine (an include per comment, three CSRF fields, a dozen conditions) the comments
-cost more than the rest of the page (docs/performance.md, "Pages"). As for the inbox's rows
+A comment thread shows every comment with its reply, private reply and hide forms, a Messenger
+or Instagram thread every message as a bubble; through the template engine (an include per
+comment, three CSRF fields, a dozen conditions; filters and lookups per bubble) they cost more
+than the rest of the page (docs/performance.md, "Pages"). As for the inbox's rows
 (webhooks/inbox_rows.py), the markup is built in Python and every value is escaped with
 `html.escape`; the text keeps Django's ``linebreaksbr``."""
 
@@ -15,7 +16,7 @@ from django.template.defaultfilters import linebreaksbr
 from webhooks.models import Message
 
 
-def body(c: Message, *, account_name: str, reply_text: str, csrf_field: str) -> str:
+def comment(c: Message, *, account_name: str, reply_text: str, csrf_field: str) -> str:
     """One comment: who and when, its badges, its text and, for a customer's comment that is
     still there, the forms to reply in public or privately and to hide it. ``reply_text`` is
     what the person typed in the form that was refused (shown in the form that is open)."""
@@ -103,3 +104,43 @@ def _form(
         f'<textarea id="{field_id}" name="text" rows="2">{escape(text)}</textarea>\n'
         f"{button}\n</form>\n</details>\n"
     )
+
+
+def bubble(m: Message, *, customer_name: str) -> str:
+    """One message of a Messenger or Instagram thread: its text and attachments (a link only
+    for an http(s) address), who sent it, when, and whether it went out."""
+    attachments = "".join(_attachment(a) for a in m.attachments or [])
+    if m.direction == "in":
+        who = escape(customer_name or "Customer")
+    elif m.automatic:
+        who = "Automatic reply" + (f" ({escape(m.rule)})" if m.rule else "")
+    elif m.sent_by is not None:
+        who = escape(m.sent_by.first_name or m.sent_by.email)
+    else:
+        who = "Sent from Facebook"
+    status = ""
+    if m.status == "pending":
+        status = ' · <span class="badge">Sending</span>'
+    elif m.status in ("failed", "skipped"):
+        status = f' · <span class="badge badge-bad">Not sent</span> {escape(m.error)}'
+    direction = escape(m.direction)
+    return (
+        f'<li class="bubble bubble-{direction}{" bubble-auto" if m.automatic else ""}" '
+        f'data-direction="{direction}">\n'
+        f'<div class="bubble-text">{linebreaksbr(m.text, autoescape=True) if m.text else ""}'
+        f"{attachments}</div>\n"
+        f'<div class="bubble-meta">{who}\n'
+        f' · <time datetime="{escape(m.when_iso)}">{escape(m.when)}</time>'  # type: ignore[attr-defined]
+        f"{' · human agent tag' if m.tag else ''}{status}\n</div>\n</li>\n"
+    )
+
+
+def _attachment(a: object) -> str:
+    url = str(a.get("url") or "") if isinstance(a, dict) else ""
+    kind = escape(str(a.get("type") or "")) if isinstance(a, dict) else ""
+    if url.startswith(("https://", "http://")):
+        return (
+            f'<a href="{escape(url)}" rel="noopener noreferrer nofollow" target="_blank">'
+            f"Open the {kind}</a>"
+        )
+    return f'<span class="muted">A {kind} we cannot show here</span>'

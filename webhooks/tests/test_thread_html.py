@@ -1,5 +1,6 @@
-"""One comment of a thread page as webhooks/comment_html.py draws it: every value escaped, the
-badges and forms each state calls for, the refused text back in the form that was open."""
+"""A thread page's comments and messages as webhooks/thread_html.py draws them: every value
+escaped, the badges and forms each state calls for, the refused text back in the form that was
+open; who sent a message, whether it went out, and attachments linked only when on the web."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from webhooks.comment_html import body
 from webhooks.models import Message
+from webhooks.thread_html import comment as body
 
 CSRF = '<input type="hidden" name="csrfmiddlewaretoken" value="tok">'
 
@@ -104,3 +105,85 @@ def test_a_refused_reply_comes_back_in_the_form_that_was_open(opened):
     assert markup.count("Grazie &lt;3") == 1
     field = f'id="{opened}-{c.pk}" name="text" rows="2">Grazie &lt;3</textarea>'
     assert field in markup
+
+
+def _message(**fields) -> Message:
+    m = Message(
+        **{"id": uuid.UUID(int=9), "direction": "in", "text": "Open <today>?\nThanks", **fields}
+    )
+    m.when_iso, m.when = "2026-12-01T19:30:00+01:00", "1 Dec, 19:30"
+    return m
+
+
+def _bubble(m: Message, customer: str = "Ana <3") -> str:
+    from webhooks.thread_html import bubble
+
+    markup = bubble(m, customer_name=customer)
+    _parsed(markup)
+    return markup
+
+
+def test_a_bubble_escapes_the_text_and_the_names_and_links_only_web_addresses():
+    m = _message(
+        attachments=[
+            {"type": "image", "url": "https://cdn.example/a.jpg?x=1&y=2"},
+            {"type": "file", "url": "javascript:alert(1)"},
+            {"type": "<video>"},
+            "not a dict",
+        ]
+    )
+    markup = _bubble(m)
+    assert "Open &lt;today&gt;?<br>Thanks" in markup
+    assert "Ana &lt;3" in markup
+    assert 'href="https://cdn.example/a.jpg?x=1&amp;y=2"' in markup
+    assert "javascript:" not in markup
+    assert markup.count("we cannot show here") == 3
+    assert "A &lt;video&gt; we cannot show here" in markup
+    assert 'class="bubble bubble-in" data-direction="in"' in markup
+
+
+@pytest.mark.parametrize(
+    ("fields", "who"),
+    [
+        ({}, "Ana &lt;3"),
+        (
+            {"direction": "out", "automatic": True, "rule": "Opening <hours>"},
+            "Automatic reply (Opening &lt;hours&gt;)",
+        ),
+        ({"direction": "out", "automatic": True}, "Automatic reply"),
+        ({"direction": "out"}, "Sent from Facebook"),
+    ],
+)
+def test_a_bubble_says_who_sent_it(fields, who):
+    assert f'<div class="bubble-meta">{who}\n' in _bubble(_message(**fields))
+
+
+def test_a_bubble_sent_by_a_member_names_them():
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model()(pk=3, first_name="", email="giulia@example.com")
+    m = _message(direction="out", sent_by=user)
+    assert '<div class="bubble-meta">giulia@example.com\n' in _bubble(m)
+    user.first_name = "Giulia"
+    assert '<div class="bubble-meta">Giulia\n' in _bubble(m)
+
+
+@pytest.mark.parametrize(
+    ("fields", "shown"),
+    [
+        ({"status": "sent"}, ""),
+        ({"status": "pending"}, ' · <span class="badge">Sending</span>'),
+        (
+            {"status": "failed", "error": "Outside the <24 h> window"},
+            ' · <span class="badge badge-bad">Not sent</span> Outside the &lt;24 h&gt; window',
+        ),
+        (
+            {"status": "skipped", "tag": "HUMAN_AGENT"},
+            ' · human agent tag · <span class="badge badge-bad">Not sent</span> ',
+        ),
+    ],
+)
+def test_a_bubble_says_whether_it_went_out(fields, shown):
+    markup = _bubble(_message(direction="out", **fields))
+    assert f"</time>{shown}\n</div>" in markup
+    assert ("bubble-auto" in markup) is False
