@@ -70,6 +70,9 @@ def test_no_restaurant_url_answers_hostile_input_with_a_server_error(
     assert failures == []
 
 
+# What a list filter, search, ordering or page number could choke on (the admin's own parsing
+# answers the rest; each admin list costs a few seconds with all eight).
+ADMIN_KINDS = ("nul", "huge number", "impossible date", "long")
 ADMIN_MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
 
@@ -86,6 +89,7 @@ def test_no_admin_list_answers_a_hostile_filter_with_a_server_error(model, tenan
     failures = [
         f"{url}?{name}=<{kind}>: {status}"
         for kind, value in HOSTILE.items()
+        if kind in ADMIN_KINDS
         for name in sorted(names)
         if (status := client.get(url, {name: value}).status_code) >= 500
     ]
