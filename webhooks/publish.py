@@ -9,10 +9,12 @@ module takes, the delivery's message is instead
 - the message Celery builds for the task (headers, properties and body made once per process
   by ``create_task_message``; per delivery only the task id, the kwargs and their repr change),
 - wrapped the way kombu's Redis transport stores a message (base64 body, ``delivery_info``,
-  a delivery tag) and ``LPUSH``-ed onto the queue's list, as kombu does,
-- over a redis-py connection pool kept open for the process (one LPUSH round trip).
+  a delivery tag): the whole JSON text is made once per process with slots for the ids,
+- ``LPUSH``-ed onto the queue's list, as kombu does, on a connection each thread keeps from
+  the process's redis-py pool (one round trip).
 
-A worker consumes it like any other message; ``test_publish`` compares it key by key with what
+A worker consumes it like any other message; ``webhooks/tests/test_lean_path.py`` compares it
+key by key with what
 ``apply_async`` sends, and the end-to-end tests have a real worker process it. Other brokers
 (development's filesystem broker, ``memory://``), eager mode, and Redis options this module
 does not reproduce (a global key prefix, TLS options) go through ``apply_async``. A broker that
