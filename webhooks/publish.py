@@ -14,8 +14,8 @@ module takes, the delivery's message is instead
   the process's redis-py pool (one round trip).
 
 A worker consumes it like any other message; ``webhooks/tests/test_lean_path.py`` compares it
-key by key with what
-``apply_async`` sends, and the end-to-end tests have a real worker process it. Other brokers
+key by key with what ``apply_async`` sends, and the end-to-end tests have a real worker process
+it. Other brokers
 (development's filesystem broker, ``memory://``), eager mode, and Redis options this module
 does not reproduce (a global key prefix, TLS options) go through ``apply_async``. A broker that
 refuses, or does not answer within `BROKER_TIMEOUT_SECONDS` (twice), raises: the receiver
