@@ -70,4 +70,17 @@ def test_open_a_thread_reply_and_see_a_new_message_arrive_without_reloading(
     page.screenshot(path="/tmp/inbox-390.png", full_page=True)
     assert page.locator(".thread-back").is_visible()
     assert not page.locator(".inbox-side").is_visible()
+    # One level-one heading a screen reader can reach at each width (the list's "Inbox" is
+    # hidden with the list on a phone; a visually hidden one names the thread instead).
+    assert _reachable_h1s(page) == ["Inbox: Giulia Bianchi"]
+    page.set_viewport_size({"width": 1366, "height": 900})
+    assert _reachable_h1s(page) == ["Inbox"]
     assert errors == []
+
+
+def _reachable_h1s(page) -> list[str]:
+    """The h1 elements that take up layout (a visually hidden one does; display: none does not)."""
+    return page.evaluate(
+        "[...document.querySelectorAll('h1')]"
+        ".filter(h => h.getClientRects().length > 0).map(h => h.textContent.trim())"
+    )
