@@ -48,7 +48,7 @@ def composer_accounts(*, tenant: Tenant) -> list[SocialAccount]:
     return list(
         SocialAccount.objects.filter(tenant=tenant)
         .exclude(status=SocialAccount.Status.REVOKED)
-        .defer("page_token", "user_token")  # never shown: not decrypted for a page
+        .defer("page_token", "user_token")  # never shown here: not loaded
         .order_by("kind", "name")
     )
 
@@ -92,7 +92,7 @@ class HistoryFilters:
 
 
 # What a publication's line in a list shows (posting/_publication.html) and its links need:
-# the account's name and status, not its tokens (each one decrypted per row otherwise).
+# the account's name and status, not its other columns (tokens included).
 PUBLICATION_LINE_FIELDS = (
     "id",
     "tenant_id",

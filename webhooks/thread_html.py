@@ -95,7 +95,7 @@ def _form(
     text: str,
     csrf_field: str,
 ) -> str:
-    field_id = f"{'reply' if kind == 'reply' else 'private'}-{c.pk}"
+    field_id = f"{kind}-{c.pk}"
     opened = " open" if getattr(c, "open_form", "") == kind else ""
     return (
         f"<details{opened}>\n<summary>{summary}</summary>\n"
@@ -136,8 +136,8 @@ def bubble(m: Message, *, customer_name: str) -> str:
 
 
 def _attachment(a: object) -> str:
-    url = str(a.get("url") or "") if isinstance(a, dict) else ""
-    kind = escape(str(a.get("type") or "")) if isinstance(a, dict) else ""
+    fields = a if isinstance(a, dict) else {}
+    url, kind = str(fields.get("url") or ""), escape(str(fields.get("type") or ""))
     if url.startswith(("https://", "http://")):
         return (
             f'<a href="{escape(url)}" rel="noopener noreferrer nofollow" target="_blank">'
