@@ -3,7 +3,8 @@
 `python -m bench.bench_webhooks` (or `python -m bench bench_webhooks`). Production settings
 (throwaway secrets), the PostgreSQL server of ``DATABASE_URL`` (a database
 ``<name>_bench_webhooks`` made and dropped here), the broker of ``CELERY_BROKER_URL`` when it is
-Redis (the receiver really enqueues; the queue is purged afterwards), 10 restaurants with 5
+Redis, else the Redis server on 127.0.0.1:6379, database 15: production's broker, so the
+receiver really enqueues as it does there (the queue is purged afterwards), 10 restaurants with 5
 Pages each. Two servers run side by side with the same gunicorn setup (2 workers × 4 threads,
 config/gunicorn.py, the same environment): the real ``/webhooks/facebook`` and the floor
 (bench/webhook_floor.py: HMAC verify + JSON parse + one INSERT). For each:
@@ -56,6 +57,11 @@ TENANTS, PAGES_PER_TENANT = 10, 5
 RATIO_TARGET, P99_TARGET_MS, BATCH_TARGET_MS = 0.6, 50.0, 1000.0
 
 
+# Not the in-memory broker: with it every delivery would go through `apply_async`, which
+# production's Redis path skips (webhooks/publish.py), and the figures would be another product's.
+DEFAULT_BROKER = "redis://127.0.0.1:6379/15"
+
+
 def _env(database_url: str) -> dict[str, str]:
     key = base64.urlsafe_b64encode(os.urandom(32)).decode()
     broker = os.environ.get("CELERY_BROKER_URL", "")
@@ -68,7 +74,7 @@ def _env(database_url: str) -> dict[str, str]:
         "SITE_URL": "https://testserver",
         "SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": broker if broker.startswith("redis") else "memory://",
+        "CELERY_BROKER_URL": broker if broker.startswith("redis") else DEFAULT_BROKER,
         "CACHE_URL": os.environ.get("CACHE_URL", "locmemcache://bench-webhooks"),
         "FIELD_ENCRYPTION_KEYS": f"bench:{key}",
         "FACEBOOK_APP_ID": "1234567890123456",
@@ -341,7 +347,7 @@ def _run(bench_url: str) -> None:
         )
     env = {**_env(bench_url), "FLOOR_DSN": bench_url.replace("postgres://", "postgresql://")}
 
-    print(f"   load average before: {_load()}")
+    print(f"   load average before: {_load()}; broker {env['CELERY_BROKER_URL']}")
     peaks: dict[str, list[Peak]] = {"receive view": [], "floor": []}
     with (
         Server("config.wsgi:application", env) as real,

@@ -140,6 +140,15 @@ if PRODUCTION and not DATABASES["default"].get("NAME"):
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Django turns psycopg's prepared statements off (poolers). Its own cursors bind values on
+    # the client and are never prepared either way; only a cursor that binds on the server is:
+    # the webhook receiver's INSERT, prepared once per connection (docs/performance.md,
+    # "Webhooks"). Behind a transaction-mode pooler without prepared-statement support
+    # (PgBouncer before 1.21), set DATABASE_PREPARED_STATEMENTS=false.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "prepare_threshold", 5 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
+    )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     (BASE_DIR / "var").mkdir(exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0

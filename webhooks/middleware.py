@@ -7,7 +7,8 @@ most of a delivery's CPU time (docs/performance.md, "Webhooks"). So this middlew
 after ``SecurityMiddleware`` (which still redirects plain HTTP and sets its headers; WhiteNoise,
 between them outside tests, only serves ``/static/``),
 hands that one path straight to `webhooks.views.receiver.facebook` and gives the answer the
-headers the skipped middleware would have set (X-Frame-Options, the Content-Security-Policy).
+headers the skipped middleware would have set (Content-Length, X-Frame-Options, the
+Content-Security-Policy).
 Every other path goes through the whole stack unchanged. The view itself is unchanged: size
 cap, signature on the raw bytes, one insert, enqueue after commit, 5xx when the database or
 broker is down (docs/webhooks.md).
@@ -39,7 +40,9 @@ class WebhookReceiverMiddleware:
             return self.get_response(request)
         request.get_host()  # ALLOWED_HOSTS still applies (DisallowedHost → 400), as in CommonMiddleware
         response = receiver_views.facebook(request)
-        # What XFrameOptionsMiddleware and CSPMiddleware add to every other answer.
+        # What CommonMiddleware, XFrameOptionsMiddleware and CSPMiddleware add to every other
+        # answer. The length also spares gunicorn the chunked framing (one write fewer).
+        response.headers.setdefault("Content-Length", str(len(response.content)))
         response.headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
         response.headers.setdefault("Content-Security-Policy", _policy())
         return response

@@ -63,6 +63,7 @@ def test_a_delivery_costs_one_query_and_gets_the_headers_of_every_other_answer(
     assert len(enqueued.deliveries) == 1
     assert response["Content-Security-Policy"] == build_policy()
     assert response["X-Frame-Options"] == "DENY"
+    assert response["Content-Length"] == str(len(response.content)) == "2"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["Strict-Transport-Security"].startswith("max-age=31536000")
@@ -102,6 +103,31 @@ def test_no_health_check_query_before_the_insert(client, tenant, enqueued, monke
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     assert checks == [1]
+
+
+def test_the_insert_is_prepared_once_per_connection_and_no_other_query_is(client, tenant, enqueued):
+    """docs/performance.md, "Webhooks": the receiver's cursor binds on the server, so psycopg
+    prepares its INSERT after ``prepare_threshold`` executions; Django's cursors bind on the
+    client and are never prepared."""
+    page = account(tenant)
+    connection.ensure_connection()
+    threshold = connection.connection.prepare_threshold
+    assert threshold == settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"] == 5
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall()]
+
+    for n in range(threshold):
+        assert post(client, _delivery(page.external_id, f"Open {n}?")).status_code == 200
+        _rows()  # a Django query between deliveries
+    assert prepared() == []
+    assert post(client, _delivery(page.external_id, "Open at last?")).status_code == 200
+    statements = prepared()
+    assert len(statements) == 1
+    assert statements[0].startswith('INSERT INTO "webhooks_webhookevent"')
+    assert _rows() == threshold + 1
 
 
 @pytest.mark.django_db(transaction=True)
