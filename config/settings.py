@@ -312,6 +312,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+if CELERY_BROKER_URL.startswith("redis://"):
+    # kombu's Redis transport, minus a new redis-py client per publish and ack (lib/redis_transport.py).
+    CELERY_BROKER_TRANSPORT = "lib.redis_transport:Transport"
+# Celery closes every database connection before and after every task unless this is set: it
+# then closes them only every 2 × N tasks. config/celery.py applies Django's own rule instead
+# (CONN_MAX_AGE, unusable connections), so Celery's never needs to.
+CELERY_DB_REUSE_MAX = 1_000_000_000
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -31,8 +31,15 @@ S = Publication.State
 
 def _enqueue_each(task: Any, rows: list[tuple[Any, int]]) -> Callable[[], None]:
     def send() -> None:
-        for publication_id, tenant_id in rows:
-            task.apply_async(kwargs={"tenant_id": tenant_id, "publication_id": publication_id})
+        if not rows:
+            return
+        # One producer (and broker channel) for the whole batch, not one per message.
+        with task.app.producer_or_acquire() as producer:
+            for publication_id, tenant_id in rows:
+                task.apply_async(
+                    kwargs={"tenant_id": tenant_id, "publication_id": publication_id},
+                    producer=producer,
+                )
 
     return send
 

@@ -117,6 +117,34 @@ def test_a_stuck_publication_with_an_attempt_goes_to_reconciliation(tenant, page
     assert attempt.outcome == PublishAttempt.Outcome.AMBIGUOUS
 
 
+def test_a_claimed_batch_is_sent_through_one_producer_one_message_each(monkeypatch):
+    from posting.tasks import publication_publish
+
+    app = publication_publish.app
+    real = app.producer_or_acquire
+    acquired, sent = [], []
+
+    def producer_or_acquire(*args, **kwargs):
+        acquired.append(1)
+        return real(*args, **kwargs)
+
+    def apply_async(*, kwargs, producer):
+        sent.append((kwargs, producer))
+
+    monkeypatch.setattr(app, "producer_or_acquire", producer_or_acquire)
+    monkeypatch.setattr(publication_publish, "apply_async", apply_async)
+    dispatch._enqueue_each(publication_publish, [])()
+    assert acquired == [] and sent == []  # nothing claimed: no broker connection either
+    dispatch._enqueue_each(publication_publish, [("a", 1), ("b", 2), ("c", 1)])()
+    assert acquired == [1]
+    assert [kwargs for kwargs, _ in sent] == [
+        {"tenant_id": 1, "publication_id": "a"},
+        {"tenant_id": 2, "publication_id": "b"},
+        {"tenant_id": 1, "publication_id": "c"},
+    ]
+    assert len({id(producer) for _, producer in sent}) == 1
+
+
 def test_the_beat_schedule_exists_in_the_database(db):
     from django_celery_beat.models import PeriodicTask
 
