@@ -157,7 +157,7 @@ def _notify_failed(publication: Publication) -> None:
 # -- one claim -------------------------------------------------------------------------------
 def _begin(publication_id: Any) -> Context | str:
     with transaction.atomic():
-        publication = (
+        found = list(
             Publication.objects.select_for_update(of=("self",))
             .select_related("account", "account__linked_page", "post")
             # Whether this claim already has its attempt, in the same query.
@@ -169,9 +169,11 @@ def _begin(publication_id: Any) -> Context | str:
                 )
             )
             .filter(pk=publication_id)
-            .order_by()  # one row by id: no ORDER BY to compile (the worker's hot path)
-            .first()
+            # One row by id: no ORDER BY to compile (the worker's hot path). `.first()` would
+            # order an unordered query by id, so a slice it is.
+            .order_by()[:1]
         )
+        publication = found[0] if found else None
         if publication is None or publication.state != S.PUBLISHING:
             return "not publishing"
         number = publication.attempt_count

@@ -47,6 +47,23 @@ def test_usage_near_the_ceiling_blocks_until_facebooks_estimate(db, home):
     assert budget.blocked_until("105") is None
 
 
+def test_the_claims_locking_read_has_no_order_by(tenant, page, scoped):
+    """The worker's hot path (posting/publish.py, `_begin`): one row by id, nothing to sort."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    result = services.post_create(
+        tenant=tenant, author=None, account_ids=[page.pk], text="Hi", publish_now=True
+    )
+    budget.block(page.external_id, seconds=900)  # stops the task before any Graph call
+    assert dispatch.publications_claim_due() == 1
+    with CaptureQueriesContext(connection) as queries:
+        assert publish.publication_publish(publication_id=result.publications[0].pk) == "budget"
+    [locking] = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert '"posting_publication"."id" =' in locking and "LIMIT 1" in locking
+    assert "ORDER BY" not in locking
+
+
 def test_a_claimed_publication_of_a_blocked_page_waits_without_calling(tenant, page, scoped):
     result = services.post_create(
         tenant=tenant, author=None, account_ids=[page.pk], text="Hi", publish_now=True
