@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,8 @@ def celery_worker_thread(transactional_db):
     webhooks queues in a thread, as the worker process does in production. Leftover messages
     of earlier tests are purged first."""
     from celery.contrib.testing.worker import start_worker
-    from celery.signals import setup_logging
+    from celery.signals import setup_logging, task_postrun
+    from django.test import override_settings
 
     from config.celery import app
 
@@ -33,22 +35,40 @@ def celery_worker_thread(transactional_db):
     # Left to itself, the worker would set up logging for the rest of this process: the root
     # logger emptied of its handlers (the suite-wide leak check's among them) and set to ERROR,
     # so later tests' log lines would go unchecked. A receiver of `setup_logging` stops that.
+    # The first worker of a process also runs django.setup() again (Celery's Django fixup, when
+    # it imports the task modules), which would apply settings.LOGGING afresh with the same
+    # effect: LOGGING_CONFIG=None makes that setup leave logging alone.
     setup_logging.connect(_keep_the_suites_logging)
+    # Workers keep their database connections between tasks (config/celery.py); this one's
+    # threads end with the test, so they close theirs after each task, or the test database
+    # could not be dropped at the end of the run.
+    task_postrun.connect(_close_the_threads_connections)
     try:
-        with start_worker(
-            app,
-            pool="threads",
-            concurrency=2,
-            perform_ping_check=False,
-            queues=["default", "webhooks"],
-        ) as worker:
+        with (
+            override_settings(LOGGING_CONFIG=None),
+            start_worker(
+                app,
+                pool="threads",
+                concurrency=2,
+                perform_ping_check=False,
+                queues=["default", "webhooks"],
+            ) as worker,
+        ):
             yield worker
     finally:
         setup_logging.disconnect(_keep_the_suites_logging)
+        task_postrun.disconnect(_close_the_threads_connections)
 
 
 def _keep_the_suites_logging(**kwargs: object) -> None:
     """Celery configures logging only when no receiver of `setup_logging` is connected."""
+
+
+def _close_the_threads_connections(task: Any = None, **kwargs: object) -> None:
+    from django.db import connections
+
+    if task is not None and not getattr(task.request, "is_eager", False):  # a worker thread's
+        connections.close_all()
 
 
 @pytest.fixture
