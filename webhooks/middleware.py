@@ -42,7 +42,8 @@ class WebhookReceiverMiddleware:
         response = receiver_views.facebook(request)
         # What CommonMiddleware, XFrameOptionsMiddleware and CSPMiddleware add to every other
         # answer. The length also spares gunicorn the chunked framing (one write fewer).
-        response.headers.setdefault("Content-Length", str(len(response.content)))
+        if not response.streaming:
+            response.headers.setdefault("Content-Length", str(len(response.content)))
         response.headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
         response.headers.setdefault("Content-Security-Policy", _policy())
         return response
