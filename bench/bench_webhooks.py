@@ -58,7 +58,7 @@ RATIO_TARGET, P99_TARGET_MS, BATCH_TARGET_MS = 0.6, 50.0, 1000.0
 
 
 # Not the in-memory broker: with it every delivery would go through `apply_async`, which
-# production's Redis path skips (webhooks/publish.py), and the figures would be another product's.
+# production's Redis path skips (lib/task_publish.py), and the figures would be another product's.
 DEFAULT_BROKER = "redis://127.0.0.1:6379/15"
 
 

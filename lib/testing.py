@@ -93,3 +93,15 @@ class PeakRSS:
     @property
     def growth_mb(self) -> float:
         return (self.peak - self.base) / 1024**2
+
+
+def flat(value: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested dict as one level, keys joined with dots (``{"a": {"b": 1}}`` → ``{"a.b": 1}``):
+    two task messages compared key by key (lib/task_publish.py's tests)."""
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if isinstance(item, dict) and item:
+            out.update(flat(item, f"{prefix}{key}."))
+        else:
+            out[prefix + key] = item
+    return out

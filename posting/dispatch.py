@@ -22,6 +22,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from lib.task_publish import tasks_publish
 from posting import states
 from posting.models import Publication, PublishAttempt
 from tenants.scoping import scopes_disabled
@@ -29,17 +30,17 @@ from tenants.scoping import scopes_disabled
 S = Publication.State
 
 
-def _enqueue_each(task: Any, rows: list[tuple[Any, int]]) -> Callable[[], None]:
+def _enqueue_each(task: Any, rows: list[tuple[int, int]]) -> Callable[[], None]:
+    """One task message per row, the whole batch in one round trip (lib/task_publish.py)."""
+
     def send() -> None:
-        if not rows:
-            return
-        # One producer (and broker channel) for the whole batch, not one per message.
-        with task.app.producer_or_acquire() as producer:
-            for publication_id, tenant_id in rows:
-                task.apply_async(
-                    kwargs={"tenant_id": tenant_id, "publication_id": publication_id},
-                    producer=producer,
-                )
+        tasks_publish(
+            task,
+            [
+                {"tenant_id": tenant_id, "publication_id": publication_id}
+                for publication_id, tenant_id in rows
+            ],
+        )
 
     return send
 

@@ -14,10 +14,11 @@ import uuid
 
 from celery import shared_task
 
+from lib.task_publish import tasks_publish
 from lib.tasks import bounded_countdown
 from social.graph import GraphError
 from tenants.tasks import TenantTask
-from webhooks import processing, publish, services
+from webhooks import processing, services
 
 logger = logging.getLogger(__name__)
 # Queue: "webhooks", routed by name (CELERY_TASK_ROUTES "webhooks.*").
@@ -25,8 +26,8 @@ logger = logging.getLogger(__name__)
 
 def delivery_enqueue(delivery_id: uuid.UUID) -> None:
     """Called by the receiver once a delivery's events are committed (on Redis, one LPUSH
-    of the task's message: webhooks/publish.py)."""
-    publish.delivery_publish(delivery_process, delivery_id)
+    of the task's message: lib/task_publish.py)."""
+    tasks_publish(delivery_process, [{"delivery_id": str(delivery_id)}])
 
 
 @shared_task(name="webhooks.delivery_process", acks_late=True)

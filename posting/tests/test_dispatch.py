@@ -4,6 +4,8 @@ rows to reconciliation, and no long ETA anywhere (J6)."""
 from __future__ import annotations
 
 import ast
+import base64
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -117,32 +119,24 @@ def test_a_stuck_publication_with_an_attempt_goes_to_reconciliation(tenant, page
     assert attempt.outcome == PublishAttempt.Outcome.AMBIGUOUS
 
 
-def test_a_claimed_batch_is_sent_through_one_producer_one_message_each(monkeypatch):
+def test_a_claimed_batch_is_sent_in_one_round_trip_one_message_each(monkeypatch):
+    from lib import task_publish
     from posting.tasks import publication_publish
 
-    app = publication_publish.app
-    real = app.producer_or_acquire
-    acquired, sent = [], []
-
-    def producer_or_acquire(*args, **kwargs):
-        acquired.append(1)
-        return real(*args, **kwargs)
-
-    def apply_async(*, kwargs, producer):
-        sent.append((kwargs, producer))
-
-    monkeypatch.setattr(app, "producer_or_acquire", producer_or_acquire)
-    monkeypatch.setattr(publication_publish, "apply_async", apply_async)
+    pushes = []
+    monkeypatch.setattr(task_publish, "_redis_client", lambda task: "client")
+    monkeypatch.setattr(task_publish, "_lpush", lambda client, queue, m: pushes.append((queue, m)))
     dispatch._enqueue_each(publication_publish, [])()
-    assert acquired == [] and sent == []  # nothing claimed: no broker connection either
-    dispatch._enqueue_each(publication_publish, [("a", 1), ("b", 2), ("c", 1)])()
-    assert acquired == [1]
-    assert [kwargs for kwargs, _ in sent] == [
-        {"tenant_id": 1, "publication_id": "a"},
-        {"tenant_id": 2, "publication_id": "b"},
-        {"tenant_id": 1, "publication_id": "c"},
+    assert pushes == []  # nothing claimed: no broker round trip either
+    dispatch._enqueue_each(publication_publish, [(11, 1), (12, 2), (13, 1)])()
+    [(queue, messages)] = pushes
+    assert queue == "publish"
+    bodies = [json.loads(base64.b64decode(json.loads(m)["body"])) for m in messages]
+    assert [kwargs for _args, kwargs, _embed in bodies] == [
+        {"tenant_id": 1, "publication_id": 11},
+        {"tenant_id": 2, "publication_id": 12},
+        {"tenant_id": 1, "publication_id": 13},
     ]
-    assert len({id(producer) for _, producer in sent}) == 1
 
 
 def test_the_beat_schedule_exists_in_the_database(db):

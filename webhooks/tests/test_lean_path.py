@@ -1,5 +1,5 @@
 """The receiver's lean path (docs/performance.md, "Webhooks"): the middleware short-circuit, the
-one-round-trip insert without a health check, and the LPUSH publish of webhooks/publish.py."""
+one-round-trip insert without a health check, and the LPUSH publish of lib/task_publish.py."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from lib import task_publish as publish
+from lib.testing import flat
 from tenants.scoping import scopes_disabled
-from webhooks import publish, tasks
+from webhooks import tasks
 from webhooks.middleware import RECEIVER_PATH
 from webhooks.models import WebhookEvent
 from webhooks.tests.helpers import (
@@ -148,16 +150,6 @@ def test_a_connection_the_server_dropped_is_replaced_and_the_delivery_stored(
     assert _rows() == 1 and len(enqueued.deliveries) == 1
 
 
-def _flat(value: dict, prefix: str = "") -> dict:
-    out = {}
-    for key, item in value.items():
-        if isinstance(item, dict) and item:
-            out.update(_flat(item, f"{prefix}{key}."))
-        else:
-            out[prefix + key] = item
-    return out
-
-
 @pytest.fixture
 def broker():
     client = redis.Redis.from_url(tasks.delivery_process.app.conf.broker_url)
@@ -171,8 +163,8 @@ def test_the_published_message_is_the_one_apply_async_sends(broker):
     tasks.delivery_process.apply_async(kwargs={"delivery_id": "reference"})
     tasks.delivery_enqueue("00000000-0000-0000-0000-000000000001")
     reference, ours = (json.loads(m) for m in reversed(broker.lrange("webhooks", 0, -1)))
-    assert set(_flat(reference)) == set(_flat(ours))
-    differing = {k for k, v in _flat(reference).items() if _flat(ours)[k] != v}
+    assert set(flat(reference)) == set(flat(ours))
+    differing = {k for k, v in flat(reference).items() if flat(ours)[k] != v}
     # Ids are per message; reply_to is apply_async's per-thread id (no result is ever sent).
     assert differing == {
         "body",
@@ -311,7 +303,7 @@ def test_a_small_delivery_and_a_large_one_store_the_same_rows(client, tenant, en
 
 
 def test_a_broker_connection_the_server_dropped_is_replaced_once(broker):
-    """The thread keeps its broker connection between deliveries (webhooks/publish.py). When
+    """The thread keeps its broker connection between deliveries (lib/task_publish.py). When
     Redis has closed it (a restart, a timeout), the LPUSH is made once more on a new one."""
     tasks.delivery_enqueue("00000000-0000-0000-0000-000000000003")
     killed = broker.client_kill_filter(_type="normal", skipme=True)

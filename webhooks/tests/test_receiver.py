@@ -200,10 +200,10 @@ def test_w6_database_down_answers_503_so_meta_retries(
 
 
 def test_w6_broker_down_answers_503_and_keeps_no_orphan_rows(client, tenant, monkeypatch, caplog):
-    """A real publish (webhooks/publish.py's LPUSH), to a Redis port that refuses connections."""
+    """A real publish (lib/task_publish.py's LPUSH), to a Redis port that refuses connections."""
     import redis
 
-    from webhooks import publish
+    from lib import task_publish as publish
 
     dead = redis.Redis.from_url("redis://127.0.0.1:9/0", socket_connect_timeout=1)
     monkeypatch.setattr(publish, "_client_for", lambda task: dead)
