@@ -125,7 +125,10 @@ def _lpush(client: redis.Redis, queue: str, messages: list[str]) -> None:
     holds something else) is raised as it is. LPUSH with several values is one command:
     all of them are stored, or none."""
     owner = (client, os.getpid())
-    if getattr(_local, "owner", None) != owner:
+    previous = getattr(_local, "owner", None)
+    if previous != owner:
+        if previous is not None and previous[1] == owner[1]:  # back to its own pool
+            previous[0].connection_pool.release(_local.connection)
         _local.owner, _local.connection = owner, client.connection_pool.get_connection()
     connection = _local.connection
     for attempt in (1, 2):
@@ -156,6 +159,13 @@ def _client_for(task: Task) -> redis.Redis | None:
         or conf.broker_use_ssl
     ):
         return None
+    return _client_at(url)
+
+
+@functools.cache
+def _client_at(url: str) -> redis.Redis:
+    """One client (one pool) per broker URL, whichever tasks publish through it: a thread then
+    keeps one connection, not one per task it happens to enqueue."""
     return _new_client(url)
 
 

@@ -129,3 +129,29 @@ def test_a_broker_error_stores_none_of_the_batch(broker):
             publish, [{"tenant_id": 1, "publication_id": n} for n in range(3)]
         )
     assert broker.get("publish") == b"not a list"
+
+
+def test_tasks_share_one_client_and_a_thread_keeps_one_connection(broker):
+    """The dispatcher and the sweeper enqueue different tasks from the same worker threads:
+    alternating between them must not take a new connection from the pool each time."""
+    publish, _ = _tasks()
+    reconcile = app.tasks["posting.publication_reconcile"]
+    assert task_publish._redis_client(publish) is task_publish._redis_client(reconcile)
+    pool = task_publish._redis_client(publish).connection_pool
+    task_publish.tasks_publish(publish, [{"tenant_id": 1, "publication_id": 0}])
+    in_use = len(pool._in_use_connections)  # other threads of this process may hold theirs
+    for n in range(5):
+        for task in (publish, reconcile):
+            task_publish.tasks_publish(task, [{"tenant_id": 1, "publication_id": n}])
+    assert len(pool._in_use_connections) == in_use
+    broker.delete("publish")
+
+
+def test_a_thread_that_switches_clients_gives_the_old_connection_back(broker):
+    first = task_publish._new_client(settings.CELERY_BROKER_URL)
+    second = task_publish._new_client(settings.CELERY_BROKER_URL)
+    for client in (first, second, first):
+        task_publish._lpush(client, "publish", ["{}"])
+    assert len(first.connection_pool._in_use_connections) == 1
+    assert len(second.connection_pool._in_use_connections) == 0
+    broker.delete("publish")
