@@ -68,50 +68,32 @@ def tasks_publish(task: Task, kwargs_list: Sequence[Kwargs]) -> None:
     listened = celery_signals.before_task_publish.receivers or (
         celery_signals.after_task_publish.receivers
     )
-    messages = []
+    messages, published = [], []
     for kwargs in kwargs_list:
+        values = dict(kwargs)
         task_id = str(uuid.uuid4())
-        kwargs_json = json.dumps(dict(kwargs), separators=(", ", ": "))
-        body = before + kwargs_json + after
+        body = before + json.dumps(values, separators=(", ", ": ")) + after
         slots = {
             "body": base64.b64encode(body.encode()).decode(),
             "task_id": task_id,
             "root_id": json.dumps(root_id or task_id),
             "parent_id": json.dumps(parent_id),
-            "kwargsrepr": json.dumps(repr(dict(kwargs)))[1:-1],
+            "kwargsrepr": json.dumps(repr(values))[1:-1],
             "delivery_tag": str(uuid.uuid4()),
         }
         messages.append(template % slots)
-        if listened:
-            _signal_before(task, queue, headers_template, slots, body)
+        if listened:  # what Celery passes its publish signals: the headers, the decoded body
+            headers, decoded = json.loads(headers_template % slots), json.loads(body)
+            published.append((headers, decoded))
+            celery_signals.before_task_publish.send(
+                sender=task.name, body=decoded, exchange="", routing_key=queue,
+                headers=headers, properties={}, declare=[], retry_policy=None,
+            )  # fmt: skip
     _lpush(client, queue, messages)
-    if listened:
-        for message in messages:
-            stored = json.loads(message)
-            celery_signals.after_task_publish.send(
-                sender=task.name,
-                body=json.loads(base64.b64decode(stored["body"])),
-                headers=stored["headers"],
-                exchange="",
-                routing_key=queue,
-            )
-
-
-def _signal_before(
-    task: Task, queue: str, headers_template: str, slots: dict[str, str], body: str
-) -> None:
-    """``before_task_publish`` with what Celery passes: the headers and the decoded body."""
-    headers = json.loads(headers_template % slots)
-    celery_signals.before_task_publish.send(
-        sender=task.name,
-        body=json.loads(body),
-        exchange="",
-        routing_key=queue,
-        headers=headers,
-        properties={},
-        declare=[],
-        retry_policy=None,
-    )
+    for headers, decoded in published:
+        celery_signals.after_task_publish.send(
+            sender=task.name, body=decoded, headers=headers, exchange="", routing_key=queue
+        )
 
 
 _local = threading.local()

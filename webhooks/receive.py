@@ -227,17 +227,9 @@ def events_insert(*, events: list[dict[str, Any]]) -> int:
 
 
 def _rows_insert(events: list[dict[str, Any]]) -> int:
-    with _pg_cursor() if connection.vendor == "postgresql" else connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(events) <= PG_VALUES_ROWS:
-            params = [event[name] for event in events for name in PG_COLUMNS]
-            for index in range(PG_PAYLOAD_INDEX, len(params), len(PG_COLUMNS)):
-                params[index] = json.dumps(params[index], cls=DjangoJSONEncoder)
-            cursor.execute(_pg_values_sql(len(events)), params)
-            return len(cursor.fetchall())
-        if connection.vendor == "postgresql":
-            rows = json.dumps(events, cls=DjangoJSONEncoder, separators=(",", ":"))
-            cursor.execute(_pg_insert_sql(), [rows])
-            return len(cursor.fetchall())
+    if connection.vendor == "postgresql":
+        return _pg_rows_insert(events)
+    with connection.cursor() as cursor:
         quote = connection.ops.quote_name
         table = quote(WebhookEvent._meta.db_table)
         conflict = f"ON CONFLICT ({quote('dedupe_key')}) DO NOTHING RETURNING {quote('id')}"
@@ -258,6 +250,19 @@ def _rows_insert(events: list[dict[str, Any]]) -> int:
                 )
                 new += len(cursor.fetchall())
         return new
+
+
+def _pg_rows_insert(events: list[dict[str, Any]]) -> int:
+    with _pg_cursor() as cursor:
+        if len(events) <= PG_VALUES_ROWS:
+            params = [event[name] for event in events for name in PG_COLUMNS]
+            for index in range(PG_PAYLOAD_INDEX, len(params), len(PG_COLUMNS)):
+                params[index] = json.dumps(params[index], cls=DjangoJSONEncoder)
+            cursor.execute(_pg_values_sql(len(events)), params)
+        else:
+            rows = json.dumps(events, cls=DjangoJSONEncoder, separators=(",", ":"))
+            cursor.execute(_pg_insert_sql(), [rows])
+        return len(cursor.fetchall())
 
 
 def _pg_cursor() -> Any:
