@@ -46,7 +46,7 @@ def row(t: Conversation, *, url: str, current: bool, zone: tzinfo) -> str:
         f'{" is-current" if current else ""}">\n'
         f'<a href="{escape(url)}"{marked}>\n'
         f'<span class="net net-{escape(t.network)}" title="{network}">'
-        f'<span class="visually-hidden">{network}</span></span>\n'
+        f'<span class="sr-only">{network}</span></span>\n'
         f'<span class="inbox-item-body">\n'
         f'<span class="inbox-item-top"><strong class="inbox-item-title">{escape(t.title)}</strong>'
         f' <time datetime="{iso}">{local}</time></span>\n'

@@ -260,7 +260,7 @@ def test_the_carousel_preview_has_dots(owner_client, tenant, accounts):
     assert html.count('class="dot') == 3 and "1/3" in html
     # Said in words to a screen reader; the dots themselves are hidden from it (an aria-label
     # on a <p> is not allowed: axe's serious aria-prohibited-attr).
-    assert '<span class="visually-hidden">Carousel of 3 photos</span>' in html
+    assert '<span class="sr-only">Carousel of 3 photos</span>' in html
     assert html.count('aria-hidden="true"></span>') >= 3
     assert 'class="pv-dots" aria-label' not in html
 
