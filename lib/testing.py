@@ -1,4 +1,5 @@
-"""Test support: catch tokens and secrets that reach log records or Celery task arguments.
+"""Test support: catch tokens and secrets that reach log records or Celery task arguments; check
+markup drawn in Python (`html_tags`).
 
 The root conftest runs every test under a `LeakRecorder` and checks it against every token a
 Graph sandbox issued (design invariant 2, across the whole suite)."""
@@ -10,6 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable
+from html.parser import HTMLParser
 from typing import Any
 
 from celery.app.task import Task
@@ -105,3 +107,32 @@ def flat(value: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[prefix + key] = item
     return out
+
+
+class HtmlTags(HTMLParser):
+    """Every start tag with its attributes, checking each end tag closes the element it should
+    (for markup drawn in Python: webhooks/thread_html.py, posting/publication_html.py)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started: list[tuple[str, dict[str, str | None]]] = []
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.started.append((tag, dict(attrs)))
+        if tag not in ("input", "br", "img"):  # void elements
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.started.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.open.pop() == tag, f"</{tag}> closes something else"
+
+
+def html_tags(markup: str) -> HtmlTags:
+    """``markup``'s tags, asserting every element is closed."""
+    tags = HtmlTags()
+    tags.feed(markup)
+    assert tags.open == [], "an element is left open"
+    return tags

@@ -91,7 +91,7 @@ class HistoryFilters:
     q: str = ""
 
 
-# What a publication's line in a list shows (posting/_publication.html) and its links need:
+# What a publication's line in a list shows (posting/publication_html.py) and its links need:
 # the account's name and status, not its other columns (tokens included).
 PUBLICATION_LINE_FIELDS = (
     "id",

@@ -1,6 +1,7 @@
 """``{% posting_dashboard %}``: the home page's posting block (next posts, what needs the owner,
 a nudge when nothing is planned). A template tag so the tenants app, which sits below posting,
-shows it without importing it. ``{% net_icon network size %}``: the Facebook or Instagram mark."""
+shows it without importing it. ``{% net_icon network size %}``: the Facebook or Instagram mark.
+``{% publication_line p back %}``: one publication's line in a list (posting/publication_html.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from datetime import timedelta
 from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from posting import selectors
@@ -51,3 +54,24 @@ def posting_dashboard(context: dict[str, Any]) -> dict[str, Any]:
         "nothing_soon": not any(p.scheduled_at and p.scheduled_at <= soon for p in upcoming),
         "nudge_days": NUDGE_DAYS,
     }
+
+
+@register.simple_tag(takes_context=True)
+def publication_line(context: template.Context, p: Any, back: str) -> SafeString:
+    """``back``: where the line's actions return to ("history" or "detail"). Needs the
+    publication's links (posting/views/history.py, ``_Links``) and ``tenant`` in the context."""
+    from posting import publication_html
+
+    shared: dict[str, str] | None = context.render_context.get("publication_line")
+    if shared is None:  # once per page
+        tenant = context["tenant"]
+        shared = {
+            "csrf_field": format_html(
+                '<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
+                context.get("csrf_token", ""),
+            ),
+            "reconnect_url": reverse("social:accounts", kwargs={"tenant_slug": tenant.slug}),
+            "zone": str(tenant.timezone),
+        }
+        context.render_context["publication_line"] = shared
+    return mark_safe(publication_html.line(p, back=back, **shared))  # noqa: S308 - escaped there

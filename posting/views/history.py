@@ -82,7 +82,7 @@ def history(request: TenantRequest, tenant_slug: str) -> HttpResponse:
 
 
 class _Links:
-    """The links a post row and `posting/_publication.html` show, each view reversed once per
+    """The links a post row and `posting.publication_html.line` shows, each view reversed once per
     page (lib/urls.reverse_many): 20 posts with their publications held ~120 ``{% url %}``."""
 
     def __init__(self, slug: str) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 
 import pytest
 
+from lib.testing import html_tags as _parsed
 from webhooks.models import Message
 from webhooks.thread_html import comment as body
 
@@ -28,28 +28,6 @@ def _comment(**fields) -> Message:
 
 def _draw(c: Message, reply_text: str = "") -> str:
     return body(c, account_name="Trattoria <da> Walter", reply_text=reply_text, csrf_field=CSRF)
-
-
-class _Tags(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.started: list[tuple[str, dict]] = []
-        self.open: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.started.append((tag, dict(attrs)))
-        if tag not in ("input", "br"):
-            self.open.append(tag)
-
-    def handle_endtag(self, tag):
-        assert self.open.pop() == tag, f"</{tag}> closes something else"
-
-
-def _parsed(markup: str) -> _Tags:
-    tags = _Tags()
-    tags.feed(markup)
-    assert tags.open == [], "an element is left open"
-    return tags
 
 
 def test_every_value_is_escaped_and_lines_break():

@@ -1,0 +1,103 @@
+"""One publication's line in a list (its account, state, link or reason, and what the person can
+do), drawn in Python: its markup lives here.
+
+The posts list shows about 30 of them, the post page a few; through the template engine (an
+include per line, a dozen conditions, three CSRF fields, two date filters) they cost more than
+the rest of the list page (docs/performance.md, "Pages"). As for the inbox's rows
+(webhooks/inbox_rows.py), every value is escaped with `html.escape`. The links come from the
+view (posting/views/history.py, ``_Links``); times are shown on the restaurant's clock (the
+active time zone, which the tenant middleware sets)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from posting.models import Publication
+from posting.templatetags.posting import net_icon
+
+State = Publication.State
+_CANCELLABLE = (State.SCHEDULED, State.HELD, State.FAILED, State.DRAFT)
+_RECONNECTED = ("active", "expiring")
+
+
+def line(p: Publication, *, back: str, csrf_field: str, reconnect_url: str, zone: str) -> str:
+    """``back``: where an action returns to ("history" or "detail"); ``csrf_field``: the hidden
+    input every action form carries; ``reconnect_url``: the accounts page; ``zone``: the
+    restaurant's time zone's name, shown with a scheduled time."""
+    account = escape(p.account.name)
+    state = escape(p.state)
+    return (
+        f'<li class="pub pub-{state}">\n'
+        f'  <span class="pub-account">{net_icon(p.network)} {account}</span>\n'
+        f'  <span class="pub-state badge badge-{state}">{escape(p.get_state_display())}</span>\n'
+        f'  <span class="pub-detail">{_detail(p, zone=zone)}</span>\n'
+        f'  <span class="pub-actions">'
+        f"{_actions(p, back=back, csrf_field=csrf_field, reconnect_url=reconnect_url)}</span>\n"
+        "</li>\n"
+    )
+
+
+def _when(value: datetime, pattern: str) -> str:
+    return escape(date_format(timezone.localtime(value), pattern))
+
+
+def _detail(p: Publication, *, zone: str) -> str:
+    if p.state == State.PUBLISHED:
+        if p.permalink:
+            shown = (
+                f'<a href="{escape(p.permalink)}" rel="noopener" target="_blank">View on '
+                f"{escape(p.get_network_display())}"
+                '<span class="sr-only"> (opens a new tab)</span></a>'
+            )
+        else:
+            shown = "Published."
+        if p.published_at:
+            shown += f' <span class="muted small">{_when(p.published_at, "j M Y, H:i")}</span>'
+        return shown
+    if p.state in (State.FAILED, State.HELD):
+        reason = escape(p.last_error or "It could not be published.")
+        return f'<span class="pub-reason">{reason}</span>'
+    if p.state == State.SCHEDULED:
+        when = _when(p.next_attempt_at, "D j M, H:i") if p.next_attempt_at else ""
+        return f'<span class="muted small">Goes out {when} ({escape(zone)})</span>'
+    if p.state == State.NEEDS_RECONCILE:
+        return (
+            '<span class="muted small">We are checking on Facebook whether it went out before'
+            " trying again, so it is never posted twice.</span>"
+        )
+    if p.state == State.PUBLISHING:
+        return '<span class="muted small">Being published now.</span>'
+    return ""
+
+
+def _actions(p: Publication, *, back: str, csrf_field: str, reconnect_url: str) -> str:
+    account = escape(p.account.name)
+
+    def form(url: str, label: str, primary: bool) -> str:
+        kind = "btn btn-small btn-primary" if primary else "btn btn-small"
+        return (
+            f'<form method="post" action="{escape(url)}">{csrf_field}'
+            f'<input type="hidden" name="next" value="{escape(back)}">'
+            f'<button class="{kind}">{label}<span class="sr-only"> on {account}</span></button>'
+            "</form>"
+        )
+
+    shown = []
+    if p.state == State.FAILED:
+        shown.append(form(p.retry_url, "Retry", True))  # type: ignore[attr-defined]
+        shown.append(f'<a class="btn btn-small" href="{escape(p.edit_url)}">Edit and retry</a>')  # type: ignore[attr-defined]
+    if p.state == State.HELD:
+        if p.account.status in _RECONNECTED:
+            shown.append(form(p.publish_now_url, "Publish now", True))  # type: ignore[attr-defined]
+        else:
+            shown.append(
+                f'<a class="btn btn-small btn-primary" href="{escape(reconnect_url)}">'
+                f"Reconnect {account}</a>"
+            )
+    if p.state in _CANCELLABLE:
+        shown.append(form(p.cancel_url, "Cancel", False))  # type: ignore[attr-defined]
+    return "".join(shown)

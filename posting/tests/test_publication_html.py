@@ -1,0 +1,111 @@
+"""A publication's line as posting/publication_html.py draws it: every value escaped, the detail
+and the actions each state calls for (each action form with its CSRF field and the page to come
+back to), times on the restaurant's clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.utils import timezone
+
+from lib.testing import html_tags
+from posting.models import Publication
+from posting.publication_html import line
+from social.models import SocialAccount
+
+S = Publication.State
+CSRF = '<input type="hidden" name="csrfmiddlewaretoken" value="tok">'
+
+
+def _publication(state: str, account_status: str = "active", **fields) -> Publication:
+    p = Publication(**{"id": 5, "post_id": 3, "network": "facebook", "state": state, **fields})
+    p.account = SocialAccount(name="Trattoria <da> Walter", status=account_status)
+    p.retry_url, p.publish_now_url, p.cancel_url = "/retry/", "/now/", "/cancel/"
+    p.edit_url = "/edit/"
+    return p
+
+
+def _draw(p: Publication, back: str = "history") -> str:
+    return line(p, back=back, csrf_field=CSRF, reconnect_url="/accounts/", zone="Europe/Rome")
+
+
+def _actions(markup: str) -> list[str]:
+    tags = html_tags(markup)
+    return [
+        attrs.get("action") or attrs.get("href") or ""
+        for tag, attrs in tags.started
+        if tag == "form" or (tag == "a" and "btn" in (attrs.get("class") or ""))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("state", "status", "actions"),
+    [
+        (S.DRAFT, "active", ["/cancel/"]),
+        (S.SCHEDULED, "active", ["/cancel/"]),
+        (S.PUBLISHING, "active", []),
+        (S.PUBLISHED, "active", []),
+        (S.FAILED, "active", ["/retry/", "/edit/", "/cancel/"]),
+        (S.HELD, "active", ["/now/", "/cancel/"]),
+        (S.HELD, "expiring", ["/now/", "/cancel/"]),
+        (S.HELD, "needs_reconnect", ["/accounts/", "/cancel/"]),
+        (S.NEEDS_RECONCILE, "active", []),
+        (S.CANCELLED, "active", []),
+    ],
+)
+def test_each_state_offers_only_the_actions_it_allows(state, status, actions):
+    markup = _draw(_publication(state, status))
+    assert _actions(markup) == actions
+    forms = sum(1 for a in actions if a in ("/retry/", "/now/", "/cancel/"))
+    assert markup.count(CSRF) == forms
+    assert markup.count('<input type="hidden" name="next" value="history">') == forms
+    assert f'class="pub pub-{state}"' in markup
+    assert f">{S(state).label}</span>" in markup
+
+
+def test_every_value_is_escaped():
+    p = _publication(
+        S.FAILED, last_error='Facebook said <b onclick="x">no</b> & more', network="instagram"
+    )
+    p.retry_url = '/retry/?a=1&b="2"'
+    markup = _draw(p)
+    assert "<b onclick" not in markup and "Trattoria <da>" not in markup
+    assert "Facebook said &lt;b onclick=&quot;x&quot;&gt;no&lt;/b&gt; &amp; more" in markup
+    assert 'action="/retry/?a=1&amp;b=&quot;2&quot;"' in markup
+    assert 'Retry<span class="sr-only"> on Trattoria &lt;da&gt; Walter</span>' in markup
+    assert 'aria-label="Instagram"' in markup
+
+
+def test_a_failure_without_a_sentence_still_says_what_happened():
+    assert "It could not be published." in _draw(_publication(S.FAILED, last_error=""))
+
+
+def test_a_published_line_links_to_the_post_and_shows_the_time_on_the_restaurants_clock():
+    p = _publication(
+        S.PUBLISHED,
+        permalink="https://facebook.example/1_2?x=1&y=2",
+        published_at=datetime(2026, 12, 1, 18, 30, tzinfo=UTC),
+    )
+    with timezone.override("Europe/Rome"):
+        markup = _draw(p, back="detail")
+    html_tags(markup)
+    assert (
+        'href="https://facebook.example/1_2?x=1&amp;y=2" rel="noopener" target="_blank"' in markup
+    )
+    assert "View on Facebook" in markup and "(opens a new tab)" in markup
+    assert "1 Dec 2026, 19:30" in markup
+    no_link = _draw(_publication(S.PUBLISHED, permalink="", published_at=None))
+    assert "Published." in no_link and "muted small" not in no_link
+
+
+def test_a_scheduled_line_says_when_in_the_restaurants_zone():
+    p = _publication(S.SCHEDULED, next_attempt_at=datetime(2026, 3, 29, 1, 0, tzinfo=UTC))
+    with timezone.override("Europe/Rome"):
+        markup = _draw(p)
+    assert "Goes out Sun 29 Mar, 03:00 (Europe/Rome)" in markup
+
+
+def test_the_page_to_come_back_to_is_the_one_asked_for():
+    markup = _draw(_publication(S.FAILED), back="detail")
+    assert markup.count('name="next" value="detail"') == 2
