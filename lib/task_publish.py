@@ -56,6 +56,8 @@ def tasks_publish(task: Task, kwargs_list: Sequence[Kwargs]) -> None:
     only, so that every message is plain JSON)."""
     if not kwargs_list:
         return
+    # A ``shared_task`` is a proxy that looks the task up again on every attribute read.
+    task = getattr(task, "_get_current_object", lambda: task)()
     client = _redis_client(task)
     if client is None:
         for kwargs in kwargs_list:

@@ -28,7 +28,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from tenants.scoping import scopes_disabled
@@ -215,20 +216,23 @@ def events_insert(*, events: list[dict[str, Any]]) -> int:
     now = timezone.now()
     for event in events:
         event.update(received_at=now, status=WebhookEvent.Status.PENDING, attempts=0, error="")
+    # This thread's connection, looked up once (each read through django.db.connection looks
+    # it up again).
+    db = connections[DEFAULT_DB_ALIAS]
     # Django's own flag for "checked in this request" (django-stubs do not declare it).
-    connection.health_check_done = True  # type: ignore[attr-defined]
+    db.health_check_done = True  # type: ignore[attr-defined]
     try:
-        return _rows_insert(events)
+        return _rows_insert(db, events)
     except (OperationalError, InterfaceError):
-        if connection.in_atomic_block or connection.is_usable():
+        if db.in_atomic_block or db.is_usable():
             raise
-        connection.close()
-        return _rows_insert(events)
+        db.close()
+        return _rows_insert(db, events)
 
 
-def _rows_insert(events: list[dict[str, Any]]) -> int:
+def _rows_insert(connection: BaseDatabaseWrapper, events: list[dict[str, Any]]) -> int:
     if connection.vendor == "postgresql":
-        return _pg_rows_insert(events)
+        return _pg_rows_insert(connection, events)
     with connection.cursor() as cursor:
         quote = connection.ops.quote_name
         table = quote(WebhookEvent._meta.db_table)
@@ -252,8 +256,8 @@ def _rows_insert(events: list[dict[str, Any]]) -> int:
         return new
 
 
-def _pg_rows_insert(events: list[dict[str, Any]]) -> int:
-    with _pg_cursor() as cursor:
+def _pg_rows_insert(connection: BaseDatabaseWrapper, events: list[dict[str, Any]]) -> int:
+    with _pg_cursor(connection) as cursor:
         if len(events) <= PG_VALUES_ROWS:
             params = [event[name] for event in events for name in PG_COLUMNS]
             for index in range(PG_PAYLOAD_INDEX, len(params), len(PG_COLUMNS)):
@@ -265,7 +269,7 @@ def _pg_rows_insert(events: list[dict[str, Any]]) -> int:
         return len(cursor.fetchall())
 
 
-def _pg_cursor() -> Any:
+def _pg_cursor(connection: BaseDatabaseWrapper) -> Any:
     """A cursor of this thread's connection that sends parameters apart from the statement
     (server-side binding) instead of Django's default, which writes them into the SQL text.
     The text then stays the same from one delivery to the next, so psycopg prepares it after
@@ -293,7 +297,7 @@ PG_PAYLOAD_INDEX = list(PG_COLUMNS).index("payload")
 def _pg_values_sql(rows: int) -> str:
     """The VALUES statement for ``rows`` rows, each value cast to its column's type (the driver
     sends them as literals), written once per process and row count."""
-    quote = connection.ops.quote_name
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
     table = quote(WebhookEvent._meta.db_table)
     columns = ", ".join(quote(name) for name in PG_COLUMNS)
     row = "(" + ", ".join(f"%s::{kind}" for kind in PG_COLUMNS.values()) + ")"
@@ -306,7 +310,7 @@ def _pg_values_sql(rows: int) -> str:
 @functools.cache
 def _pg_insert_sql() -> str:
     """The PostgreSQL statement, written once per process (names from the code)."""
-    quote = connection.ops.quote_name
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
     table = quote(WebhookEvent._meta.db_table)
     columns = ", ".join(quote(name) for name in PG_COLUMNS)
     record = ", ".join(f"{quote(name)} {kind}" for name, kind in PG_COLUMNS.items())
