@@ -112,19 +112,42 @@ PUBLICATION_LINE_FIELDS = (
 )
 
 
-def _with_parts(posts: QuerySet[Post], *, listed: bool = False) -> QuerySet[Post]:
-    """With their publications (and accounts) and photo links. ``listed``: only what a list of
-    posts shows: each publication's line (`PUBLICATION_LINE_FIELDS`) and the photo links
-    without the photos (the list shows the first one's thumbnail, by its id)."""
-    media = PostMedia.objects.order_by("position")
-    publications = Publication.objects.select_related("account").order_by("network", "id")
+def _with_parts(posts: QuerySet[Post]) -> QuerySet[Post]:
+    """With their publications (and accounts) and photos."""
     return posts.prefetch_related(
         Prefetch(
             "publications",
-            queryset=publications.only(*PUBLICATION_LINE_FIELDS) if listed else publications,
+            queryset=Publication.objects.select_related("account").order_by("network", "id"),
         ),
-        Prefetch("media_items", queryset=media if listed else media.select_related("asset")),
+        Prefetch(
+            "media_items", queryset=PostMedia.objects.order_by("position").select_related("asset")
+        ),
     )
+
+
+def _listed(posts: QuerySet[Post]) -> QuerySet[Post]:
+    """With only what a list of posts shows, as lists (`LISTED`): each publication's line
+    (`PUBLICATION_LINE_FIELDS`) and the photo links without the photos (the list shows the
+    first one's thumbnail, by its id). Lists rather than querysets (``to_attr``): Django
+    otherwise builds a filtered queryset per post to hold each post's share, which cost more
+    than the query itself on a page of posts (docs/performance.md, "Pages")."""
+    return posts.prefetch_related(
+        Prefetch(
+            "publications",
+            queryset=Publication.objects.select_related("account")
+            .only(*PUBLICATION_LINE_FIELDS)
+            .order_by("network", "id"),
+            to_attr=LISTED_PUBLICATIONS,
+        ),
+        Prefetch(
+            "media_items", queryset=PostMedia.objects.order_by("position"), to_attr=LISTED_MEDIA
+        ),
+    )
+
+
+# The attributes `_listed` and `_as_chips` give each post: its publications, its photo links.
+LISTED_PUBLICATIONS = "publication_list"
+LISTED_MEDIA = "media_list"
 
 
 def post_history(*, tenant: Tenant, filters: HistoryFilters) -> QuerySet[Post]:
@@ -157,7 +180,7 @@ def post_history(*, tenant: Tenant, filters: HistoryFilters) -> QuerySet[Post]:
             | Q(text_instagram__icontains=filters.q)
         )
     ordered = posts.annotate(when=Coalesce("scheduled_at", "created_at")).order_by("-when", "-id")
-    return _with_parts(ordered, listed=True)
+    return _listed(ordered)
 
 
 def calendar_posts(*, tenant: Tenant, start: datetime, end: datetime) -> list[Post]:
@@ -169,11 +192,15 @@ def calendar_posts(*, tenant: Tenant, start: datetime, end: datetime) -> list[Po
 
 def _as_chips(posts: QuerySet[Post]) -> QuerySet[Post]:
     """Only what a post's line in the calendar or on the dashboard shows: its text and time,
-    and its publications' state and network (every column named in a query costs compiling
+    and its publications' state and network (a list, as in `_listed`) (every column named in a query costs compiling
     it: docs/performance.md, "Pages")."""
     publications = Publication.objects.only("id", "tenant_id", "post_id", "state", "network")
     return posts.only("id", "tenant_id", "text", "scheduled_at").prefetch_related(
-        Prefetch("publications", queryset=publications.order_by("network", "id"))
+        Prefetch(
+            "publications",
+            queryset=publications.order_by("network", "id"),
+            to_attr=LISTED_PUBLICATIONS,
+        )
     )
 
 

@@ -94,7 +94,7 @@ class Day:
 
 
 def post_state(post: Post) -> str:
-    states = {p.state for p in post.publications.all()}
+    states = {p.state for p in post.publication_list}  # type: ignore[attr-defined]
     for state in STATE_ORDER:
         if state in states:
             return state
@@ -104,7 +104,7 @@ def post_state(post: Post) -> str:
 def _chip(post: Post, zone, *, detail_url: Callable[[int], str]) -> Chip:
     assert post.scheduled_at is not None  # the calendar only shows posts with a time
     state = post_state(post)
-    publications = list(post.publications.all())
+    publications = post.publication_list  # type: ignore[attr-defined]
     local = post.scheduled_at.astimezone(zone)
     networks = sorted({p.network for p in publications if p.state != S.CANCELLED})
     return Chip(

@@ -68,7 +68,8 @@ def history(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     links = _Links(tenant.slug)
     for post in posts:
         links.post(post)
-    links.publications([*awaiting, *(p for post in posts for p in post.publications.all())])
+    listed = (p for post in posts for p in post.publication_list)  # type: ignore[attr-defined]
+    links.publications([*awaiting, *listed])
     context = {
         "form": form,
         "page": page,
@@ -103,7 +104,7 @@ class _Links:
 
     def post(self, post: Post) -> None:
         post.url = self.detail(post.pk)  # type: ignore[attr-defined]
-        first = next(iter(post.media_items.all()), None)
+        first = next(iter(post.media_list), None)  # type: ignore[attr-defined]
         post.thumb_url = self.thumb(first.asset_id) if first and first.asset_id else ""  # type: ignore[attr-defined]
 
     def publications(self, publications: Iterable[Publication]) -> None:
