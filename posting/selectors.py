@@ -18,19 +18,50 @@ from tenants.models import Tenant
 from tenants.scoping import scopes_disabled
 
 
-def publications_awaiting_choice(*, tenant: Tenant) -> QuerySet[Publication]:
-    """Held publications whose account works again: the owner picks "publish now" or a new
-    time (`posting.services.publication_publish_now`, `publication_reschedule`)."""
-    return (
-        Publication.objects.filter(
-            tenant=tenant,
-            state=Publication.State.HELD,
-            account__tenant=tenant,  # an account moved to another restaurant is not offered
-            account__status__in=(SocialAccount.Status.ACTIVE, SocialAccount.Status.EXPIRING),
-        )
+@dataclass(frozen=True)
+class Held:
+    """A restaurant's held publications, in the two groups the posts list shows."""
+
+    # The account works again: the owner picks "publish now" or a new time
+    # (`posting.services.publication_publish_now`, `publication_reschedule`); soonest first.
+    awaiting_choice: list[Publication]
+    # The account still needs reconnecting: grouped by account (by name), soonest first in each.
+    for_reconnect: list[tuple[SocialAccount, list[Publication]]]
+
+
+# Held publications looked at per page (a restaurant has a handful, when one of its accounts
+# broke with posts scheduled).
+HELD_READ = 200
+
+
+def publications_held(*, tenant: Tenant) -> Held:
+    """Held publications with their posts and accounts, split by what the account needs (one
+    query: most pages have none, and two queries cost twice the compiling for nothing)."""
+    held = list(
+        Publication.objects.filter(tenant=tenant, state=Publication.State.HELD)
         .select_related("post", "account")
-        .order_by("next_attempt_at")
+        .order_by("next_attempt_at", "id")[:HELD_READ]
     )
+    works = (SocialAccount.Status.ACTIVE, SocialAccount.Status.EXPIRING)
+    broken = (SocialAccount.Status.NEEDS_RECONNECT, SocialAccount.Status.REVOKED)
+    groups: dict[SocialAccount, list[Publication]] = {}
+    for p in sorted(held, key=lambda p: p.account.name):  # stable: soonest first in each
+        if p.account.status in broken:
+            groups.setdefault(p.account, []).append(p)
+    return Held(
+        awaiting_choice=[
+            p
+            for p in held
+            # an account moved to another restaurant is not offered
+            if p.account.status in works and p.account.tenant_id == tenant.pk
+        ],
+        for_reconnect=list(groups.items()),
+    )
+
+
+def publications_awaiting_choice(*, tenant: Tenant) -> list[Publication]:
+    """Held publications whose account works again (`Held.awaiting_choice`)."""
+    return publications_held(tenant=tenant).awaiting_choice
 
 
 # -- the composer ------------------------------------------------------------------------------
@@ -233,22 +264,6 @@ def post_with_parts(*, tenant: Tenant, id: int) -> Post:
         _with_parts(Post.objects.filter(tenant=tenant, pk=id))
         .prefetch_related("publications__attempts")
         .get()
-    )
-
-
-def publications_held_for_reconnect(*, tenant: Tenant) -> QuerySet[Publication]:
-    """Held publications whose account still needs reconnecting, grouped by account in order."""
-    return (
-        Publication.objects.filter(
-            tenant=tenant,
-            state=Publication.State.HELD,
-            account__status__in=(
-                SocialAccount.Status.NEEDS_RECONNECT,
-                SocialAccount.Status.REVOKED,
-            ),
-        )
-        .select_related("post", "account")
-        .order_by("account__name", "next_attempt_at")
     )
 
 

@@ -3,7 +3,7 @@ publish now, retry, and the holds of a token error with the owner's choice after
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -13,6 +13,7 @@ from assets.tests.factories import make_asset
 from posting import dispatch, selectors, services
 from posting.models import Publication
 from posting.rules import PostRefused
+from posting.tests.factories import make_page, make_publication
 from social.models import SocialAccount
 
 S = Publication.State
@@ -178,6 +179,31 @@ def test_after_a_reconnect_held_publications_are_offered_back(tenant, page, scop
         datetime(2026, 6, 5, 10, 0, tzinfo=UTC),
     )
     assert list(selectors.publications_awaiting_choice(tenant=tenant)) == []
+
+
+def test_held_publications_are_split_by_what_their_account_needs(tenant, other_tenant, scoped):
+    works = make_page(tenant, name="B works")
+    broken = make_page(tenant, name="A broken", status=SocialAccount.Status.NEEDS_RECONNECT)
+    revoked = make_page(tenant, name="C revoked", status=SocialAccount.Status.REVOKED)
+    moved = make_page(tenant, name="D moved")
+
+    def held(account, hours):
+        when = NOW + timedelta(hours=hours)
+        return make_publication(tenant, account=account, state=S.HELD, next_attempt_at=when)
+
+    later, sooner = held(works, 5), held(works, 1)
+    broken_later, broken_sooner = held(broken, 4), held(broken, 2)
+    gone = held(revoked, 3)
+    held(moved, 1)
+    make_publication(tenant, account=works, state=S.SCHEDULED)
+    SocialAccount.objects.filter(pk=moved.pk).update(tenant=other_tenant)
+
+    split = selectors.publications_held(tenant=tenant)
+    assert split.awaiting_choice == [sooner, later]
+    assert [(a.pk, [p.pk for p in ps]) for a, ps in split.for_reconnect] == [
+        (broken.pk, [broken_sooner.pk, broken_later.pk]),
+        (revoked.pk, [gone.pk]),
+    ]
 
 
 def test_another_tenants_scope_does_not_see_the_publications(tenant, other_tenant, page):

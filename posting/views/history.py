@@ -64,7 +64,8 @@ def history(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     posts = list(page.object_list)
-    awaiting = list(selectors.publications_awaiting_choice(tenant=tenant)[:20])
+    held = selectors.publications_held(tenant=tenant)
+    awaiting = held.awaiting_choice[:20]
     links = _Links(tenant.slug)
     for post in posts:
         links.post(post)
@@ -77,7 +78,7 @@ def history(request: TenantRequest, tenant_slug: str) -> HttpResponse:
         "filtered": any(vars(filters).values()),
         "query": query.urlencode(),
         "awaiting": awaiting,
-        "held": _by_account(selectors.publications_held_for_reconnect(tenant=tenant)[:50]),
+        "held": held.for_reconnect,
     }
     return TemplateResponse(request, "posting/history.html", context)
 
@@ -113,13 +114,6 @@ class _Links:
             p.retry_url = self.actions["retry"](p.pk)  # type: ignore[attr-defined]
             p.publish_now_url = self.actions["publish-now"](p.pk)  # type: ignore[attr-defined]
             p.cancel_url = self.actions["cancel"](p.pk)  # type: ignore[attr-defined]
-
-
-def _by_account(publications) -> list[tuple[object, list[Publication]]]:
-    groups: dict[object, list[Publication]] = {}
-    for publication in publications:
-        groups.setdefault(publication.account, []).append(publication)
-    return list(groups.items())
 
 
 @require_GET
