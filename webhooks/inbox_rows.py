@@ -26,10 +26,11 @@ def when(at: datetime, zone: tzinfo) -> tuple[str, str]:
     return timezone.localtime(at).isoformat(), f"{local.day} {local:%b}, {local:%H:%M}"
 
 
-def row(t: Conversation, *, url: str, current: bool, zone: tzinfo) -> str:
-    """One thread: its network, title, last message and time, flags and account."""
+def row(t: Conversation, *, url: str, current: bool, zone: tzinfo, networks: dict[str, str]) -> str:
+    """One thread (as `webhooks.selectors.inbox_threads` gives it): its network, title, last
+    message and time, flags and account. ``networks``: each network's name (`network_names`)."""
     iso, local = when(t.last_message_at, zone) if t.last_message_at else ("", "")
-    network = escape(t.get_network_display())
+    network = escape(networks.get(t.network, t.network))
     flags = "".join(
         badge
         for on, badge in (
@@ -51,7 +52,7 @@ def row(t: Conversation, *, url: str, current: bool, zone: tzinfo) -> str:
         f'<span class="inbox-item-top"><strong class="inbox-item-title">{escape(t.title)}</strong>'
         f' <time datetime="{iso}">{local}</time></span>\n'
         f'<span class="inbox-item-text">{comments}{escape(t.last_message_text or "—")}</span>\n'
-        f'<span class="inbox-item-flags">{flags} <span class="muted">{escape(t.account.name)}</span>'
+        f'<span class="inbox-item-flags">{flags} <span class="muted">{escape(t.account_name)}</span>'  # type: ignore[attr-defined]
         f"</span>\n</span>\n</a>\n</li>\n"
     )
 
@@ -61,7 +62,16 @@ def rows(threads: Iterable[Conversation], *, tenant, current_id: str) -> SafeStr
     link = reverse_many(
         "webhooks:thread", vary="conversation_id", kwargs={"tenant_slug": tenant.slug}
     )
-    zone = tenant.tzinfo
+    zone, networks = tenant.tzinfo, network_names()
     return mark_safe(  # noqa: S308 - every value in `row` is escaped
-        "".join(row(t, url=link(t.pk), current=current_id == str(t.pk), zone=zone) for t in threads)
+        "".join(
+            row(t, url=link(t.pk), current=current_id == str(t.pk), zone=zone, networks=networks)
+            for t in threads
+        )
     )
+
+
+def network_names() -> dict[str, str]:
+    """Each network's name in the active language (``get_network_display`` looks the choices
+    up again for every row)."""
+    return {value: str(label) for value, label in Conversation.Network.choices}

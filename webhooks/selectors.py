@@ -23,7 +23,7 @@ def inbox_threads(
     state: str = "open",
 ) -> QuerySet[Conversation]:
     """Conversations and comment threads, newest activity first, filtered, with what the list
-    shows (`LIST_FIELDS`)."""
+    shows (`LIST_FIELDS`, and the account's name as ``account_name``)."""
     threads = Conversation.objects.filter(tenant=tenant, last_message_at__isnull=False)
     if account_id:
         threads = threads.filter(account__pk=account_id)
@@ -40,18 +40,18 @@ def inbox_threads(
     elif state == "done":
         threads = threads.filter(done=True)
     return (
-        threads.select_related("account")
-        .only(*LIST_FIELDS)
+        threads.only(*LIST_FIELDS)
+        .annotate(account_name=F("account__name"))
         .order_by(F("last_message_at").desc(nulls_last=True))[:INBOX_PAGE_SIZE]
     )
 
 
-# What a list row shows (webhooks/_list.html) and its version covers: a whole account per row
-# would also load (not decrypt) its tokens.
+# What a list row shows (webhooks/inbox_rows.py) and its version covers. Of the account, only
+# its name: an account per row (even with only its name loaded) costs a model instance each,
+# about half of the list's time (docs/performance.md, "Pages").
 LIST_FIELDS = (
     "id", "tenant_id", "account_id", "kind", "network", "customer_name", "post_text",
     "last_message_at", "last_message_text", "unread", "needs_human", "done",
-    "account__id", "account__tenant_id", "account__name",
 )  # fmt: skip
 
 
