@@ -50,6 +50,7 @@ class Chip:
     networks: list[str]
     movable: bool
     url: str = ""
+    _line_text: str | None = field(default=None, repr=False, compare=False)
 
     # A chip's markup, drawn here rather than in the template: a month holds about a hundred
     # chips, each shown twice, and through the template engine their values cost more than the
@@ -79,7 +80,14 @@ class Chip:
         return "".join(net_icon(n, 12) for n in self.networks)
 
     def _text(self, length: int) -> str:
-        return Truncator(self.post.text or "Photo post").chars(length)
+        """The text cut to ``length`` (at most 60) characters with an ellipsis, as
+        ``truncatechars`` cuts it. Cut to 60 once: the 40 of the grid are the first 40 of those
+        (about 8 µs a cut, and a month draws a hundred chips twice)."""
+        if self._line_text is None:
+            self._line_text = Truncator(self.post.text or "Photo post").chars(60)
+        if length >= 60 or len(self._line_text) <= length:
+            return self._line_text
+        return Truncator(self._line_text).chars(length)
 
 
 @dataclass
@@ -91,6 +99,36 @@ class Day:
     iso: str = ""
     label: str = ""  # "Monday 3 March"
     add_url: str = ""  # "New post on this day", for today and later
+
+    # A day's markup is drawn here too: a month shows 35 or 42 of them, and a dozen template
+    # values each cost more than the chips they hold (docs/performance.md, "Pages").
+    @property
+    def cell(self) -> SafeString:
+        """The day in the month or week grid, with its chips."""
+        classes = "cal-day" + (" is-other" if not self.in_month else "")
+        classes += " is-today" if self.is_today else ""
+        label = escape(self.label) + (", today" if self.is_today else "")
+        add = ""
+        if self.add_url:
+            add = (
+                f'<a class="cal-add" href="{escape(self.add_url)}" '
+                f'aria-label="New post on {escape(self.label)}">+</a>'
+            )
+        return mark_safe(  # noqa: S308 - every value is escaped
+            f'<section class="{classes}" data-date="{escape(self.iso)}" aria-label="{label}">\n'
+            f'<div class="cal-day-head">\n<span class="cal-date">{self.day.day}</span>\n{add}\n'
+            f'</div>\n<ul class="chips">\n{"".join(c.grid for c in self.chips)}</ul>\n</section>\n'
+        )
+
+    @property
+    def agenda(self) -> SafeString:
+        """The day in the agenda under the grid: its name and its chips as lines."""
+        today = " is-today" if self.is_today else ""
+        return mark_safe(  # noqa: S308 - every value is escaped
+            f'<h3 class="agenda-day{today}">{escape(self.label)}'
+            f"{' · Today' if self.is_today else ''}</h3>\n"
+            f'<ul class="chips">{"".join(c.line for c in self.chips)}</ul>\n'
+        )
 
 
 def post_state(post: Post) -> str:
