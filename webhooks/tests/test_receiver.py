@@ -328,6 +328,32 @@ def test_a_body_over_the_cap_is_refused_413_and_nothing_is_stored(client, tenant
     assert _rows() == 0
 
 
+@pytest.mark.parametrize(
+    ("depth", "stored"),
+    # The body's object, entry list, entry, changes list and change come first: five levels.
+    [(10, 1), (receive.MAX_DEPTH - 5, 1), (receive.MAX_DEPTH - 4, 0), (200, 0), (100_000, 0)],
+)
+def test_a_signed_body_nested_too_deep_is_refused_400_and_nothing_is_stored(
+    client, enqueued, caplog, depth, stored
+):
+    """Python's JSON stops at about a thousand levels (a 500 before this check); past
+    `MAX_DEPTH` every level is refused the same way, and below it the event is kept."""
+    value = "[" * depth + "]" * depth
+    body = (
+        b'{"object":"page","entry":[{"id":"1","time":1,"changes":[{"field":"feed","value":'
+        + value.encode()
+        + b"}]}]}"
+    )
+    with caplog.at_level(logging.WARNING, logger="webhooks.views.receiver"):
+        response = post(client, body)
+    if stored:
+        assert response.status_code == 200 and _rows() == 1 and len(enqueued.deliveries) == 1
+    else:
+        assert response.status_code == 400, depth
+        assert f"nested more than {receive.MAX_DEPTH} levels deep" in caplog.text
+        assert _rows() == 0 and enqueued.deliveries == []
+
+
 def test_signed_but_malformed_json_is_refused_400_and_logged(client, enqueued, caplog):
     for body in (
         b'{"object": "page", "entry": [',
