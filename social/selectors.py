@@ -30,7 +30,16 @@ def accounts_for_tenant(*, tenant: Tenant) -> QuerySet[SocialAccount]:
 
 
 def recent_checks(*, tenant: Tenant, limit: int = 20) -> QuerySet[TokenCheck]:
-    return TokenCheck.objects.filter(tenant=tenant).select_related("account")[:limit]
+    """The latest token checks with their account's name and kind (what the accounts page shows
+    of it: a whole account per check would load its tokens and 25 other columns)."""
+    return (
+        TokenCheck.objects.filter(tenant=tenant)
+        .select_related("account")
+        .only(
+            "id", "tenant_id", "account_id", "checked_at", "result", "status_after", "detail",
+            "account__id", "account__tenant_id", "account__name", "account__kind",
+        )[:limit]
+    )  # fmt: skip
 
 
 def accounts_to_check() -> list[tuple[int, str]]:

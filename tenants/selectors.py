@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from tenants.models import Invitation, Membership, Tenant, has_opening_hours
@@ -116,8 +117,12 @@ def dashboard_summary(*, tenant: Tenant) -> DashboardSummary:
         .only("id", "tenant_id", "kind", "name", "username", "status")  # what the card shows
         .order_by("kind", "name")
     )
-    photos = Asset.objects.filter(tenant=tenant)
-    photo_count = photos.filter(status=Asset.Status.READY).count()
+    # One query for the photo figures (a COUNT each cost a query's compiling and round trip).
+    photos = Asset.objects.filter(tenant=tenant).aggregate(
+        ready=Count("id", filter=Q(status=Asset.Status.READY)),
+        preparing=Count("id", filter=Q(status=Asset.Status.PROCESSING)),
+    )
+    photo_count = photos["ready"]
     members = member_count(tenant=tenant)
     invitations = Invitation.objects.filter(
         tenant=tenant, accepted_at__isnull=True, expires_at__gt=timezone.now()
@@ -153,7 +158,7 @@ def dashboard_summary(*, tenant: Tenant) -> DashboardSummary:
         accounts=accounts,
         accounts_needing_attention=sum(a.status != SocialAccount.Status.ACTIVE for a in accounts),
         photo_count=photo_count,
-        photos_preparing=photos.filter(status=Asset.Status.PROCESSING).count(),
+        photos_preparing=photos["preparing"],
         folder_count=Folder.objects.filter(tenant=tenant).count(),
         member_count=members,
         pending_invitations=invitations,
