@@ -176,7 +176,7 @@ def _listed(posts: QuerySet[Post]) -> QuerySet[Post]:
     )
 
 
-# The attributes `_listed` and `_as_chips` give each post: its publications, its photo links.
+# The attributes `_listed` gives each post: its publications, its photo links.
 LISTED_PUBLICATIONS = "publication_list"
 LISTED_MEDIA = "media_list"
 
@@ -214,35 +214,54 @@ def post_history(*, tenant: Tenant, filters: HistoryFilters) -> QuerySet[Post]:
     return _listed(ordered)
 
 
-def calendar_posts(*, tenant: Tenant, start: datetime, end: datetime) -> list[Post]:
-    """Posts with a time inside [start, end) (UTC instants), oldest first, with the state and
-    network of their publications: what a calendar chip shows (two queries)."""
+@dataclass(frozen=True)
+class ChipPublication:
+    state: str
+    network: str
+
+
+@dataclass(frozen=True)
+class ChipPost:
+    """What a post's line in the calendar or on the dashboard shows: its text and time, and its
+    publications' state and network. Plain rows, not models: a month holds about a hundred
+    posts and their publications, and a model instance each cost more than the rest of the
+    query (docs/performance.md, "Pages")."""
+
+    pk: int
+    text: str
+    scheduled_at: datetime | None  # both lists show only posts with a time
+    publication_list: list[ChipPublication]
+
+
+def calendar_posts(*, tenant: Tenant, start: datetime, end: datetime) -> list[ChipPost]:
+    """Posts with a time inside [start, end) (UTC instants), oldest first, as chips (two
+    queries)."""
     posts = Post.objects.filter(tenant=tenant, scheduled_at__gte=start, scheduled_at__lt=end)
-    return list(_as_chips(posts).order_by("scheduled_at", "id"))
+    return _as_chips(tenant, posts.order_by("scheduled_at", "id"))
 
 
-def _as_chips(posts: QuerySet[Post]) -> QuerySet[Post]:
-    """Only what a post's line in the calendar or on the dashboard shows: its text and time,
-    and its publications' state and network (a list, as in `_listed`) (every column named in a query costs compiling
-    it: docs/performance.md, "Pages")."""
-    publications = Publication.objects.only("id", "tenant_id", "post_id", "state", "network")
-    return posts.only("id", "tenant_id", "text", "scheduled_at").prefetch_related(
-        Prefetch(
-            "publications",
-            queryset=publications.order_by("network", "id"),
-            to_attr=LISTED_PUBLICATIONS,
-        )
-    )
+def _as_chips(tenant: Tenant, posts: QuerySet[Post]) -> list[ChipPost]:
+    rows = list(posts.values_list("id", "text", "scheduled_at"))
+    publications: dict[int, list[ChipPublication]] = {pk: [] for pk, _, _ in rows}
+    for post_id, state, network in (
+        Publication.objects.filter(tenant=tenant, post_id__in=list(publications))
+        .order_by("network", "id")
+        .values_list("post_id", "state", "network")
+        if rows
+        else ()
+    ):
+        publications[post_id].append(ChipPublication(state, network))
+    return [ChipPost(pk, text, when, publications[pk]) for pk, text, when in rows]
 
 
-def upcoming_posts(*, tenant: Tenant, limit: int = 5) -> list[Post]:
+def upcoming_posts(*, tenant: Tenant, limit: int = 5) -> list[ChipPost]:
     """The next posts waiting to go out (scheduled or held), soonest first, as chips
     (`_as_chips`: text, time, and each publication's state and network)."""
     waiting = Publication.objects.filter(
         tenant=tenant, state__in=(Publication.State.SCHEDULED, Publication.State.HELD)
     ).values("post_id")
     posts = Post.objects.filter(tenant=tenant, pk__in=waiting, scheduled_at__isnull=False)
-    return list(_as_chips(posts.order_by("scheduled_at", "id"))[:limit])
+    return _as_chips(tenant, posts.order_by("scheduled_at", "id")[:limit])
 
 
 def failed_publications(*, tenant: Tenant, limit: int = 5) -> list[Publication]:

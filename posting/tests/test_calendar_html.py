@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from lib.testing import html_tags
-from posting.models import Post
+from posting.selectors import ChipPost
 from posting.views.calendar import Chip, Day
 
 
 def _chip(text: str = "Soup <b>tonight</b>", movable: bool = True) -> Chip:
     return Chip(
-        post=Post(id=4, text=text),
+        post=ChipPost(4, text, datetime(2026, 3, 2, 18, 30, tzinfo=UTC), []),
         local=datetime(2026, 3, 2, 19, 30, tzinfo=UTC),
         state="scheduled",
         words="Scheduled",

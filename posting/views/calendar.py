@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from lib.urls import reverse_many
 from posting import selectors, services
 from posting.access import access_post
-from posting.models import Post, Publication
+from posting.models import Publication
 from posting.rules import PostRefused
 from posting.templatetags.posting import net_icon
 from tenants.http import TenantRequest
@@ -43,7 +43,7 @@ STATE_WORDS: dict[str, str] = {
 
 @dataclass
 class Chip:
-    post: Post
+    post: selectors.ChipPost
     local: datetime
     state: str
     words: str
@@ -131,18 +131,18 @@ class Day:
         )
 
 
-def post_state(post: Post) -> str:
-    states = {p.state for p in post.publication_list}  # type: ignore[attr-defined]
+def post_state(post: selectors.ChipPost) -> str:
+    states = {p.state for p in post.publication_list}
     for state in STATE_ORDER:
         if state in states:
             return state
     return S.CANCELLED
 
 
-def _chip(post: Post, zone, *, detail_url: Callable[[int], str]) -> Chip:
+def _chip(post: selectors.ChipPost, zone, *, detail_url: Callable[[int], str]) -> Chip:
     assert post.scheduled_at is not None  # the calendar only shows posts with a time
     state = post_state(post)
-    publications = post.publication_list  # type: ignore[attr-defined]
+    publications = post.publication_list
     local = post.scheduled_at.astimezone(zone)
     networks = sorted({p.network for p in publications if p.state != S.CANCELLED})
     return Chip(
