@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from lib.urls import reverse_many
 from webhooks.models import Conversation
+from webhooks.selectors import ThreadRow
 
 
 def when(at: datetime, zone: tzinfo) -> tuple[str, str]:
@@ -26,7 +27,7 @@ def when(at: datetime, zone: tzinfo) -> tuple[str, str]:
     return timezone.localtime(at).isoformat(), f"{local.day} {local:%b}, {local:%H:%M}"
 
 
-def row(t: Conversation, *, url: str, current: bool, zone: tzinfo, networks: dict[str, str]) -> str:
+def row(t: ThreadRow, *, url: str, current: bool, zone: tzinfo, networks: dict[str, str]) -> str:
     """One thread (as `webhooks.selectors.inbox_threads` gives it): its network, title, last
     message and time, flags and account. ``networks``: each network's name (`network_names`)."""
     iso, local = when(t.last_message_at, zone) if t.last_message_at else ("", "")
@@ -52,12 +53,12 @@ def row(t: Conversation, *, url: str, current: bool, zone: tzinfo, networks: dic
         f'<span class="inbox-item-top"><strong class="inbox-item-title">{escape(t.title)}</strong>'
         f' <time datetime="{iso}">{local}</time></span>\n'
         f'<span class="inbox-item-text">{comments}{escape(t.last_message_text or "—")}</span>\n'
-        f'<span class="inbox-item-flags">{flags} <span class="muted">{escape(t.account_name)}</span>'  # type: ignore[attr-defined]
+        f'<span class="inbox-item-flags">{flags} <span class="muted">{escape(t.account_name)}</span>'
         f"</span>\n</span>\n</a>\n</li>\n"
     )
 
 
-def rows(threads: Iterable[Conversation], *, tenant, current_id: str) -> SafeString:
+def rows(threads: Iterable[ThreadRow], *, tenant, current_id: str) -> SafeString:
     """The list's rows in order (each thread's link reversed once for all)."""
     link = reverse_many(
         "webhooks:thread", vary="conversation_id", kwargs={"tenant_slug": tenant.slug}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Protocol
 
 from django.conf import settings
 from django.db import models
@@ -142,7 +143,33 @@ class AutoReplyRule(TenantOwned):
         return [k.strip().lower() for k in self.keywords.split(",") if k.strip()]
 
 
-class Conversation(TenantOwned):
+class _Thread(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def customer_name(self) -> str: ...
+    @property
+    def post_text(self) -> str: ...
+
+
+class ThreadNaming:
+    """What the inbox calls a thread, for a `Conversation` and for the inbox list's plain rows
+    (`webhooks.selectors.ThreadRow`)."""
+
+    @property
+    def is_comments(self: _Thread) -> bool:
+        return self.kind == "comments"
+
+    @property
+    def title(self: _Thread) -> str:
+        """The customer, or the post its comments are under."""
+        if self.kind == "comments":
+            text = self.post_text
+            return f"Comments on “{text[:60]}”" if text else "Comments on a post"
+        return self.customer_name or "A customer"
+
+
+class Conversation(ThreadNaming, TenantOwned):
     """One thread of the inbox.
 
     ``kind=messages``: a Messenger or Instagram DM conversation with one customer (PSID/IGSID).
@@ -203,18 +230,6 @@ class Conversation(TenantOwned):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def is_comments(self) -> bool:
-        return self.kind == self.Kind.COMMENTS
-
-    @property
-    def title(self) -> str:
-        if self.is_comments:
-            return (
-                f"Comments on “{self.post_text[:60]}”" if self.post_text else "Comments on a post"
-            )
-        return self.customer_name or "A customer"
 
     def window_closes_at(self):
         if self.last_incoming_at is None:

@@ -38,7 +38,7 @@ def _list_context(request: TenantRequest, current_id: str = "") -> dict:
     for name in ("current", "v"):
         query.pop(name, None)
     form = InboxFilterForm(query or None, accounts=accounts)
-    threads = list(selectors.inbox_threads(tenant=request.tenant, **form.filters()))
+    threads = selectors.inbox_threads(tenant=request.tenant, **form.filters())
     query["current"] = current_id
     return {
         "filter_form": form,
@@ -83,7 +83,7 @@ def _set_times(obj, at: datetime, zone) -> None:
     obj.when_iso, obj.when = inbox_rows.when(at, zone)
 
 
-def _list_version(threads: list[Conversation]) -> str:
+def _list_version(threads: list[selectors.ThreadRow]) -> str:
     """Changes whenever anything the list shows changes."""
     state = "|".join(
         f"{t.pk}:{t.last_message_at}:{t.unread}:{t.needs_human}:{t.done}:{t.last_message_text}"
