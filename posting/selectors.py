@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import Coalesce
 
 from assets.models import Asset, Rendition
@@ -143,19 +143,6 @@ PUBLICATION_LINE_FIELDS = (
 )
 
 
-def _with_parts(posts: QuerySet[Post]) -> QuerySet[Post]:
-    """With their publications (and accounts) and photos."""
-    return posts.prefetch_related(
-        Prefetch(
-            "publications",
-            queryset=Publication.objects.select_related("account").order_by("network", "id"),
-        ),
-        Prefetch(
-            "media_items", queryset=PostMedia.objects.order_by("position").select_related("asset")
-        ),
-    )
-
-
 def _listed(posts: QuerySet[Post]) -> QuerySet[Post]:
     """With only what a list of posts shows, as lists (`LISTED`): each publication's line
     (`PUBLICATION_LINE_FIELDS`) and the photo links without the photos (the list shows the
@@ -277,13 +264,21 @@ def failed_publications(*, tenant: Tenant, limit: int = 5) -> list[Publication]:
     )
 
 
-def post_with_parts(*, tenant: Tenant, id: int) -> Post:
-    """One post with its publications (and their attempts) and photos."""
-    return (
-        _with_parts(Post.objects.filter(tenant=tenant, pk=id))
-        .prefetch_related("publications__attempts")
-        .get()
+def post_parts_load(*, post: Post) -> Post:
+    """``post`` (as `posting.access.access_post` found it) with its publications (their
+    accounts and attempts) and photos, loaded onto it (three queries)."""
+    prefetch_related_objects(
+        [post],
+        Prefetch(
+            "publications",
+            queryset=Publication.objects.select_related("account").order_by("network", "id"),
+        ),
+        Prefetch(
+            "media_items", queryset=PostMedia.objects.order_by("position").select_related("asset")
+        ),
+        "publications__attempts",
     )
+    return post
 
 
 def ids_of_other_restaurants(

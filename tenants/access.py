@@ -25,19 +25,22 @@ M = TypeVar("M", bound=Model)
 def access_in_tenant(
     queryset: QuerySet[M], *, tenant: Tenant, id: Any, lock: bool = False, what: str = "object"
 ) -> M:
-    """The object with this id in this tenant's rows of ``queryset``, or `Http404`."""
+    """The object with this id in this tenant's rows of ``queryset``, or `Http404`. Its
+    ``tenant`` is the one given (not read again, nor joined in the query)."""
     rows = queryset.filter(tenant=tenant)
     if lock:
         rows = rows.select_for_update()
     try:
-        return rows.get(pk=id)
+        found = rows.get(pk=id)
     except (ObjectDoesNotExist, ValueError, ValidationError):
         raise Http404(f"No such {what}.") from None
+    found.tenant = tenant  # type: ignore[attr-defined]  # the row's own: the query filtered on it
+    return found
 
 
 def access_membership(*, tenant: Tenant, id: Any, lock: bool = False) -> Membership:
     return access_in_tenant(
-        Membership.objects.select_related("user", "tenant"),
+        Membership.objects.select_related("user"),
         tenant=tenant,
         id=id,
         lock=lock,

@@ -12,7 +12,7 @@ from webhooks.models import AutoReplyRule, Conversation, Message
 
 def access_conversation(*, tenant: Tenant, id: Any, lock: bool = False) -> Conversation:
     return access_in_tenant(
-        Conversation.objects.select_related("account", "account__linked_page", "tenant"),
+        Conversation.objects.select_related("account", "account__linked_page"),
         tenant=tenant,
         id=id,
         lock=lock,

@@ -131,7 +131,9 @@ def _say_done(request: TenantRequest, result: services.PostResult, *, action: st
 def post_edit(request: TenantRequest, tenant_slug: str, post_id: int) -> HttpResponse:
     tenant = request.tenant
     post = access_post(tenant=tenant, id=post_id)
-    publications = list(post.publications.exclude(state=Publication.State.CANCELLED))
+    publications = list(
+        post.publications.select_related("account").exclude(state=Publication.State.CANCELLED)
+    )
     if not publications or not all(p.is_editable for p in publications):
         messages.error(request, services.EDIT_REFUSED)
         return redirect("posting:detail", tenant_slug=tenant.slug, post_id=post.pk)

@@ -119,7 +119,7 @@ class _Links:
 @require_GET
 def detail(request: TenantRequest, tenant_slug: str, post_id: int) -> HttpResponse:
     tenant = request.tenant
-    post = selectors.post_with_parts(tenant=tenant, id=access_post(tenant=tenant, id=post_id).pk)
+    post = selectors.post_parts_load(post=access_post(tenant=tenant, id=post_id))
     _Links(tenant.slug).publications(post.publications.all())
     live = [p for p in post.publications.all() if p.state != Publication.State.CANCELLED]
     editable = bool(live) and all(p.is_editable for p in live)
