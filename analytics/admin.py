@@ -21,6 +21,7 @@ from analytics.models import (
     Point,
     RestaurantFigures,
 )
+from lib.admin import ModelAdmin
 from posting.models import Publication
 from social.models import SocialAccount
 
@@ -33,7 +34,7 @@ def _collect_now(pairs: set[tuple[int, Any]]) -> int:
     return len(pairs)
 
 
-class ReadOnly(admin.ModelAdmin):
+class ReadOnly(ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from assets.models import Asset, Folder, Rendition, Tag, TenantStorage
 from assets.selectors import per_tenant
 from assets.views import _stream
+from lib.admin import ModelAdmin
 from lib.urls import reverse_many
 
 
@@ -52,7 +53,7 @@ class _AssetChangeList(ChangeList):
 
 
 @admin.register(Asset)
-class AssetAdmin(admin.ModelAdmin):
+class AssetAdmin(ModelAdmin):
     list_display = [
         "thumbnail",
         "title",
@@ -118,7 +119,7 @@ class AssetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Folder)
-class FolderAdmin(admin.ModelAdmin):
+class FolderAdmin(ModelAdmin):
     list_display = ["name", "tenant", "parent", "is_protected", "created_at"]
     list_filter = ["is_protected", "tenant"]
     list_select_related = ["tenant", "parent"]
@@ -127,14 +128,14 @@ class FolderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(ModelAdmin):
     list_display = ["name", "tenant"]
     list_select_related = ["tenant"]
     search_fields = ["name", "tenant__name"]
 
 
 @admin.register(TenantStorage)
-class TenantStorageAdmin(admin.ModelAdmin):
+class TenantStorageAdmin(ModelAdmin):
     """Storage used per tenant (originals + renditions), biggest first."""
 
     list_display = ["name", "slug", "asset_count", "originals", "renditions", "total"]

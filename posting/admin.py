@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils import timezone
 
+from lib.admin import ModelAdmin
 from posting import services
 from posting.models import Post, PostMedia, Publication, PublishAttempt
 from posting.rules import PostRefused
@@ -37,7 +38,7 @@ class PublicationInline(admin.TabularInline):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(ModelAdmin):
     list_display = ("__str__", "tenant", "scheduled_at", "scheduled_local", "scheduled_zone")
     list_filter = ("tenant",)
     list_select_related = ("tenant",)
@@ -104,7 +105,7 @@ class StuckFilter(admin.SimpleListFilter):
 
 
 @admin.register(Publication)
-class PublicationAdmin(admin.ModelAdmin):
+class PublicationAdmin(ModelAdmin):
     list_display = (
         "id",
         "tenant",

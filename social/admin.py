@@ -9,6 +9,7 @@ from django.contrib.admin import helpers
 from django.db.models import URLField
 from django.shortcuts import render
 
+from lib.admin import ModelAdmin
 from social import tasks
 from social.models import DataDeletionRequest, OAuthState, SocialAccount, TokenCheck
 from social.services import moves
@@ -42,7 +43,7 @@ class MoveToTenantForm(forms.Form):
 
 
 @admin.register(SocialAccount)
-class SocialAccountAdmin(admin.ModelAdmin):
+class SocialAccountAdmin(ModelAdmin):
     formfield_overrides = {URLField: {"assume_scheme": "https"}}  # Django 6's default
     list_display = (
         "name",
@@ -130,7 +131,7 @@ class SocialAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(TokenCheck)
-class TokenCheckAdmin(admin.ModelAdmin):
+class TokenCheckAdmin(ModelAdmin):
     list_display = ("checked_at", "account", "tenant", "trigger", "result", "detail")
     list_filter = ("result", "trigger")
     # Without it the admin's select_related() follows every foreign key, the accounts' too.
@@ -139,7 +140,7 @@ class TokenCheckAdmin(admin.ModelAdmin):
 
 
 @admin.register(OAuthState)
-class OAuthStateAdmin(admin.ModelAdmin):
+class OAuthStateAdmin(ModelAdmin):
     list_display = ("created_at", "tenant", "user", "purpose", "used_at")
     exclude = ("code_verifier", "state_hash", "session_binding")
     readonly_fields = (
@@ -154,7 +155,7 @@ class OAuthStateAdmin(admin.ModelAdmin):
 
 
 @admin.register(DataDeletionRequest)
-class DataDeletionRequestAdmin(admin.ModelAdmin):
+class DataDeletionRequestAdmin(ModelAdmin):
     list_display = (
         "confirmation_code",
         "status",

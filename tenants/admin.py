@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet, URLField
 from django.http import HttpRequest
 
+from lib.admin import ModelAdmin
 from tenants.forms import PROFILE_FIELDS, TimezoneField, formfield_https
 from tenants.models import Invitation, Membership, Tenant
 from tenants.widgets import OpeningHoursField
@@ -38,7 +39,7 @@ class TenantAdminForm(forms.ModelForm):
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(ModelAdmin):
     form = TenantAdminForm
     list_display = ["name", "slug", "timezone", "members_count", "created_at"]
     search_fields = ["name", "slug", "cuisine"]
@@ -62,7 +63,7 @@ class TenantAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ModelAdmin):
     list_display = ["user", "tenant", "role", "created_at"]
     list_select_related = ["user", "tenant"]
     search_fields = ["user__email", "user__username", "tenant__name", "tenant__slug"]
@@ -84,7 +85,7 @@ INVITATION_FIELDS = (
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ModelAdmin):
     """Invitations are made by owners in the portal (the token exists only in the email), so
     operators can look and withdraw (delete) but not add."""
 

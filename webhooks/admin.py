@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.html import format_html
 
+from lib.admin import ModelAdmin
 from lib.logging import mask_value
 from webhooks import processing
 from webhooks.models import AutoReplyRule, Conversation, Message, ReplySettings, WebhookEvent
@@ -47,7 +48,7 @@ class RoutedFilter(admin.SimpleListFilter):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(ModelAdmin):
     list_display = (
         "id",
         "received_at",
@@ -134,7 +135,7 @@ class MessageInline(admin.TabularInline):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(ModelAdmin):
     list_display = (
         "__str__",
         "tenant",
@@ -172,12 +173,12 @@ class ConversationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReplySettings)
-class ReplySettingsAdmin(admin.ModelAdmin):
+class ReplySettingsAdmin(ModelAdmin):
     list_display = ("tenant", "enabled", "updated_at")
     list_filter = ("enabled",)
 
 
 @admin.register(AutoReplyRule)
-class AutoReplyRuleAdmin(admin.ModelAdmin):
+class AutoReplyRuleAdmin(ModelAdmin):
     list_display = ("keywords", "tenant", "enabled", "created_at")
     list_filter = ("enabled", "tenant")
