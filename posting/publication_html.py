@@ -4,19 +4,23 @@ do), drawn in Python: its markup lives here.
 The posts list shows about 30 of them, the post page a few; through the template engine (an
 include per line, a dozen conditions, three CSRF fields, two date filters) they cost more than
 the rest of the list page (docs/performance.md, "Pages"). As for the inbox's rows
-(webhooks/inbox_rows.py), every value is escaped with `html.escape`. The links come from the
-view (posting/views/history.py, ``_Links``); times are shown on the restaurant's clock (the
+(webhooks/inbox_rows.py), every value is escaped with `html.escape`. Each view's links are
+reversed once per page (`ActionUrls`); times are shown on the restaurant's clock (the
 active time zone, which the tenant middleware sets)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from lib.urls import reverse_many
 from posting.models import Publication
+from posting.selectors import PublicationLine
 from posting.templatetags.posting import net_icon
 
 State = Publication.State
@@ -24,19 +28,57 @@ _CANCELLABLE = (State.SCHEDULED, State.HELD, State.FAILED, State.DRAFT)
 _RECONNECTED = ("active", "expiring")
 
 
-def line(p: Publication, *, back: str, csrf_field: str, reconnect_url: str, zone: str) -> str:
-    """``back``: where an action returns to ("history" or "detail"); ``csrf_field``: the hidden
-    input every action form carries; ``reconnect_url``: the accounts page; ``zone``: the
-    restaurant's time zone's name, shown with a scheduled time."""
+@dataclass(frozen=True)
+class ActionUrls:
+    """The links of a line's actions, each view reversed once per page (lib/urls.reverse_many):
+    a page of 20 posts held about 120 ``{% url %}``."""
+
+    edit: Callable[[int], str]  # by post id
+    retry: Callable[[int], str]  # by publication id, as the two below
+    publish_now: Callable[[int], str]
+    cancel: Callable[[int], str]
+
+    @classmethod
+    def for_restaurant(cls, slug: str) -> ActionUrls:
+        kwargs = {"tenant_slug": slug}
+
+        def action(name: str) -> Callable[[int], str]:
+            return reverse_many(
+                "posting:publication_action",
+                vary="publication_id",
+                kwargs={**kwargs, "action": name},
+            )
+
+        return cls(
+            edit=reverse_many("posting:edit", vary="post_id", kwargs=kwargs),
+            retry=action("retry"),
+            publish_now=action("publish-now"),
+            cancel=action("cancel"),
+        )
+
+
+def line(
+    p: Publication | PublicationLine,
+    *,
+    back: str,
+    urls: ActionUrls,
+    csrf_field: str,
+    reconnect_url: str,
+    zone: str,
+) -> str:
+    """``p``: a publication (the post page) or a line of the posts list (`PublicationLine`);
+    ``back``: where an action returns to ("history" or "detail"); ``urls``: the actions'
+    links; ``csrf_field``: the hidden input every action form carries; ``reconnect_url``: the
+    accounts page; ``zone``: the restaurant's time zone's name, shown with a scheduled time."""
     account = escape(p.account.name)
     state = escape(p.state)
+    actions = _actions(p, back=back, urls=urls, csrf_field=csrf_field, reconnect_url=reconnect_url)
     return (
         f'<li class="pub pub-{state}">\n'
         f'  <span class="pub-account">{net_icon(p.network)} {account}</span>\n'
-        f'  <span class="pub-state badge badge-{state}">{escape(p.get_state_display())}</span>\n'
+        f'  <span class="pub-state badge badge-{state}">{escape(str(State(p.state).label))}</span>\n'
         f'  <span class="pub-detail">{_detail(p, zone=zone)}</span>\n'
-        f'  <span class="pub-actions">'
-        f"{_actions(p, back=back, csrf_field=csrf_field, reconnect_url=reconnect_url)}</span>\n"
+        f'  <span class="pub-actions">{actions}</span>\n'
         "</li>\n"
     )
 
@@ -45,12 +87,12 @@ def _when(value: datetime, pattern: str) -> str:
     return escape(date_format(timezone.localtime(value), pattern))
 
 
-def _detail(p: Publication, *, zone: str) -> str:
+def _detail(p: Publication | PublicationLine, *, zone: str) -> str:
     if p.state == State.PUBLISHED:
         if p.permalink:
             shown = (
                 f'<a href="{escape(p.permalink)}" rel="noopener" target="_blank">View on '
-                f"{escape(p.get_network_display())}"
+                f"{escape(str(Publication.Network(p.network).label))}"
                 '<span class="sr-only"> (opens a new tab)</span></a>'
             )
         else:
@@ -74,7 +116,14 @@ def _detail(p: Publication, *, zone: str) -> str:
     return ""
 
 
-def _actions(p: Publication, *, back: str, csrf_field: str, reconnect_url: str) -> str:
+def _actions(
+    p: Publication | PublicationLine,
+    *,
+    back: str,
+    urls: ActionUrls,
+    csrf_field: str,
+    reconnect_url: str,
+) -> str:
     account = escape(p.account.name)
 
     def form(url: str, label: str, primary: bool) -> str:
@@ -88,16 +137,17 @@ def _actions(p: Publication, *, back: str, csrf_field: str, reconnect_url: str) 
 
     shown = []
     if p.state == State.FAILED:
-        shown.append(form(p.retry_url, "Retry", True))  # type: ignore[attr-defined]
-        shown.append(f'<a class="btn btn-small" href="{escape(p.edit_url)}">Edit and retry</a>')  # type: ignore[attr-defined]
+        shown.append(form(urls.retry(p.pk), "Retry", True))
+        edit = escape(urls.edit(p.post_id))
+        shown.append(f'<a class="btn btn-small" href="{edit}">Edit and retry</a>')
     if p.state == State.HELD:
         if p.account.status in _RECONNECTED:
-            shown.append(form(p.publish_now_url, "Publish now", True))  # type: ignore[attr-defined]
+            shown.append(form(urls.publish_now(p.pk), "Publish now", True))
         else:
             shown.append(
                 f'<a class="btn btn-small btn-primary" href="{escape(reconnect_url)}">'
                 f"Reconnect {account}</a>"
             )
     if p.state in _CANCELLABLE:
-        shown.append(form(p.cancel_url, "Cancel", False))  # type: ignore[attr-defined]
+        shown.append(form(urls.cancel(p.pk), "Cancel", False))
     return "".join(shown)

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import Coalesce
@@ -122,55 +123,64 @@ class HistoryFilters:
     q: str = ""
 
 
-# What a publication's line in a list shows (posting/publication_html.py) and its links need:
-# the account's name and status, not its other columns (tokens included).
-PUBLICATION_LINE_FIELDS = (
-    "id",
-    "tenant_id",
-    "post_id",
-    "account_id",
-    "network",
-    "state",
-    "permalink",
-    "published_at",
-    "last_error",
-    "next_attempt_at",
-    "account__id",
-    "account__tenant_id",
-    "account__kind",
-    "account__name",
-    "account__status",
-)
+class AccountLine(NamedTuple):
+    name: str
+    status: str
 
 
-def _listed(posts: QuerySet[Post]) -> QuerySet[Post]:
-    """With only what a list of posts shows, as lists (`LISTED`): each publication's line
-    (`PUBLICATION_LINE_FIELDS`) and the photo links without the photos (the list shows the
-    first one's thumbnail, by its id). Lists rather than querysets (``to_attr``): Django
-    otherwise builds a filtered queryset per post to hold each post's share, which cost more
-    than the query itself on a page of posts (docs/performance.md, "Pages")."""
-    return posts.prefetch_related(
-        Prefetch(
-            "publications",
-            queryset=Publication.objects.select_related("account")
-            .only(*PUBLICATION_LINE_FIELDS)
-            .order_by("network", "id"),
-            to_attr=LISTED_PUBLICATIONS,
-        ),
-        Prefetch(
-            "media_items", queryset=PostMedia.objects.order_by("position"), to_attr=LISTED_MEDIA
-        ),
-    )
+class PublicationLine(NamedTuple):
+    """A publication as a line in the posts list shows it (posting/publication_html.py), with
+    the account's name and status. Plain values, not models: a page holds about 30, each with
+    its account, and the model instances and their prefetch cost more than the query (docs/
+    performance.md, "Pages")."""
+
+    pk: int
+    post_id: int
+    network: str
+    state: str
+    permalink: str
+    published_at: datetime | None
+    last_error: str
+    next_attempt_at: datetime | None
+    account: AccountLine
 
 
-# The attributes `_listed` gives each post: its publications, its photo links.
-LISTED_PUBLICATIONS = "publication_list"
-LISTED_MEDIA = "media_list"
+def posts_listed(*, tenant: Tenant, posts: list[Post]) -> None:
+    """Give each post of a page ``publication_list`` (`PublicationLine`, by network) and
+    ``first_asset_id`` (its first photo, for the thumbnail; None without one): two queries."""
+    ids = [post.pk for post in posts]
+    lines: dict[int, list[PublicationLine]] = {pk: [] for pk in ids}
+    first: dict[int, int | None] = {}
+    if ids:
+        for row in (
+            Publication.objects.filter(tenant=tenant, post_id__in=ids)
+            .order_by("network", "id")
+            .values_list(
+                "id", "post_id", "network", "state", "permalink", "published_at", "last_error",
+                "next_attempt_at", "account__name", "account__status",
+            )
+        ):  # fmt: skip
+            pk, post_id, network, state, permalink, published, error, next_at, name, status = row
+            lines[post_id].append(
+                PublicationLine(
+                    pk, post_id, network, state, permalink, published, error, next_at,
+                    AccountLine(name, status),
+                )
+            )  # fmt: skip
+        for post_id, asset_id in (
+            PostMedia.objects.filter(tenant=tenant, post_id__in=ids)
+            .order_by("post_id", "position")
+            .values_list("post_id", "asset_id")
+        ):
+            first.setdefault(post_id, asset_id)
+    for post in posts:
+        post.publication_list = lines[post.pk]  # type: ignore[attr-defined]
+        post.first_asset_id = first.get(post.pk)  # type: ignore[attr-defined]
 
 
 def post_history(*, tenant: Tenant, filters: HistoryFilters) -> QuerySet[Post]:
-    """Posts newest first (by their time, else by creation), filtered; publications and photo
-    links come with them (a constant number of queries per page)."""
+    """Posts newest first (by their time, else by creation), filtered; a page of them gets its
+    publications and photos from `posts_listed` (a constant number of queries per page)."""
     posts = Post.objects.filter(tenant=tenant)
     publications = Publication.objects.filter(tenant=tenant)
     narrowed = False
@@ -197,18 +207,15 @@ def post_history(*, tenant: Tenant, filters: HistoryFilters) -> QuerySet[Post]:
             | Q(text_facebook__icontains=filters.q)
             | Q(text_instagram__icontains=filters.q)
         )
-    ordered = posts.annotate(when=Coalesce("scheduled_at", "created_at")).order_by("-when", "-id")
-    return _listed(ordered)
+    return posts.annotate(when=Coalesce("scheduled_at", "created_at")).order_by("-when", "-id")
 
 
-@dataclass(frozen=True)
-class ChipPublication:
+class ChipPublication(NamedTuple):
     state: str
     network: str
 
 
-@dataclass(frozen=True)
-class ChipPost:
+class ChipPost(NamedTuple):
     """What a post's line in the calendar or on the dashboard shows: its text and time, and its
     publications' state and network. Plain rows, not models: a month holds about a hundred
     posts and their publications, and a model instance each cost more than the rest of the

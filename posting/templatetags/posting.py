@@ -58,11 +58,11 @@ def posting_dashboard(context: dict[str, Any]) -> dict[str, Any]:
 
 @register.simple_tag(takes_context=True)
 def publication_line(context: template.Context, p: Any, back: str) -> SafeString:
-    """``back``: where the line's actions return to ("history" or "detail"). Needs the
-    publication's links (posting/views/history.py, ``_Links``) and ``tenant`` in the context."""
+    """``back``: where the line's actions return to ("history" or "detail"). Needs ``tenant``
+    in the context; what every line shares is worked out once per page."""
     from posting import publication_html
 
-    shared: dict[str, str] | None = context.render_context.get("publication_line")
+    shared: dict[str, Any] | None = context.render_context.get("publication_line")
     if shared is None:  # once per page
         tenant = context["tenant"]
         shared = {
@@ -72,6 +72,7 @@ def publication_line(context: template.Context, p: Any, back: str) -> SafeString
             ),
             "reconnect_url": reverse("social:accounts", kwargs={"tenant_slug": tenant.slug}),
             "zone": str(tenant.timezone),
+            "urls": publication_html.ActionUrls.for_restaurant(tenant.slug),
         }
         context.render_context["publication_line"] = shared
     return mark_safe(publication_html.line(p, back=back, **shared))  # noqa: S308 - escaped there

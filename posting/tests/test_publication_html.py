@@ -11,23 +11,32 @@ from django.utils import timezone
 
 from lib.testing import html_tags
 from posting.models import Publication
-from posting.publication_html import line
+from posting.publication_html import ActionUrls, line
+from posting.selectors import AccountLine, PublicationLine
 from social.models import SocialAccount
 
 S = Publication.State
 CSRF = '<input type="hidden" name="csrfmiddlewaretoken" value="tok">'
 
 
+URLS = ActionUrls(
+    edit=lambda post_id: f"/edit/{post_id}/",
+    retry=lambda pk: f"/retry/{pk}/",
+    publish_now=lambda pk: f"/now/{pk}/",
+    cancel=lambda pk: f"/cancel/{pk}/",
+)
+
+
 def _publication(state: str, account_status: str = "active", **fields) -> Publication:
     p = Publication(**{"id": 5, "post_id": 3, "network": "facebook", "state": state, **fields})
     p.account = SocialAccount(name="Trattoria <da> Walter", status=account_status)
-    p.retry_url, p.publish_now_url, p.cancel_url = "/retry/", "/now/", "/cancel/"
-    p.edit_url = "/edit/"
     return p
 
 
-def _draw(p: Publication, back: str = "history") -> str:
-    return line(p, back=back, csrf_field=CSRF, reconnect_url="/accounts/", zone="Europe/Rome")
+def _draw(p, back: str = "history", urls: ActionUrls = URLS) -> str:
+    return line(
+        p, back=back, urls=urls, csrf_field=CSRF, reconnect_url="/accounts/", zone="Europe/Rome"
+    )
 
 
 def _actions(markup: str) -> list[str]:
@@ -42,14 +51,14 @@ def _actions(markup: str) -> list[str]:
 @pytest.mark.parametrize(
     ("state", "status", "actions"),
     [
-        (S.DRAFT, "active", ["/cancel/"]),
-        (S.SCHEDULED, "active", ["/cancel/"]),
+        (S.DRAFT, "active", ["/cancel/5/"]),
+        (S.SCHEDULED, "active", ["/cancel/5/"]),
         (S.PUBLISHING, "active", []),
         (S.PUBLISHED, "active", []),
-        (S.FAILED, "active", ["/retry/", "/edit/", "/cancel/"]),
-        (S.HELD, "active", ["/now/", "/cancel/"]),
-        (S.HELD, "expiring", ["/now/", "/cancel/"]),
-        (S.HELD, "needs_reconnect", ["/accounts/", "/cancel/"]),
+        (S.FAILED, "active", ["/retry/5/", "/edit/3/", "/cancel/5/"]),
+        (S.HELD, "active", ["/now/5/", "/cancel/5/"]),
+        (S.HELD, "expiring", ["/now/5/", "/cancel/5/"]),
+        (S.HELD, "needs_reconnect", ["/accounts/", "/cancel/5/"]),
         (S.NEEDS_RECONCILE, "active", []),
         (S.CANCELLED, "active", []),
     ],
@@ -57,7 +66,7 @@ def _actions(markup: str) -> list[str]:
 def test_each_state_offers_only_the_actions_it_allows(state, status, actions):
     markup = _draw(_publication(state, status))
     assert _actions(markup) == actions
-    forms = sum(1 for a in actions if a in ("/retry/", "/now/", "/cancel/"))
+    forms = sum(1 for a in actions if a in ("/retry/5/", "/now/5/", "/cancel/5/"))
     assert markup.count(CSRF) == forms
     assert markup.count('<input type="hidden" name="next" value="history">') == forms
     assert f'class="pub pub-{state}"' in markup
@@ -68,11 +77,11 @@ def test_every_value_is_escaped():
     p = _publication(
         S.FAILED, last_error='Facebook said <b onclick="x">no</b> & more', network="instagram"
     )
-    p.retry_url = '/retry/?a=1&b="2"'
-    markup = _draw(p)
+    odd = ActionUrls(**{**vars(URLS), "retry": lambda pk: f'/retry/{pk}/?a=1&b="2"'})
+    markup = _draw(p, urls=odd)
     assert "<b onclick" not in markup and "Trattoria <da>" not in markup
     assert "Facebook said &lt;b onclick=&quot;x&quot;&gt;no&lt;/b&gt; &amp; more" in markup
-    assert 'action="/retry/?a=1&amp;b=&quot;2&quot;"' in markup
+    assert 'action="/retry/5/?a=1&amp;b=&quot;2&quot;"' in markup
     assert 'Retry<span class="sr-only"> on Trattoria &lt;da&gt; Walter</span>' in markup
     assert 'aria-label="Instagram"' in markup
 
@@ -109,3 +118,20 @@ def test_a_scheduled_line_says_when_in_the_restaurants_zone():
 def test_the_page_to_come_back_to_is_the_one_asked_for():
     markup = _draw(_publication(S.FAILED), back="detail")
     assert markup.count('name="next" value="detail"') == 2
+
+
+def test_a_line_of_the_posts_list_is_drawn_as_the_publication_it_stands_for():
+    published = datetime(2026, 12, 1, 18, 30, tzinfo=UTC)
+    for state in S.values:
+        fields = {
+            "permalink": "https://fb.example/1",
+            "published_at": published,
+            "last_error": "No.",
+        }
+        model = _publication(state, **fields, next_attempt_at=published)
+        row = PublicationLine(
+            5, 3, "facebook", state, "https://fb.example/1", published, "No.", published,
+            AccountLine("Trattoria <da> Walter", "active"),
+        )  # fmt: skip
+        with timezone.override("Europe/Rome"):
+            assert _draw(row) == _draw(model), state

@@ -3,7 +3,6 @@ its publications' states, links and actions (retry, publish now, reschedule, can
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import cast
 
@@ -64,13 +63,12 @@ def history(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     posts = list(page.object_list)
+    selectors.posts_listed(tenant=tenant, posts=posts)
     held = selectors.publications_held(tenant=tenant)
     awaiting = held.awaiting_choice[:20]
     links = _Links(tenant.slug)
     for post in posts:
         links.post(post)
-    listed = (p for post in posts for p in post.publication_list)  # type: ignore[attr-defined]
-    links.publications([*awaiting, *listed])
     context = {
         "form": form,
         "page": page,
@@ -84,43 +82,26 @@ def history(request: TenantRequest, tenant_slug: str) -> HttpResponse:
 
 
 class _Links:
-    """The links a post row and `posting.publication_html.line` shows, each view reversed once per
-    page (lib/urls.reverse_many): 20 posts with their publications held ~120 ``{% url %}``."""
+    """A post row's links, each view reversed once per page (lib/urls.reverse_many); the
+    publications' lines have theirs (posting.publication_html.ActionUrls)."""
 
     def __init__(self, slug: str) -> None:
         kwargs = {"tenant_slug": slug}
         self.detail = reverse_many("posting:detail", vary="post_id", kwargs=kwargs)
-        self.edit = reverse_many("posting:edit", vary="post_id", kwargs=kwargs)
         self.thumb = reverse_many(
             "assets:asset_file", vary="asset_id", kwargs={**kwargs, "kind": "thumb"}
         )
-        self.actions = {
-            action: reverse_many(
-                "posting:publication_action",
-                vary="publication_id",
-                kwargs={**kwargs, "action": action},
-            )
-            for action in ("retry", "publish-now", "cancel")
-        }
 
     def post(self, post: Post) -> None:
         post.url = self.detail(post.pk)  # type: ignore[attr-defined]
-        first = next(iter(post.media_list), None)  # type: ignore[attr-defined]
-        post.thumb_url = self.thumb(first.asset_id) if first and first.asset_id else ""  # type: ignore[attr-defined]
-
-    def publications(self, publications: Iterable[Publication]) -> None:
-        for p in publications:
-            p.edit_url = self.edit(p.post_id)  # type: ignore[attr-defined]
-            p.retry_url = self.actions["retry"](p.pk)  # type: ignore[attr-defined]
-            p.publish_now_url = self.actions["publish-now"](p.pk)  # type: ignore[attr-defined]
-            p.cancel_url = self.actions["cancel"](p.pk)  # type: ignore[attr-defined]
+        first = post.first_asset_id  # type: ignore[attr-defined]
+        post.thumb_url = self.thumb(first) if first else ""  # type: ignore[attr-defined]
 
 
 @require_GET
 def detail(request: TenantRequest, tenant_slug: str, post_id: int) -> HttpResponse:
     tenant = request.tenant
     post = selectors.post_parts_load(post=access_post(tenant=tenant, id=post_id))
-    _Links(tenant.slug).publications(post.publications.all())
     live = [p for p in post.publications.all() if p.state != Publication.State.CANCELLED]
     editable = bool(live) and all(p.is_editable for p in live)
     return TemplateResponse(request, "posting/detail.html", {"post": post, "editable": editable})
