@@ -21,7 +21,7 @@ from analytics.models import (
     Point,
     RestaurantFigures,
 )
-from lib.admin import ModelAdmin
+from lib.admin import ModelAdmin, RestaurantFilter
 from posting.models import Publication
 from social.models import SocialAccount
 
@@ -55,7 +55,7 @@ class MetricSnapshotAdmin(ReadOnly):
         "engagement",
         "note",
     )
-    list_filter = ("point", "available", "tenant")
+    list_filter = ("point", "available", RestaurantFilter)
     list_select_related = ("publication", "tenant")
     list_per_page = 50  # docs/performance.md, "Admin lists"
     show_full_result_count = False
@@ -65,7 +65,7 @@ class MetricSnapshotAdmin(ReadOnly):
 @admin.register(AccountDailySnapshot)
 class AccountDailySnapshotAdmin(ReadOnly):
     list_display = ("account", "tenant", "day", "followers", "reach", "views", "collected_at")
-    list_filter = ("tenant",)
+    list_filter = (RestaurantFilter,)
     list_select_related = ("account", "tenant")
     list_per_page = 50  # docs/performance.md, "Admin lists"
     show_full_result_count = False
@@ -179,7 +179,7 @@ class LateCollectionAdmin(ReadOnly):
 
     list_display = ("__str__", "tenant", "account", "published_at", "due_point", "late_by")
     list_select_related = ("tenant", "account")
-    list_filter = ("tenant", "network")
+    list_filter = (RestaurantFilter, "network")
     actions = ["collect_now"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

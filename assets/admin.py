@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from assets.models import Asset, Folder, Rendition, Tag, TenantStorage
 from assets.selectors import per_tenant
 from assets.views import _stream
-from lib.admin import ModelAdmin
+from lib.admin import ModelAdmin, RestaurantFilter
 from lib.urls import reverse_many
 
 
@@ -64,7 +64,7 @@ class AssetAdmin(ModelAdmin):
         "times_used",
         "created_at",
     ]
-    list_filter = ["status", "tenant"]
+    list_filter = ["status", RestaurantFilter]
     list_select_related = ["tenant", "folder"]
     # A page of 100 rows with thumbnails took 47 ms to render and 100 image requests to show;
     # the total count is one COUNT(*) over every tenant's photos (docs/performance.md).
@@ -121,7 +121,7 @@ class AssetAdmin(ModelAdmin):
 @admin.register(Folder)
 class FolderAdmin(ModelAdmin):
     list_display = ["name", "tenant", "parent", "is_protected", "created_at"]
-    list_filter = ["is_protected", "tenant"]
+    list_filter = ["is_protected", RestaurantFilter]
     list_select_related = ["tenant", "parent"]
     search_fields = ["name", "tenant__name"]
     raw_id_fields = ["parent"]

@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils import timezone
 
-from lib.admin import ModelAdmin
+from lib.admin import AccountFilter, ModelAdmin, RestaurantFilter
 from posting import services
 from posting.models import Post, PostMedia, Publication, PublishAttempt
 from posting.rules import PostRefused
@@ -40,7 +40,7 @@ class PublicationInline(admin.TabularInline):
 @admin.register(Post)
 class PostAdmin(ModelAdmin):
     list_display = ("__str__", "tenant", "scheduled_at", "scheduled_local", "scheduled_zone")
-    list_filter = ("tenant",)
+    list_filter = (RestaurantFilter,)
     list_select_related = ("tenant",)
     list_per_page = 50  # docs/performance.md, "Admin lists"
     show_full_result_count = False
@@ -118,7 +118,7 @@ class PublicationAdmin(ModelAdmin):
         "last_error_code",
         "last_error",
     )
-    list_filter = ("state", StuckFilter, "network", "tenant", "account")
+    list_filter = ("state", StuckFilter, "network", RestaurantFilter, AccountFilter)
     list_select_related = ("tenant", "account")
     list_per_page = 50  # docs/performance.md, "Admin lists"
     show_full_result_count = False

@@ -9,7 +9,7 @@ from django.contrib.admin import helpers
 from django.db.models import URLField
 from django.shortcuts import render
 
-from lib.admin import ModelAdmin
+from lib.admin import ModelAdmin, RestaurantFilter
 from social import tasks
 from social.models import DataDeletionRequest, OAuthState, SocialAccount, TokenCheck
 from social.services import moves
@@ -54,7 +54,7 @@ class SocialAccountAdmin(ModelAdmin):
         "last_error",
         "token_expires_at",
     )
-    list_filter = ("status", "kind", "webhooks_subscribed", "tenant")
+    list_filter = ("status", "kind", "webhooks_subscribed", RestaurantFilter)
     search_fields = ("name", "external_id", "username", "tenant__name")
     exclude = TOKEN_FIELDS
     readonly_fields = (

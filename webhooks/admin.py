@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.html import format_html
 
-from lib.admin import ModelAdmin
+from lib.admin import ModelAdmin, RestaurantFilter
 from lib.logging import mask_value
 from webhooks import processing
 from webhooks.models import AutoReplyRule, Conversation, Message, ReplySettings, WebhookEvent
@@ -60,7 +60,7 @@ class WebhookEventAdmin(ModelAdmin):
         "attempts",
         "error",
     )
-    list_filter = ("status", RoutedFilter, "object", "field", "tenant")
+    list_filter = ("status", RoutedFilter, "object", "field", RestaurantFilter)
     search_fields = ("entry_id", "delivery_id", "dedupe_key")
     date_hierarchy = "received_at"
     list_per_page = 50  # docs/performance.md, "Admin lists"
@@ -111,7 +111,7 @@ class WebhookEventAdmin(ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         counts = (
-            WebhookEvent.objects.values("tenant__name", "tenant_id")
+            WebhookEvent.objects.values("tenant__name", "tenant__slug", "tenant_id")
             .annotate(
                 total=Count("id"),
                 failed=Count("id", filter=Q(status=WebhookEvent.Status.FAILED)),
@@ -147,7 +147,7 @@ class ConversationAdmin(ModelAdmin):
         "needs_human",
         "done",
     )
-    list_filter = ("tenant", "kind", "network", "needs_human", "done")
+    list_filter = (RestaurantFilter, "kind", "network", "needs_human", "done")
     search_fields = ("customer_id", "post_id", "tenant__name", "account__name")
     list_select_related = ("tenant", "account")
     list_per_page = 50  # docs/performance.md, "Admin lists"
@@ -181,4 +181,4 @@ class ReplySettingsAdmin(ModelAdmin):
 @admin.register(AutoReplyRule)
 class AutoReplyRuleAdmin(ModelAdmin):
     list_display = ("keywords", "tenant", "enabled", "created_at")
-    list_filter = ("enabled", "tenant")
+    list_filter = ("enabled", RestaurantFilter)

@@ -38,3 +38,57 @@ def test_the_row_checkbox_is_djangos_own(obj):
     django_s = admin.ModelAdmin.action_checkbox(ours, obj)
     assert ours.action_checkbox(obj) == django_s
     assert "<b>" not in django_s and "&lt;" in django_s
+
+
+def _titles(admin_client, **query) -> list[str]:
+    from django.urls import reverse
+
+    response = admin_client.get(reverse("admin:posting_post_changelist"), query)
+    assert response.status_code == 200
+    return sorted(p.text for p in response.context["cl"].result_list)
+
+
+def test_the_restaurant_filter_is_a_text_box_matching_a_web_address_or_part_of_a_name(
+    admin_client, tenant, other_tenant
+):
+    from posting.models import Post
+    from tenants.scoping import scopes_disabled
+    from tenants.testing import make_tenant
+
+    albatross = make_tenant("Albatross Grill", slug="albatross")
+    with scopes_disabled():
+        for t in (tenant, other_tenant, albatross):
+            Post.objects.create(tenant=t, text=f"Post of {t.name}")
+    # The web address names one restaurant, even though another's name contains it.
+    assert _titles(admin_client, restaurant="alba") == ["Post of Trattoria Alba"]
+    assert _titles(admin_client, restaurant="ALBA ") == ["Post of Trattoria Alba"]
+    assert _titles(admin_client, restaurant="Alb") == [
+        "Post of Albatross Grill",
+        "Post of Trattoria Alba",
+    ]
+    assert _titles(admin_client, restaurant="nobody") == []
+    assert len(_titles(admin_client)) == 3
+
+
+def test_the_filter_box_keeps_the_lists_other_parameters_and_escapes_what_was_typed(
+    admin_client, tenant
+):
+    from django.urls import reverse
+
+    url = reverse("admin:posting_publication_changelist")
+    typed = '"><script>alert(1)</script>'
+    page = admin_client.get(url, {"state": "failed", "restaurant": typed}).content.decode()
+    assert "<script>alert(1)" not in page
+    assert 'name="restaurant" value="&quot;&gt;&lt;script&gt;' in page
+    assert '<input type="hidden" name="state" value="failed">' in page  # in the restaurant box
+    # No link per restaurant or per account in the sidebar.
+    assert "tenant__id__exact" not in page and "account__id__exact" not in page
+
+
+def test_the_filter_box_stands_the_lists_show_counts_switch(admin_client, tenant):
+    from django.urls import reverse
+
+    for query in ({"_facets": "True"}, {"_facets": "True", "restaurant": tenant.slug}):
+        response = admin_client.get(reverse("admin:posting_publication_changelist"), query)
+        assert response.status_code == 200
+        assert 'name="restaurant"' in response.content.decode()

@@ -57,7 +57,7 @@ def test_filters_by_state_network_and_tenant(operator, make, tenant):
     make(S.PUBLISHED)
     response = operator.get(
         reverse(CHANGELIST),
-        {"state": "failed", "network": "facebook", "tenant__id__exact": tenant.pk},
+        {"state": "failed", "network": "facebook", "restaurant": tenant.slug},
     )
     assert [p.pk for p in response.context["cl"].result_list] == [failed.pk]
 
