@@ -19,18 +19,12 @@ from posting import selectors
 register = template.Library()
 NUDGE_DAYS = 7
 
-_FACEBOOK = (
-    '<svg class="net net-facebook" viewBox="0 0 24 24" width="{size}" height="{size}" role="img" '
-    'aria-label="Facebook" focusable="false"><circle cx="12" cy="12" r="12" fill="#1877f2"/>'
-    '<path fill="#fff" d="M13.4 19v-6.1h2l.3-2.4h-2.3V9c0-.7.2-1.2 1.2-1.2h1.2V5.7c-.2 0-1-.1-1.8'
-    '-.1-1.8 0-3 1.1-3 3.1v1.8H9v2.4h2V19h2.4z"/></svg>'
-)
-_INSTAGRAM = (
-    '<svg class="net net-instagram" viewBox="0 0 24 24" width="{size}" height="{size}" role="img" '
-    'aria-label="Instagram" focusable="false"><rect width="24" height="24" rx="6" fill="#d62976"/>'
-    '<rect x="5" y="5" width="14" height="14" rx="4" fill="none" stroke="#fff" '
-    'stroke-width="1.8"/><circle cx="12" cy="12" r="3.2" fill="none" stroke="#fff" '
-    'stroke-width="1.8"/><circle cx="16.3" cy="7.7" r="1" fill="#fff"/></svg>'
+# The marks are drawn once per page, as symbols in base.html's sprite (`#net-facebook`,
+# `#net-instagram`); each icon refers to its symbol. A calendar month shows a few hundred, and
+# the whole drawing in each was two thirds of the page's bytes (docs/performance.md, "Pages").
+_ICON = (
+    '<svg class="net net-{network}" width="{size}" height="{size}" role="img" '
+    'aria-label="{label}" focusable="false"><use href="#net-{network}"></use></svg>'
 )
 
 
@@ -38,8 +32,10 @@ _INSTAGRAM = (
 def net_icon(network: str, size: int = 16) -> SafeString:
     """The network's mark (Facebook's for "facebook", Instagram's otherwise). A tag rather than
     an included template: a calendar month shows a few hundred (docs/performance.md)."""
-    icon = _FACEBOOK if network == "facebook" else _INSTAGRAM
-    return mark_safe(icon.format(size=int(size or 16)))  # noqa: S308 (constant markup, an int)
+    size = int(size or 16)
+    if network == "facebook":
+        return mark_safe(_ICON.format(network="facebook", label="Facebook", size=size))  # noqa: S308 (constant markup, an int)
+    return mark_safe(_ICON.format(network="instagram", label="Instagram", size=size))  # noqa: S308 (constant markup, an int)
 
 
 @register.inclusion_tag("posting/_dashboard.html", takes_context=True)

@@ -381,7 +381,9 @@ def test_calendar_month_in_the_zone_and_move(owner_client, tenant, accounts):
     assert (
         f'<a class="chip state-scheduled" href="{detail}"><span class="chip-time">02:30' in agenda
     )
-    assert 'class="net net-facebook" viewBox="0 0 24 24" width="12"' in agenda
+    assert '<svg class="net net-facebook" width="12" height="12" role="img"' in agenda
+    assert '<use href="#net-facebook"></use>' in agenda
+    assert html.count('<symbol id="net-facebook"') == 1  # drawn once, in the layout
     response = owner_client.post(
         _url(tenant, "calendar:move"),
         {"post_id": post.pk, "date": "2026-10-27"},
