@@ -92,8 +92,12 @@ def comment_tree(*, messages: list[Message]) -> list[tuple[Message, list[Message
 
 
 def inbox_accounts(*, tenant: Any) -> list[SocialAccount]:
+    """The connected accounts, with what the inbox's filter and the auto-reply switches show of
+    them (their name and kind; not their tokens and 25 other columns)."""
     return list(
         SocialAccount.objects.filter(tenant=tenant, status__in=SocialAccount.HOLDING_STATUSES)
+        .only("id", "tenant_id", "name", "kind")
+        .order_by("kind", "name")
     )
 
 
