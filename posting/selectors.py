@@ -85,6 +85,18 @@ def composer_accounts(*, tenant: Tenant) -> list[SocialAccount]:
     )
 
 
+def account_names(*, tenant: Tenant) -> list[tuple[str, str]]:
+    """(id, name) of the accounts `composer_accounts` lists, in its order: what the posts list's
+    account filter offers (one row of two columns each, not a model)."""
+    rows = (
+        SocialAccount.objects.filter(tenant=tenant)
+        .exclude(status=SocialAccount.Status.REVOKED)
+        .order_by("kind", "name")
+        .values_list("id", "name")
+    )
+    return [(str(pk), name) for pk, name in rows]
+
+
 def composer_media(*, tenant: Tenant, asset_ids: Sequence[int]) -> list[MediaItem]:
     """The chosen photos in order, with the URLs the previews show (two queries)."""
     ids = [int(i) for i in asset_ids]

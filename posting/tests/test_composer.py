@@ -345,6 +345,10 @@ def test_history_filters(owner_client, tenant, accounts):
     assert "Post 0" in html
     html = owner_client.get(url, {"state": "published"}).content.decode()
     assert "No post matches these filters." in html and "Clear filters" in html
+    _bulk_posts(tenant, accounts[1], 1, when=datetime.now(tz=ZoneInfo("UTC")), tag="Elsewhere")
+    html = owner_client.get(url, {"account": str(accounts[1].pk)}).content.decode()
+    assert "Elsewhere 0" in html and "Post 0" not in html
+    assert f'<option value="{accounts[1].pk}" selected>{accounts[1].name}</option>' in html
 
 
 def test_publication_actions(owner_client, tenant, accounts):

@@ -42,18 +42,19 @@ class HistoryFilterForm(forms.Form):
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, accounts, **kwargs) -> None:
+    def __init__(self, *args, accounts: list[tuple[str, str]], **kwargs) -> None:
+        """``accounts``: (id, name) of each account (`posting.selectors.account_names`)."""
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["account"]).choices = [("", "All accounts")] + [
-            (str(a.pk), a.name) for a in accounts
+        cast(forms.ChoiceField, self.fields["account"]).choices = [
+            ("", "All accounts"),
+            *accounts,
         ]
 
 
 @require_GET
 def history(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     tenant = request.tenant
-    accounts = selectors.composer_accounts(tenant=tenant)
-    form = HistoryFilterForm(request.GET or None, accounts=accounts)
+    form = HistoryFilterForm(request.GET or None, accounts=selectors.account_names(tenant=tenant))
     filters = selectors.HistoryFilters()
     if form.is_valid():
         filters = selectors.HistoryFilters(**form.cleaned_data)
