@@ -79,9 +79,13 @@ def test_a_chips_texts_are_cut_as_truncatechars_cuts_them():
     from django.utils.text import Truncator
 
     rng = random.Random(7)
-    letters = "abcdé e\u0301 ñ🍕  "  # a combining accent, an emoji, spaces
-    for _ in range(500):
-        text = "".join(rng.choice(letters) for _ in range(rng.randint(0, 120)))
-        chip = _chip(text)
-        for length in (40, 60):
-            assert chip._text(length) == Truncator(text or "Photo post").chars(length), text
+    for letters in (
+        "abcdé e\u0301 ñ🍕  ",
+        "ab c.",
+        "ab c.…",
+    ):  # combining, emoji; ASCII; an ellipsis
+        for _ in range(500):
+            text = "".join(rng.choice(letters) for _ in range(rng.randint(0, 120)))
+            chip = _chip(text)
+            for length in (40, 60):
+                assert chip._text(length) == Truncator(text or "Photo post").chars(length), text

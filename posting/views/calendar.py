@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator
+from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
 from django.views.decorators.http import require_GET, require_POST
 
 from lib.urls import reverse_many
@@ -84,10 +84,21 @@ class Chip:
         ``truncatechars`` cuts it. Cut to 60 once: the 40 of the grid are the first 40 of those
         (about 8 µs a cut, and a month draws a hundred chips twice)."""
         if self._line_text is None:
-            self._line_text = Truncator(self.post.text or "Photo post").chars(60)
+            self._line_text = _cut(self.post.text or "Photo post", 60)
         if length >= 60 or len(self._line_text) <= length:
             return self._line_text
-        return Truncator(self._line_text).chars(length)
+        return _cut(self._line_text, length)
+
+
+def _cut(text: str, length: int) -> str:
+    """``Truncator(text).chars(length)``. Plain ASCII (no combining characters, nothing for its
+    normalisation to change) is cut by slicing, as Truncator would cut it, with the active
+    language's ellipsis; other text goes through Truncator."""
+    if not text.isascii():
+        return Truncator(text).chars(length)
+    if len(text) <= length:
+        return text
+    return add_truncation_text(text[: calculate_truncate_chars_length(length, None)])
 
 
 @dataclass
