@@ -3,8 +3,11 @@ counts, and conversations by restaurant."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tenants.scoping import scopes_disabled
 from webhooks import processing
@@ -42,6 +45,15 @@ def test_operators_filter_unrouted_events_and_see_counts_per_restaurant(
 ):
     page = admin_client.get(reverse(EVENTS)).content.decode()
     assert "Trattoria Alba" in page and "Unrouted (no restaurant)" in page
+    summary = admin_client.get(reverse(EVENTS)).context["per_restaurant"]
+    assert {row["tenant_id"]: row["total"] for row in summary} == {tenant.pk: 1, None: 1}
+    with scopes_disabled():  # a day old: out of the summary, still in the list
+        WebhookEvent.objects.filter(tenant=tenant).update(
+            received_at=timezone.now() - timedelta(hours=25)
+        )
+    response = admin_client.get(reverse(EVENTS))
+    assert [row["tenant_id"] for row in response.context["per_restaurant"]] == [None]
+    assert response.context["cl"].result_count == 2
     unrouted = admin_client.get(reverse(EVENTS), {"routed": "no"})
     assert [e.entry_id for e in unrouted.context["cl"].result_list] == ["5550001"]
     failed = admin_client.get(reverse(EVENTS), {"status__exact": "failed"})
