@@ -22,10 +22,10 @@ from lib.urls import reverse_many
 from posting.models import Publication
 from posting.selectors import PublicationLine
 from posting.templatetags.posting import net_icon
+from social.models import SocialAccount
 
 State = Publication.State
 _CANCELLABLE = (State.SCHEDULED, State.HELD, State.FAILED, State.DRAFT)
-_RECONNECTED = ("active", "expiring")
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def _actions(
         edit = escape(urls.edit(p.post_id))
         shown.append(f'<a class="btn btn-small" href="{edit}">Edit and retry</a>')
     if p.state == State.HELD:
-        if p.account.status in _RECONNECTED:
+        if p.account.status in SocialAccount.WORKING_STATUSES:
             shown.append(form(urls.publish_now(p.pk), "Publish now", True))
         else:
             shown.append(

@@ -43,7 +43,6 @@ def publications_held(*, tenant: Tenant) -> Held:
         .select_related("post", "account")
         .order_by("next_attempt_at", "id")[:HELD_READ]
     )
-    works = (SocialAccount.Status.ACTIVE, SocialAccount.Status.EXPIRING)
     broken = (SocialAccount.Status.NEEDS_RECONNECT, SocialAccount.Status.REVOKED)
     groups: dict[SocialAccount, list[Publication]] = {}
     for p in sorted(held, key=lambda p: p.account.name):  # stable: soonest first in each
@@ -54,15 +53,11 @@ def publications_held(*, tenant: Tenant) -> Held:
             p
             for p in held
             # an account moved to another restaurant is not offered
-            if p.account.status in works and p.account.tenant_id == tenant.pk
+            if p.account.status in SocialAccount.WORKING_STATUSES
+            and p.account.tenant_id == tenant.pk
         ],
         for_reconnect=list(groups.items()),
     )
-
-
-def publications_awaiting_choice(*, tenant: Tenant) -> list[Publication]:
-    """Held publications whose account works again (`Held.awaiting_choice`)."""
-    return publications_held(tenant=tenant).awaiting_choice
 
 
 # -- the composer ------------------------------------------------------------------------------

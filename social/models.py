@@ -40,6 +40,8 @@ class SocialAccount(EncryptedFieldsMixin, TenantOwned):
         REVOKED = "revoked", _("Disconnected")
 
     HOLDING_STATUSES = (Status.ACTIVE, Status.EXPIRING, Status.NEEDS_RECONNECT)
+    # Tablecast can post through the account.
+    WORKING_STATUSES = (Status.ACTIVE, Status.EXPIRING)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -131,6 +133,12 @@ class SocialAccount(EncryptedFieldsMixin, TenantOwned):
     def missing_scopes(self) -> list[str]:
         granted = set(self.granted_scopes)
         return [s for s in settings.FACEBOOK_SCOPES if s not in granted]
+
+    @property
+    def scope_checklist(self) -> list[tuple[str, bool]]:
+        """Each permission Tablecast asks for, and whether it is granted (the accounts page)."""
+        granted = set(self.granted_scopes)
+        return [(s, s in granted) for s in settings.FACEBOOK_SCOPES]
 
     @property
     def required_granted_count(self) -> int:

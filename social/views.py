@@ -34,9 +34,6 @@ def _accounts_url(tenant: Tenant) -> str:
 @require_GET
 def accounts(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     rows = list(selectors.accounts_for_tenant(tenant=request.tenant))
-    for a in rows:  # each permission Tablecast asks for, and whether it is granted
-        granted = set(a.granted_scopes)
-        a.scope_rows = [(s, s in granted) for s in settings.FACEBOOK_SCOPES]  # type: ignore[attr-defined]
     return render(
         request,
         "social/accounts.html",

@@ -164,12 +164,12 @@ class ThreadNaming:
 
     @property
     def is_comments(self: _Thread) -> bool:
-        return self.kind == "comments"
+        return self.kind == Conversation.Kind.COMMENTS
 
     @property
     def title(self: _Thread) -> str:
         """The customer, or the post its comments are under."""
-        if self.kind == "comments":
+        if self.kind == Conversation.Kind.COMMENTS:
             text = self.post_text
             return f"Comments on “{text[:60]}”" if text else "Comments on a post"
         return self.customer_name or "A customer"

@@ -98,7 +98,7 @@ def payload_events(*, body: bytes, delivery_id: uuid.UUID) -> list[dict[str, Any
     try:
         payload = json.loads(body)
     except RecursionError:  # nested about a thousand levels deep
-        raise MalformedPayload(f"the JSON is nested more than {MAX_DEPTH} levels deep") from None
+        raise MalformedPayload(TOO_DEEP) from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedPayload(f"the body is not JSON ({type(exc).__name__})") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("entry"), list):
@@ -106,7 +106,7 @@ def payload_events(*, body: bytes, delivery_id: uuid.UUID) -> list[dict[str, Any
     # A body cannot nest deeper than it has brackets: a single message has about ten, so only
     # bigger bodies are walked (a 1,000-entry batch takes about a millisecond).
     if body.count(b"[") + body.count(b"{") > MAX_DEPTH and _deeper_than(payload, MAX_DEPTH):
-        raise MalformedPayload(f"the JSON is nested more than {MAX_DEPTH} levels deep")
+        raise MalformedPayload(TOO_DEEP)
     if b"\\u0000" in body:  # JSON escapes U+0000 so; PostgreSQL's jsonb cannot hold it
         payload = _nul_replaced(payload)
     object_type = str(payload.get("object") or "")[:40]
@@ -150,6 +150,7 @@ def payload_events(*, body: bytes, delivery_id: uuid.UUID) -> list[dict[str, Any
 # dedupe key's JSON, the insert, the worker reading the row back) recurses once per level, and
 # Python stops at about a thousand.
 MAX_DEPTH = 64
+TOO_DEEP = f"the JSON is nested more than {MAX_DEPTH} levels deep"
 
 
 def _deeper_than(value: Any, limit: int) -> bool:

@@ -26,16 +26,16 @@ _ICON = (
     '<svg class="net net-{network}" width="{size}" height="{size}" role="img" '
     'aria-label="{label}" focusable="false"><use href="#net-{network}"></use></svg>'
 )
+_LABELS = {"facebook": "Facebook", "instagram": "Instagram"}
 
 
 @register.simple_tag
 def net_icon(network: str, size: int = 16) -> SafeString:
     """The network's mark (Facebook's for "facebook", Instagram's otherwise). A tag rather than
     an included template: a calendar month shows a few hundred (docs/performance.md)."""
-    size = int(size or 16)
-    if network == "facebook":
-        return mark_safe(_ICON.format(network="facebook", label="Facebook", size=size))  # noqa: S308 (constant markup, an int)
-    return mark_safe(_ICON.format(network="instagram", label="Instagram", size=size))  # noqa: S308 (constant markup, an int)
+    network = "facebook" if network == "facebook" else "instagram"
+    markup = _ICON.format(network=network, label=_LABELS[network], size=int(size or 16))
+    return mark_safe(markup)  # noqa: S308 (constant markup, an int)
 
 
 @register.inclusion_tag("posting/_dashboard.html", takes_context=True)

@@ -87,7 +87,7 @@ def test_an_account_moved_to_another_restaurant_is_neither_offered_nor_published
     services.account_publications_hold(account=page, sentence="Reconnect it.")
     with scopes_disabled():
         SocialAccount.objects.filter(pk=page.pk).update(tenant=other_tenant)
-    assert list(selectors.publications_awaiting_choice(tenant=tenant)) == []
+    assert list(selectors.publications_held(tenant=tenant).awaiting_choice) == []
     Publication.objects.filter(pk=publication.pk).update(
         state=S.SCHEDULED, next_attempt_at=timezone.now()
     )

@@ -208,7 +208,7 @@ def test_a_token_error_mid_run_holds_the_accounts_other_publications(sb, tenant,
             account.page_token = token if account.is_page else ""
             account.save()
     with tenant_scope(tenant):
-        offered = {p.pk for p in selectors.publications_awaiting_choice(tenant=tenant)}
+        offered = {p.pk for p in selectors.publications_held(tenant=tenant).awaiting_choice}
         assert offered == {p.pk for p in everything}
         services.publication_publish_now(publication=reload(first))
         services.publication_reschedule(publication=reload(second), when=tomorrow(tenant))

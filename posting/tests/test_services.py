@@ -163,11 +163,11 @@ def test_after_a_reconnect_held_publications_are_offered_back(tenant, page, scop
     page.refresh_from_db()
     first = create(tenant, [page], text="One").publications[0]
     second = create(tenant, [page], text="Two").publications[0]
-    assert list(selectors.publications_awaiting_choice(tenant=tenant)) == []
+    assert list(selectors.publications_held(tenant=tenant).awaiting_choice) == []
     with pytest.raises(PostRefused):
         services.publication_publish_now(publication=first)
     SocialAccount.objects.filter(pk=page.pk).update(status=SocialAccount.Status.ACTIVE)
-    offered = list(selectors.publications_awaiting_choice(tenant=tenant))
+    offered = list(selectors.publications_held(tenant=tenant).awaiting_choice)
     assert {p.pk for p in offered} == {first.pk, second.pk}
     services.publication_publish_now(publication=first)
     services.publication_reschedule(publication=second, when=datetime(2026, 6, 5, 12, 0))
@@ -178,7 +178,7 @@ def test_after_a_reconnect_held_publications_are_offered_back(tenant, page, scop
         S.SCHEDULED,
         datetime(2026, 6, 5, 10, 0, tzinfo=UTC),
     )
-    assert list(selectors.publications_awaiting_choice(tenant=tenant)) == []
+    assert list(selectors.publications_held(tenant=tenant).awaiting_choice) == []
 
 
 def test_held_publications_are_split_by_what_their_account_needs(tenant, other_tenant, scoped):

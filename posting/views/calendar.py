@@ -7,6 +7,7 @@ from calendar import monthrange
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from html import escape
 
 from django.contrib import messages
@@ -50,7 +51,6 @@ class Chip:
     networks: list[str]
     movable: bool
     url: str = ""
-    _line_text: str | None = field(default=None, repr=False, compare=False)
 
     # A chip's markup, drawn here rather than in the template: a month holds about a hundred
     # chips, each shown twice, and through the template engine their values cost more than the
@@ -79,12 +79,14 @@ class Chip:
     def _icons(self) -> str:
         return "".join(net_icon(n, 12) for n in self.networks)
 
+    @cached_property
+    def _line_text(self) -> str:
+        return _cut(self.post.text or "Photo post", 60)
+
     def _text(self, length: int) -> str:
         """The text cut to ``length`` (at most 60) characters with an ellipsis, as
         ``truncatechars`` cuts it. Cut to 60 once: the 40 of the grid are the first 40 of those
         (about 8 µs a cut, and a month draws a hundred chips twice)."""
-        if self._line_text is None:
-            self._line_text = _cut(self.post.text or "Photo post", 60)
         if length >= 60 or len(self._line_text) <= length:
             return self._line_text
         return _cut(self._line_text, length)
