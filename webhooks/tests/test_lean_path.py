@@ -20,7 +20,7 @@ from django.urls import reverse
 from lib import task_publish as publish
 from lib.testing import flat
 from tenants.scoping import scopes_disabled
-from webhooks import tasks
+from webhooks import receive, tasks
 from webhooks.middleware import RECEIVER_PATH
 from webhooks.models import WebhookEvent
 from webhooks.tests.helpers import (
@@ -137,6 +137,11 @@ def test_a_connection_the_server_dropped_is_replaced_and_the_delivery_stored(
     client, tenant, enqueued
 ):
     page = account(tenant)
+    # The receiver keeps its INSERT cursor for the connection's life: one delivery first, so
+    # that the cursor kept is the dead connection's.
+    assert post(client, _delivery(page.external_id, "Before?")).status_code == 200
+    kept = receive._pg_cursor(connection)
+    assert receive._pg_cursor(connection) is kept
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
@@ -147,7 +152,8 @@ def test_a_connection_the_server_dropped_is_replaced_and_the_delivery_stored(
     ) as admin:  # fmt: skip
         admin.execute("SELECT pg_terminate_backend(%s)", [pid])
     assert post(client, _delivery(page.external_id)).status_code == 200
-    assert _rows() == 1 and len(enqueued.deliveries) == 1
+    assert _rows() == 2 and len(enqueued.deliveries) == 2
+    assert receive._pg_cursor(connection) is not kept
 
 
 @pytest.fixture

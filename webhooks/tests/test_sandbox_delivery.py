@@ -90,22 +90,22 @@ def test_w4_the_sandbox_batching_several_pages_reaches_each_restaurant_and_keeps
 
 
 def test_w6_while_the_database_is_down_meta_gets_5xx_and_its_retry_is_stored(world, monkeypatch):
-    from django.db import OperationalError
-    from django.db.backends import utils
+    import psycopg
 
     sb, tenant = world.sb, world.tenant
-    real_execute = utils.CursorWrapper.execute
+    real_execute = psycopg.Cursor.execute
 
-    def down(self, sql, params=None):
-        if "webhooks_webhookevent" in sql:
-            raise OperationalError("could not connect to server: Connection refused")
-        return real_execute(self, sql, params)
+    def down(self, query, params=None, **kwargs):
+        if "webhooks_webhookevent" in str(query):
+            raise psycopg.OperationalError("could not connect to server: Connection refused")
+        return real_execute(self, query, params, **kwargs)
 
-    monkeypatch.setattr(utils.CursorWrapper, "execute", down)
+    # The driver's cursor: Django's cursors and the receiver's own INSERT cursor both run on it.
+    monkeypatch.setattr(psycopg.Cursor, "execute", down)
     sent = sb.trigger_message(PAGE_ID, "Anyone there?")
     [attempt] = sb.flush_webhooks()
     assert attempt["status"] == "pending" and attempt["attempts"][-1]["status"] == 503
-    monkeypatch.setattr(utils.CursorWrapper, "execute", real_execute)
+    monkeypatch.setattr(psycopg.Cursor, "execute", real_execute)
     assert _events() == 0
     sb.advance_clock(61)  # Meta's next retry
     deliver(sb)
