@@ -21,6 +21,20 @@ def pytest_fixture_setup(fixturedef, request):
         return (yield)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def live_server_serves_the_front_door():
+    """The live server (end-to-end and browser tests) serves what gunicorn serves: Django's
+    application behind the webhook receiver's front door (config/wsgi.py, webhooks/wsgi.py)."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import testcases
+
+    from webhooks.wsgi import ReceiverFront
+
+    testcases.WSGIHandler = lambda: ReceiverFront(WSGIHandler())  # type: ignore[misc,assignment]
+    yield
+    testcases.WSGIHandler = WSGIHandler  # type: ignore[misc]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """With ``--reuse-db`` (`make mutation` runs the tests this way, docs/mutation.md) the test

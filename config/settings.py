@@ -81,8 +81,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # /webhooks/facebook alone goes from here straight to its view (webhooks/middleware.py).
-    "webhooks.middleware.WebhookReceiverMiddleware",
     # A NUL in the query string: 400 before any lookup sees it (lib/middleware.py).
     "lib.middleware.NulCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

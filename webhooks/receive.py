@@ -24,7 +24,7 @@ import json
 import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -58,13 +58,17 @@ class Stored:
     new: int  # items not seen before
 
 
-def body_read(*, request: Any, limit: int) -> bytes:
-    """The raw body, refusing more than ``limit`` bytes without reading them all."""
-    declared = request.META.get("CONTENT_LENGTH") or ""
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def body_read(*, declared: str, stream: Readable, limit: int) -> bytes:
+    """The raw body, refusing more than ``limit`` bytes without reading them all (``declared``:
+    the request's Content-Length; ``stream`` reads no further than it)."""
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
-    # request.read() bypasses DATA_UPLOAD_MAX_MEMORY_SIZE; our own cap applies instead.
-    body = request.read(limit + 1)
+    # Read directly: Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not apply; this cap does.
+    body = stream.read(limit + 1)
     if len(body) > limit:
         raise BodyTooLarge
     return body

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from webhooks import receive, tasks
+from webhooks.receive import Readable
 
 logger = logging.getLogger(__name__)
 
@@ -27,41 +28,52 @@ def _plain(text: str, status: int) -> HttpResponse:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def facebook(request: HttpRequest) -> HttpResponse:
+    """Django's way in: the handshake, and the POSTs `webhooks.wsgi.ReceiverFront` leaves to
+    Django (a refused host, a plain-HTTP redirect, an unreadable length)."""
     if request.method == "GET":
         return _handshake(request)
+    status, text = post_answer(
+        declared=request.META.get("CONTENT_LENGTH") or "",
+        stream=request,
+        signature=request.META.get(receive.SIGNATURE_HEADER),
+    )
+    return _plain(text, status)
+
+
+def post_answer(*, declared: str, stream: Readable, signature: str | None) -> tuple[int, str]:
+    """A signed POST's status and text: read (``declared``: its Content-Length), verify, store,
+    enqueue. Shared by the view and `webhooks.wsgi.ReceiverFront`."""
     try:
-        body = receive.body_read(request=request, limit=receive.max_body_bytes())
+        body = receive.body_read(declared=declared, stream=stream, limit=receive.max_body_bytes())
     except receive.BodyTooLarge:
         logger.warning("webhook refused: body over %s bytes", receive.max_body_bytes())
-        return _plain("The body is larger than this endpoint accepts.", 413)
+        return 413, "The body is larger than this endpoint accepts."
     if not receive.signature_valid(
-        body=body,
-        header=request.META.get(receive.SIGNATURE_HEADER),
-        secret=settings.FACEBOOK_APP_SECRET,
+        body=body, header=signature, secret=settings.FACEBOOK_APP_SECRET
     ):
         logger.warning("webhook refused: missing or invalid X-Hub-Signature-256")
-        return _plain("The signature is missing or invalid.", 403)
+        return 403, "The signature is missing or invalid."
     try:
         stored = receive.events_store(body=body, enqueue=tasks.delivery_enqueue)
     except receive.MalformedPayload as exc:
         logger.warning("webhook refused: signed but unreadable: %s", exc)
-        return _plain("The body is not a webhook payload.", 400)
+        return 400, "The body is not a webhook payload."
     except DataError as exc:  # not an outage: a value the database refused (docs/webhooks.md)
         logger.error("webhook not stored, the database refused a value: %s", type(exc).__name__)
-        return _plain("Not stored; please retry.", 503)
+        return 503, "Not stored; please retry."
     except DatabaseError as exc:
         logger.error("webhook not stored, database unavailable: %s", type(exc).__name__)
-        return _plain("Not stored; please retry.", 503)
+        return 503, "Not stored; please retry."
     except receive.EnqueueFailed as exc:
         logger.error("webhook not accepted, task queue unavailable: %s", exc)
-        return _plain("Not queued; please retry.", 503)
+        return 503, "Not queued; please retry."
     logger.info(
         "webhook stored: delivery %s, %s items, %s new",
         stored.delivery_id,
         stored.items,
         stored.new,
     )
-    return _plain("OK", 200)
+    return 200, "OK"
 
 
 def _handshake(request: HttpRequest) -> HttpResponse:
