@@ -65,13 +65,19 @@ class Readable(Protocol):
 def body_read(*, declared: str, stream: Readable, limit: int) -> bytes:
     """The raw body, refusing more than ``limit`` bytes without reading them all (``declared``:
     the request's Content-Length; ``stream`` reads no further than it)."""
-    if declared.isdigit() and int(declared) > limit:
+    if length_plain(declared) and int(declared) > limit:
         raise BodyTooLarge
     # Read directly: Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not apply; this cap does.
     body = stream.read(limit + 1)
     if len(body) > limit:
         raise BodyTooLarge
     return body
+
+
+def length_plain(declared: str) -> bool:
+    """Whether a Content-Length is plain ASCII digits (``str.isdigit`` alone also takes "²",
+    which ``int`` refuses)."""
+    return declared.isascii() and declared.isdigit()
 
 
 def signature_valid(*, body: bytes, header: str | None, secret: str) -> bool:

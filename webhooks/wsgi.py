@@ -77,7 +77,7 @@ class ReceiverFront:
             return self.app(environ, start_response)
         secure = _served_here(environ)
         declared = environ.get("CONTENT_LENGTH") or ""
-        if secure is None or not declared.isdigit():
+        if secure is None or not receive.length_plain(declared):
             return self.app(environ, start_response)
         close_old_connections()
         try:

@@ -186,6 +186,11 @@ def test_the_handshake_other_paths_and_bodies_without_a_length_go_to_django(tena
     body = _delivery(page.external_id, "Chunked?")
     answer = call(front, body, CONTENT_LENGTH="")  # chunked: Django reads it as empty
     assert spy.calls == 3 and answer.status == "403 Forbidden" and _rows() == 0
+    # Not plain digits ("²" passes str.isdigit, not int): Django reads no body either.
+    for length in ("²", "-1", " 12", "1e3"):
+        answer = call(front, body, CONTENT_LENGTH=length)
+        assert answer.status == "403 Forbidden" and _rows() == 0, length
+    assert spy.calls == 7
 
 
 def test_an_obsolete_connection_is_closed_first_and_the_delivery_stored_on_a_new_one(

@@ -327,6 +327,17 @@ def test_a_body_over_the_cap_is_refused_413_and_nothing_is_stored(client, tenant
     assert _rows() == 0
 
 
+@pytest.mark.parametrize("length", ["²", "-1", " 12", "1e3", "١٢"])
+def test_a_content_length_that_is_not_plain_digits_is_read_as_no_body(
+    client, tenant, enqueued, length
+):
+    """Django reads such a length as 0; "²" and "١٢" pass ``str.isdigit`` but not ``int``,
+    which answered 500 before (Meta would retry it for 36 hours)."""
+    body = meta_bytes(messaging_payload("1", message_item(page_id="1", sender="2", text="Hi")))
+    assert post(client, body, CONTENT_LENGTH=length).status_code == 403
+    assert _rows() == 0
+
+
 @pytest.mark.parametrize(
     ("depth", "stored"),
     # The body's object, entry list, entry, changes list and change come first: five levels.
