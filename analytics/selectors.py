@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 
 from analytics.models import AccountDailySnapshot, AssetScore, MetricSnapshot
 from assets.models import Asset, AssetTag, Folder, Rendition, Tag
@@ -592,11 +592,16 @@ class PublicationFigures:
 
 
 def post_figures(*, post: Any) -> list[PublicationFigures]:
-    """Each publication of ``post`` with its snapshots (two queries)."""
-    publications = list(
-        Publication.objects.filter(tenant_id=post.tenant_id, post=post)
-        .select_related("account")
-        .prefetch_related("snapshots")
-        .order_by("network", "id")
-    )
+    """Each publication of ``post`` (by network) with its snapshots: one query when the post's
+    publications are loaded already with their accounts (the post page's
+    `posting.selectors.post_parts_load`), two otherwise."""
+    if "publications" in getattr(post, "_prefetched_objects_cache", {}):
+        publications = sorted(post.publications.all(), key=lambda p: (p.network, p.pk))
+    else:
+        publications = list(
+            Publication.objects.filter(tenant_id=post.tenant_id, post=post)
+            .select_related("account")
+            .order_by("network", "id")
+        )
+    prefetch_related_objects(publications, "snapshots")
     return [PublicationFigures(p, list(p.snapshots.all())) for p in publications]

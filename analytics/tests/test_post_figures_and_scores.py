@@ -52,6 +52,29 @@ def test_a_post_without_figures_says_so_never_zero(owner_client, tenant, page):
     assert "Not collected yet" in detail(owner_client, tenant, fresh).content.decode()
 
 
+def test_the_post_pages_loaded_publications_are_not_read_again(tenant, page):
+    """The post page has its publications and accounts (posting.selectors.post_parts_load):
+    the figures read only the snapshots; a bare post reads its publications too."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from posting.models import Post
+    from posting.selectors import post_parts_load
+
+    pub = make_published(tenant, page, at=timezone.now(), reach=1000, points=("1h", "24h"))
+    with tenant_scope(tenant):
+        loaded = post_parts_load(post=Post.objects.get(pk=pub.post_id))
+        with CaptureQueriesContext(connection) as queries:
+            rows = selectors.post_figures(post=loaded)
+        assert len(queries) == 1 and "analytics_metricsnapshot" in queries[0]["sql"]
+        assert [(r.publication.pk, len(r.snapshots)) for r in rows] == [(pub.pk, 2)]
+        assert rows[0].publication.account.name == "Trattoria Alba"
+        with CaptureQueriesContext(connection) as queries:
+            bare = selectors.post_figures(post=Post.objects.get(pk=pub.post_id))
+        assert len(queries) == 3  # the post, its publications with accounts, the snapshots
+        assert [(r.publication.pk, len(r.snapshots)) for r in bare] == [(pub.pk, 2)]
+
+
 def test_another_restaurants_post_id_is_a_404(owner_client, tenant, other_tenant):
     theirs = make_published(other_tenant, make_page(other_tenant), at=timezone.now())
     assert detail(owner_client, tenant, theirs).status_code == 404
