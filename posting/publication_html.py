@@ -14,10 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+from typing import Any
 
-from django.utils import timezone
-from django.utils.dateformat import format as date_format
-
+from lib.display import cut, date_text
 from lib.urls import reverse_many
 from posting.models import Publication
 from posting.selectors import PublicationLine
@@ -84,7 +83,7 @@ def line(
 
 
 def _when(value: datetime, pattern: str) -> str:
-    return escape(date_format(timezone.localtime(value), pattern))
+    return escape(date_text(value, pattern))
 
 
 def _detail(p: Publication | PublicationLine, *, zone: str) -> str:
@@ -151,3 +150,49 @@ def _actions(
     if p.state in _CANCELLABLE:
         shown.append(form(urls.cancel(p.pk), "Cancel", False))
     return "".join(shown)
+
+
+def post_row(
+    post: Any,
+    *,
+    urls: ActionUrls,
+    csrf_field: str,
+    reconnect_url: str,
+    zone: str,
+) -> str:
+    """One post of the posts list: its first photo, text (cut), time (or when its draft was
+    saved), link, and a line per publication. ``post``: as `posting.views.history` prepares it
+    (``url``, ``thumb_url``, ``publication_list``)."""
+    thumb = (
+        f'<img class="post-thumb" src="{escape(post.thumb_url)}" alt="" width="56" height="56"'
+        ' loading="lazy">'
+        if post.thumb_url
+        else ""
+    )
+    if post.scheduled_at:
+        when = escape(date_text(post.scheduled_at, "D j M Y, H:i"))
+    else:
+        when = f"Draft, saved {escape(date_text(post.created_at, 'j M Y'))}"
+    lines = "".join(
+        line(
+            p,
+            back="history",
+            urls=urls,
+            csrf_field=csrf_field,
+            reconnect_url=reconnect_url,
+            zone=zone,
+        )
+        for p in post.publication_list
+    )
+    return (
+        '<li class="card post-row">\n'
+        '<div class="post-row-head">\n'
+        f"{thumb}\n"
+        '<div class="post-row-text">\n'
+        f'<a href="{escape(post.url)}" class="post-title">'
+        f"{escape(cut(post.text or '(photo post)', 140))}</a>\n"
+        f'<span class="muted small">{when}</span>\n'
+        "</div>\n</div>\n"
+        f'<ul class="pubs">{lines}</ul>\n'
+        "</li>\n"
+    )

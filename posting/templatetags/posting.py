@@ -1,7 +1,8 @@
 """``{% posting_dashboard %}``: the home page's posting block (next posts, what needs the owner,
 a nudge when nothing is planned). A template tag so the tenants app, which sits below posting,
 shows it without importing it. ``{% net_icon network size %}``: the Facebook or Instagram mark.
-``{% publication_line p back %}``: one publication's line in a list (posting/publication_html.py)."""
+``{% publication_line p back %}``: one publication's line in a list, ``{% post_rows posts %}``:
+the posts list's rows (both posting/publication_html.py)."""
 
 from __future__ import annotations
 
@@ -58,8 +59,27 @@ def publication_line(context: template.Context, p: Any, back: str) -> SafeString
     in the context; what every line shares is worked out once per page."""
     from posting import publication_html
 
+    line = publication_html.line(p, back=back, **_line_parts(context))
+    return mark_safe(line)  # noqa: S308 - escaped there
+
+
+@register.simple_tag(takes_context=True)
+def post_rows(context: template.Context, posts: list[Any]) -> SafeString:
+    """The posts list's rows (posting/publication_html.py, `post_row`), each post as
+    `posting.views.history` prepares it."""
+    from posting import publication_html
+
+    parts = _line_parts(context)
+    rows = "".join(publication_html.post_row(post, **parts) for post in posts)
+    return mark_safe(rows)  # noqa: S308 - escaped there
+
+
+def _line_parts(context: template.Context) -> dict[str, Any]:
+    """What every publication line of a page shares, worked out once per page."""
+    from posting import publication_html
+
     shared: dict[str, Any] | None = context.render_context.get("publication_line")
-    if shared is None:  # once per page
+    if shared is None:
         tenant = context["tenant"]
         shared = {
             "csrf_field": format_html(
@@ -71,4 +91,4 @@ def publication_line(context: template.Context, p: Any, back: str) -> SafeString
             "urls": publication_html.ActionUrls.for_restaurant(tenant.slug),
         }
         context.render_context["publication_line"] = shared
-    return mark_safe(publication_html.line(p, back=back, **shared))  # noqa: S308 - escaped there
+    return shared

@@ -135,3 +135,66 @@ def test_a_line_of_the_posts_list_is_drawn_as_the_publication_it_stands_for():
         )  # fmt: skip
         with timezone.override("Europe/Rome"):
             assert _draw(row) == _draw(model), state
+
+
+# The posts list's row as its template drew it before it moved to Python (publication lines
+# through the same tag): the Python row must give the same text a browser reads.
+_OLD_ROW = (
+    "{% load posting %}{% for post in posts %}"
+    '<li class="card post-row"><div class="post-row-head">'
+    '{% if post.thumb_url %}<img class="post-thumb" src="{{ post.thumb_url }}" alt="" width="56"'
+    ' height="56" loading="lazy">{% endif %}<div class="post-row-text">'
+    '<a href="{{ post.url }}" class="post-title">'
+    '{{ post.text|default:"(photo post)"|truncatechars:140 }}</a>'
+    '<span class="muted small">{% if post.scheduled_at %}{{ post.scheduled_at|date:"D j M Y, H:i" }}'
+    '{% else %}Draft, saved {{ post.created_at|date:"j M Y" }}{% endif %}</span></div></div>'
+    '<ul class="pubs">{% for p in post.publication_list %}{% publication_line p "history" %}'
+    "{% endfor %}</ul></li>{% endfor %}"
+)
+
+
+def _row_post(pk: int, text: str, scheduled_at, thumb: str, states: list[str]):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        pk=pk,
+        text=text,
+        scheduled_at=scheduled_at,
+        created_at=datetime(2026, 2, 1, 23, 30, tzinfo=UTC),
+        url=f"/posts/{pk}/?a=1&b=2",
+        thumb_url=thumb,
+        publication_list=[
+            PublicationLine(
+                10 * pk + n, pk, "facebook" if n % 2 else "instagram", state, "https://fb.example/p?x=1&y=<2>",
+                datetime(2026, 3, 29, 1, 30, tzinfo=UTC), 'Refused: <b>"too long"</b>',
+                datetime(2026, 10, 25, 0, 30, tzinfo=UTC), AccountLine("Trattoria <da> Walter", "active"),
+            )
+            for n, state in enumerate(states)
+        ],
+    )  # fmt: skip
+
+
+def test_the_posts_rows_read_as_the_template_drew_them(tenant):
+    import re
+
+    from django.template import Context, Template
+    from django.template.loader import render_to_string  # noqa: F401 (the engine is configured)
+
+    posts = [
+        _row_post(1, "Tonight: <truffle> & \"wine\" " + "x" * 200, datetime(2026, 3, 29, 1, 30, tzinfo=UTC),
+                  "/thumb/1/?s=1&t=2", [S.PUBLISHED, S.FAILED]),
+        _row_post(2, "", None, "", [S.DRAFT]),
+        _row_post(3, "Caffè e cornetto, più tardi " + "é" * 150, datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+                  "", [S.SCHEDULED, S.HELD, S.NEEDS_RECONCILE, S.CANCELLED]),
+    ]  # fmt: skip
+    context = {"posts": posts, "tenant": tenant, "csrf_token": "tok"}
+    with timezone.override(tenant.tzinfo):
+        old = Template(_OLD_ROW).render(Context(context))
+        new = Template("{% load posting %}{% post_rows posts %}").render(Context(context))
+    html_tags(new)
+
+    def text(markup: str) -> str:  # what a browser reads: whitespace between tags aside
+        return re.sub(r">\s+<", "><", markup.strip())
+
+    assert text(new) == text(old)
+    assert new.count('<li class="card post-row">') == 3 and "&lt;truffle&gt;" in new

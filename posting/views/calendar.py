@@ -17,9 +17,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
 from django.views.decorators.http import require_GET, require_POST
 
+from lib.display import cut
 from lib.urls import reverse_many
 from posting import selectors, services
 from posting.access import access_post
@@ -81,7 +81,7 @@ class Chip:
 
     @cached_property
     def _line_text(self) -> str:
-        return _cut(self.post.text or "Photo post", 60)
+        return cut(self.post.text or "Photo post", 60)
 
     def _text(self, length: int) -> str:
         """The text cut to ``length`` (at most 60) characters with an ellipsis, as
@@ -89,18 +89,7 @@ class Chip:
         (about 8 µs a cut, and a month draws a hundred chips twice)."""
         if length >= 60 or len(self._line_text) <= length:
             return self._line_text
-        return _cut(self._line_text, length)
-
-
-def _cut(text: str, length: int) -> str:
-    """``Truncator(text).chars(length)``. Plain ASCII (no combining characters, nothing for its
-    normalisation to change) is cut by slicing, as Truncator would cut it, with the active
-    language's ellipsis; other text goes through Truncator."""
-    if not text.isascii():
-        return Truncator(text).chars(length)
-    if len(text) <= length:
-        return text
-    return add_truncation_text(text[: calculate_truncate_chars_length(length, None)])
+        return cut(self._line_text, length)
 
 
 @dataclass
