@@ -48,15 +48,10 @@ class TenantScopeMiddleware:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
 
-        from tenants.models import Membership
+        from tenants.selectors import memberships_of
 
         # One query for this restaurant's membership and the switcher's list of restaurants.
-        with scopes_disabled():
-            memberships = list(
-                Membership.objects.select_related("tenant")
-                .filter(user=request.user)
-                .order_by("tenant__name", "tenant_id")
-            )
+        memberships = memberships_of(user=request.user)
         membership = next((m for m in memberships if m.tenant.slug == slug), None)
         if membership is None:
             raise Http404("No such restaurant.")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from tenants.models import Invitation, Membership, Tenant, has_opening_hours
-from tenants.scoping import scopes_disabled
 
 # What the AI writer and auto-replies need from the profile, as the owner would name it.
 PROFILE_ITEMS = [
@@ -48,12 +49,43 @@ def profile_completeness(tenant: Tenant) -> Completeness:
 
 
 def memberships_of(*, user: Any) -> list[Membership]:
-    """Every restaurant this user belongs to, by name. Unscoped on purpose: it is how the
-    home page picks a tenant, before any is chosen."""
-    with scopes_disabled():
-        return list(
-            Membership.objects.filter(user=user).select_related("tenant").order_by("tenant__name")
-        )
+    """Every restaurant this user belongs to, by name (then id), each membership with its
+    restaurant loaded. Unscoped on purpose: it is how a request finds its tenant, before any
+    is chosen (the tenant middleware, the home page).
+
+    Every portal request runs it, so it is one SQL statement written once per process
+    (`_memberships_sql`) rather than a queryset compiled per request: about a third of the
+    CPU (docs/performance.md, "Pages"). Restaurants come through ``Tenant.objects.raw``, which
+    converts their columns as the ORM does; a membership carries its id, user, restaurant and
+    role (``created_at``, which no request reads, is loaded if asked for). A test holds it
+    equal to the queryset it replaces."""
+    memberships = []
+    for tenant in Tenant.objects.raw(_memberships_sql(), [user.pk]):
+        values = [tenant.m__id, user.pk, tenant.pk, tenant.m__role]
+        membership = Membership.from_db(tenant._state.db, _MEMBERSHIP_FIELDS, values)
+        membership.tenant = tenant
+        memberships.append(membership)
+    return memberships
+
+
+_MEMBERSHIP_FIELDS = ["id", "user_id", "tenant_id", "role"]
+
+
+@functools.cache
+def _memberships_sql() -> str:
+    quote = connection.ops.quote_name
+    t, m = Tenant._meta, Membership._meta
+
+    def column(meta: Any, name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    tenant_columns = ", ".join(f"t.{quote(f.column)}" for f in t.concrete_fields)
+    return (
+        f"SELECT {tenant_columns}, m.{column(m, 'id')} AS m__id, m.{column(m, 'role')} AS m__role "  # noqa: S608 (names from the models)
+        f"FROM {quote(t.db_table)} t JOIN {quote(m.db_table)} m "
+        f"ON m.{column(m, 'tenant')} = t.{column(t, 'id')} "
+        f"WHERE m.{column(m, 'user')} = %s ORDER BY t.{column(t, 'name')}, t.{column(t, 'id')}"
+    )
 
 
 def member_count(*, tenant: Tenant) -> int:
