@@ -61,7 +61,8 @@ def memberships_of(*, user: Any) -> list[Membership]:
     equal to the queryset it replaces."""
     memberships = []
     for tenant in Tenant.objects.raw(_memberships_sql(), [user.pk]):
-        values = [tenant.m__id, user.pk, tenant.pk, tenant.m__role]
+        row: Any = tenant  # the statement's two membership columns are annotations on it
+        values = [row.m__id, user.pk, tenant.pk, row.m__role]
         membership = Membership.from_db(tenant._state.db, _MEMBERSHIP_FIELDS, values)
         membership.tenant = tenant
         memberships.append(membership)
@@ -79,7 +80,7 @@ def _memberships_sql() -> str:
     def column(meta: Any, name: str) -> str:
         return quote(meta.get_field(name).column)
 
-    tenant_columns = ", ".join(f"t.{quote(f.column)}" for f in t.concrete_fields)
+    tenant_columns = ", ".join(f"t.{quote(str(f.column))}" for f in t.concrete_fields)
     return (
         f"SELECT {tenant_columns}, m.{column(m, 'id')} AS m__id, m.{column(m, 'role')} AS m__role "  # noqa: S608 (names from the models)
         f"FROM {quote(t.db_table)} t JOIN {quote(m.db_table)} m "
