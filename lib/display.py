@@ -10,6 +10,7 @@ thousands of values), and anything else goes through Django.
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 
@@ -21,14 +22,30 @@ from django.utils.translation import get_language
 
 
 def cut(text: str, length: int) -> str:
-    """``Truncator(text).chars(length)`` (``truncatechars``). Plain ASCII (no combining
-    characters, nothing for its normalisation to change) is cut by slicing, as Truncator would
-    cut it, with the active language's ellipsis; other text goes through Truncator."""
+    """``Truncator(text).chars(length)`` (``truncatechars``). Truncator writes the text in NFC
+    and counts its characters but combining ones. Text with none once in NFC (plain ASCII, the
+    accented letters of most languages, punctuation, emoji) is cut by slicing, as Truncator
+    would cut it, with the active language's ellipsis; other text goes through Truncator."""
     if not text.isascii():
-        return Truncator(text).chars(length)
+        composed = unicodedata.normalize("NFC", text)
+        if not combining_characters().isdisjoint(composed):
+            return Truncator(text).chars(length)
+        text = composed
     if len(text) <= length:
         return text
     return add_truncation_text(text[: calculate_truncate_chars_length(length, None)])
+
+
+@functools.cache
+def combining_characters() -> frozenset[str]:
+    """Every character ``unicodedata.combining`` counts as combining (about 900, from U+0300 to
+    U+1E94A in this Python's Unicode; a test checks the whole range), found once per process."""
+    return frozenset(
+        char for char in map(chr, range(0x300, _COMBINING_END)) if unicodedata.combining(char)
+    )
+
+
+_COMBINING_END = 0x1E950
 
 
 def date_text(value: datetime, pattern: str) -> str:

@@ -7,7 +7,6 @@ from calendar import monthrange
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import cached_property
 from html import escape
 
 from django.contrib import messages
@@ -79,17 +78,10 @@ class Chip:
     def _icons(self) -> str:
         return "".join(net_icon(n, 12) for n in self.networks)
 
-    @cached_property
-    def _line_text(self) -> str:
-        return cut(self.post.text or "Photo post", 60)
-
     def _text(self, length: int) -> str:
-        """The text cut to ``length`` (at most 60) characters with an ellipsis, as
-        ``truncatechars`` cuts it. Cut to 60 once: the 40 of the grid are the first 40 of those
-        (about 8 µs a cut, and a month draws a hundred chips twice)."""
-        if length >= 60 or len(self._line_text) <= length:
-            return self._line_text
-        return cut(self._line_text, length)
+        """The text cut to ``length`` characters with an ellipsis, as ``truncatechars`` cuts it
+        (lib/display.py)."""
+        return cut(self.post.text or "Photo post", length)
 
 
 @dataclass
