@@ -265,17 +265,31 @@ def upcoming_posts(*, tenant: Tenant, limit: int = 5) -> list[ChipPost]:
     return _as_chips(tenant, posts.order_by("scheduled_at", "id")[:limit])
 
 
-def failed_publications(*, tenant: Tenant, limit: int = 5) -> list[Publication]:
+class AttentionLine(NamedTuple):
+    """A publication that needs the owner, as the dashboard lists it."""
+
+    post_id: int
+    network: str
+    state: str
+    last_error: str
+    post_text: str
+
+    @property
+    def state_label(self) -> str:
+        return str(Publication.State(self.state).label)
+
+
+def failed_publications(*, tenant: Tenant, limit: int = 5) -> list[AttentionLine]:
     """Publications that need the owner: failed or held, newest first, with what the
     dashboard shows of them (network, state, the sentence for the owner, the post's text)."""
-    return list(
+    rows = (
         Publication.objects.filter(
             tenant=tenant, state__in=(Publication.State.FAILED, Publication.State.HELD)
         )
-        .select_related("post")
-        .only("id", "tenant_id", "post_id", "network", "state", "last_error", "post__text")
-        .order_by("-updated_at")[:limit]
+        .order_by("-updated_at")
+        .values_list("post_id", "network", "state", "last_error", "post__text")[:limit]
     )
+    return [AttentionLine(*row) for row in rows]
 
 
 def post_parts_load(*, post: Post) -> Post:
