@@ -165,3 +165,57 @@ def test_a_bubble_says_whether_it_went_out(fields, shown):
     markup = _bubble(_message(direction="out", **fields))
     assert f"</time>{shown}\n</div>" in markup
     assert ("bubble-auto" in markup) is False
+
+
+def test_the_comment_list_nests_each_comments_replies_under_it():
+    """{% comment_list %}: a top-level item per comment, its replies in a nested list, the
+    shared parts (CSRF field, the form text after a refusal) in every form."""
+    from types import SimpleNamespace
+
+    from django.template import Context, Template
+
+    top = _comment(id=uuid.UUID(int=1), text="First <one>")
+    reply = _comment(id=uuid.UUID(int=2), direction="out", text="Thanks!")
+    second = _comment(id=uuid.UUID(int=3), text="Second")
+    second.open_form = "reply"
+    conversation = SimpleNamespace(account=SimpleNamespace(name="Trattoria <da> Walter"))
+    context = {
+        "comments": [(top, [reply]), (second, [])],
+        "conversation": conversation,
+        "csrf_token": "tok",
+        "reply_form": {"text": SimpleNamespace(value=lambda: "Typed <before>")},  # as a form
+    }
+    markup = Template("{% load inbox %}<ol>{% comment_list comments %}</ol>").render(
+        Context(context)
+    )
+    tags = _parsed(markup)
+    items = [
+        a.get("id")
+        for t, a in tags.started
+        if t == "div" and (a.get("id") or "").startswith("comment-")
+    ]
+    assert items == [f"comment-{uuid.UUID(int=n)}" for n in (1, 2, 3)]
+    nested = markup.index('<ol class="comments comment-replies">')
+    assert markup.index("First &lt;one&gt;") < nested < markup.index("Thanks!")
+    assert markup.index("Thanks!") < markup.index("</ol>", nested) < markup.index("Second")
+    assert markup.count('<ol class="comments comment-replies">') == 1
+    assert markup.count(CSRF) == 6  # three forms on each customer comment, none on ours
+    assert "Typed &lt;before&gt;" in markup  # back in the form that was open
+    assert "Walter" in markup and "&lt;da&gt;" in markup
+
+
+def test_the_bubble_list_draws_every_message_in_order():
+    from types import SimpleNamespace
+
+    from django.template import Context, Template
+
+    messages = [_message(id=uuid.UUID(int=n), text=f"Message {n}") for n in (1, 2, 3)]
+    conversation = SimpleNamespace(customer_name="Ana <3")
+    markup = Template("{% load inbox %}{% bubble_list thread %}").render(
+        Context({"thread": messages, "conversation": conversation})
+    )
+    _parsed(markup)
+    assert [markup.index(f"Message {n}") for n in (1, 2, 3)] == sorted(
+        markup.index(f"Message {n}") for n in (1, 2, 3)
+    )
+    assert markup.count("<li") == 3
