@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q
 from django.utils import timezone
 
+from lib.queries import counts
 from tenants.models import Invitation, Membership, Tenant, has_opening_hours
 
 # What the AI writer and auto-replies need from the profile, as the owner would name it.
@@ -150,16 +150,17 @@ def dashboard_summary(*, tenant: Tenant) -> DashboardSummary:
         .only("id", "tenant_id", "kind", "name", "username", "status")  # what the card shows
         .order_by("kind", "name")
     )
-    # One query for the photo figures (a COUNT each cost a query's compiling and round trip).
-    photos = Asset.objects.filter(tenant=tenant).aggregate(
-        ready=Count("id", filter=Q(status=Asset.Status.READY)),
-        preparing=Count("id", filter=Q(status=Asset.Status.PROCESSING)),
+    # Every figure in one round trip (lib/queries.py).
+    figures = counts(
+        ready=Asset.objects.filter(tenant=tenant, status=Asset.Status.READY),
+        preparing=Asset.objects.filter(tenant=tenant, status=Asset.Status.PROCESSING),
+        members=Membership.objects.filter(tenant=tenant),
+        invitations=Invitation.objects.filter(
+            tenant=tenant, accepted_at__isnull=True, expires_at__gt=timezone.now()
+        ),
+        folders=Folder.objects.filter(tenant=tenant),
     )
-    photo_count = photos["ready"]
-    members = member_count(tenant=tenant)
-    invitations = Invitation.objects.filter(
-        tenant=tenant, accepted_at__isnull=True, expires_at__gt=timezone.now()
-    ).count()
+    photo_count, members, invitations = figures["ready"], figures["members"], figures["invitations"]
     completeness = profile_completeness(tenant)
     steps = [
         NextStep(
@@ -191,8 +192,8 @@ def dashboard_summary(*, tenant: Tenant) -> DashboardSummary:
         accounts=accounts,
         accounts_needing_attention=sum(a.status != SocialAccount.Status.ACTIVE for a in accounts),
         photo_count=photo_count,
-        photos_preparing=photos["preparing"],
-        folder_count=Folder.objects.filter(tenant=tenant).count(),
+        photos_preparing=figures["preparing"],
+        folder_count=figures["folders"],
         member_count=members,
         pending_invitations=invitations,
         completeness=completeness,
