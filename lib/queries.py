@@ -23,7 +23,9 @@ def counts(**querysets: QuerySet) -> dict[str, int]:
         raise ValueError("counts() needs querysets of one database")
     alias = aliases.pop() if aliases else DEFAULT_DB_ALIAS
     found = dict.fromkeys(querysets, 0)
-    parts, params, names = [], [], []
+    parts: list[str] = []
+    params: list[object] = []
+    names: list[str] = []
     for name, queryset in querysets.items():
         try:
             sql, part_params = (
