@@ -10,6 +10,8 @@ one statement: ``SELECT (SELECT COUNT(*) FROM (<query 1>) q), (SELECT COUNT(*) F
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
@@ -24,7 +26,7 @@ def counts(**querysets: QuerySet) -> dict[str, int]:
     alias = aliases.pop() if aliases else DEFAULT_DB_ALIAS
     found = dict.fromkeys(querysets, 0)
     parts: list[str] = []
-    params: list[object] = []
+    params: list[Any] = []
     names: list[str] = []
     for name, queryset in querysets.items():
         try:
