@@ -130,7 +130,8 @@ def _search(qs: QuerySet[Asset], q: str) -> QuerySet[Asset]:
 
         # Prefix matching ("brun" finds "brunch"); \w+ words cannot carry tsquery operators.
         query = SearchQuery(" & ".join(f"{w}:*" for w in words), search_type="raw", config="simple")
-        return qs.annotate(search=SearchVector("search_text", config="simple")).filter(search=query)
+        # alias, not annotate: the vector is for the filter (and its index), not for the rows.
+        return qs.alias(search=SearchVector("search_text", config="simple")).filter(search=query)
     for word in words:
         qs = qs.filter(search_text__icontains=word)
     return qs
