@@ -1,0 +1,56 @@
+"""The inbox list of a restaurant with a big inbox, among many restaurants, is read through the
+(tenant, done, -last_message_at) index in order: its first 100 threads without a sort of all."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tenants.scoping import scopes_disabled, tenant_scope
+from webhooks.models import Conversation
+from webhooks.selectors import inbox_threads
+from webhooks.tests.helpers import account
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the plan is PostgreSQL's"
+)
+
+INDEX = "webhooks_co_tenant__29bdf0_idx"
+
+
+def _threads(tenant, count: int) -> None:
+    page = account(tenant)
+    now = timezone.now()
+    with scopes_disabled():
+        Conversation.objects.bulk_create(
+            Conversation(
+                tenant=tenant, account=page, kind="messages", network="facebook",
+                customer_id=f"psid-{tenant.pk}-{n}", customer_name=f"Customer {n}",
+                last_message_at=now - timedelta(minutes=n), last_message_text="Hi",
+                done=n % 5 == 0,
+            )
+            for n in range(count)
+        )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_the_newest_hundred_come_from_the_index_in_order(tenant, other_tenant):
+    _threads(tenant, 3000)
+    _threads(other_tenant, 3000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE webhooks_conversation")
+    with tenant_scope(tenant), CaptureQueriesContext(connection) as queries:
+        rows = inbox_threads(tenant=tenant)
+    times = [row.last_message_at for row in rows]
+    assert len(rows) == 100 and times == sorted(times, reverse=True)
+    assert not any(row.done for row in rows)
+    [query] = queries.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + query["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert INDEX in plan, plan
+    assert "Sort" not in plan, plan
