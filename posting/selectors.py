@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import Coalesce
@@ -152,37 +152,57 @@ class PublicationLine(NamedTuple):
     account: AccountLine
 
 
-def posts_listed(*, tenant: Tenant, posts: list[Post]) -> None:
-    """Give each post of a page ``publication_list`` (`PublicationLine`, by network) and
-    ``first_asset_id`` (its first photo, for the thumbnail; None without one): two queries."""
-    ids = [post.pk for post in posts]
-    lines: dict[int, list[PublicationLine]] = {pk: [] for pk in ids}
-    first: dict[int, int | None] = {}
-    if ids:
-        for row in (
-            Publication.objects.filter(tenant=tenant, post_id__in=ids)
-            .order_by("network", "id")
-            .values_list(
-                "id", "post_id", "network", "state", "permalink", "published_at", "last_error",
-                "next_attempt_at", "account__name", "account__status",
+# What a post's row in the posts list shows of it, in `PostListed`'s order (a values query).
+POST_LIST_FIELDS = ("id", "text", "scheduled_at", "created_at")
+
+
+@dataclass(slots=True)
+class PostListed:
+    """A post as its row in the posts list shows it (posting/publication_html.py, `post_row`):
+    plain values, not a model (a page of 20 models with every column of a post cost more than
+    its query), with its publications' lines, its first photo and its links."""
+
+    pk: int
+    text: str
+    scheduled_at: datetime | None
+    created_at: datetime
+    publication_list: list[PublicationLine] = field(default_factory=list)
+    first_asset_id: int | None = None
+    url: str = ""
+    thumb_url: str = ""
+
+
+def posts_listed(*, tenant: Tenant, rows: Iterable[tuple[Any, ...]]) -> list[PostListed]:
+    """A page of posts (``POST_LIST_FIELDS`` rows of `post_history`) with each post's
+    publication lines (`PublicationLine`, by network) and first photo: two queries."""
+    posts = [PostListed(*row) for row in rows]
+    by_id = {post.pk: post for post in posts}
+    if not by_id:
+        return posts
+    for row in (
+        Publication.objects.filter(tenant=tenant, post_id__in=list(by_id))
+        .order_by("network", "id")
+        .values_list(
+            "id", "post_id", "network", "state", "permalink", "published_at", "last_error",
+            "next_attempt_at", "account__name", "account__status",
+        )
+    ):  # fmt: skip
+        pk, post_id, network, state, permalink, published, error, next_at, name, status = row
+        by_id[post_id].publication_list.append(
+            PublicationLine(
+                pk, post_id, network, state, permalink, published, error, next_at,
+                AccountLine(name, status),
             )
-        ):  # fmt: skip
-            pk, post_id, network, state, permalink, published, error, next_at, name, status = row
-            lines[post_id].append(
-                PublicationLine(
-                    pk, post_id, network, state, permalink, published, error, next_at,
-                    AccountLine(name, status),
-                )
-            )  # fmt: skip
-        for post_id, asset_id in (
-            PostMedia.objects.filter(tenant=tenant, post_id__in=ids)
-            .order_by("post_id", "position")
-            .values_list("post_id", "asset_id")
-        ):
-            first.setdefault(post_id, asset_id)
-    for post in posts:
-        post.publication_list = lines[post.pk]  # type: ignore[attr-defined]
-        post.first_asset_id = first.get(post.pk)  # type: ignore[attr-defined]
+        )  # fmt: skip
+    for post_id, asset_id in (
+        PostMedia.objects.filter(tenant=tenant, post_id__in=list(by_id))
+        .order_by("post_id", "position")
+        .values_list("post_id", "asset_id")
+    ):
+        post = by_id[post_id]
+        if post.first_asset_id is None:
+            post.first_asset_id = asset_id
+    return posts
 
 
 def post_history(*, tenant: Tenant, filters: HistoryFilters) -> QuerySet[Post]:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from lib.urls import reverse_many
 from posting import selectors, services
 from posting.access import access_post, access_publication
-from posting.models import Post, Publication
+from posting.models import Publication
 from posting.rules import PostRefused
 from tenants.http import TenantRequest
 
@@ -58,13 +58,13 @@ def history(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     filters = selectors.HistoryFilters()
     if form.is_valid():
         filters = selectors.HistoryFilters(**form.cleaned_data)
-    page = Paginator(selectors.post_history(tenant=tenant, filters=filters), PAGE_SIZE).get_page(
+    listed = selectors.post_history(tenant=tenant, filters=filters)
+    page = Paginator(listed.values_list(*selectors.POST_LIST_FIELDS), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()
     query.pop("page", None)
-    posts = list(page.object_list)
-    selectors.posts_listed(tenant=tenant, posts=posts)
+    posts = selectors.posts_listed(tenant=tenant, rows=page.object_list)
     held = selectors.publications_held(tenant=tenant)
     awaiting = held.awaiting_choice[:20]
     links = _Links(tenant.slug)
@@ -93,10 +93,10 @@ class _Links:
             "assets:asset_file", vary="asset_id", kwargs={**kwargs, "kind": "thumb"}
         )
 
-    def post(self, post: Post) -> None:
-        post.url = self.detail(post.pk)  # type: ignore[attr-defined]
-        first = post.first_asset_id  # type: ignore[attr-defined]
-        post.thumb_url = self.thumb(first) if first else ""  # type: ignore[attr-defined]
+    def post(self, post: selectors.PostListed) -> None:
+        post.url = self.detail(post.pk)
+        first = post.first_asset_id
+        post.thumb_url = self.thumb(first) if first else ""
 
 
 @require_GET
