@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from assets import images, selectors, services, tiles, uploads
+from assets import images, selectors, services, sidebar, tiles, uploads
 from assets.access import access_asset, access_folder
 from assets.forms import (
     AssetForm,
@@ -89,6 +89,7 @@ def library(request: TenantRequest, tenant_slug: str) -> HttpResponse:
         "page": page,
         "tiles": tiles.tiles(page.object_list, tenant_slug=tenant.slug),
         "nodes": nodes,
+        "folder_links": sidebar.folder_links(nodes, current_pk=getattr(current_folder, "pk", None)),
         "tags": tags,
         "filter_form": filter_form,
         "upload_form": UploadForm(
