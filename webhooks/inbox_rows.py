@@ -20,17 +20,28 @@ from webhooks.models import Conversation
 from webhooks.selectors import ThreadRow
 
 
-def when(at: datetime, zone: tzinfo) -> tuple[str, str]:
-    """``at`` as ``|date:'c'`` writes it (in the current zone) and as
-    ``|timezone:zone|date:"j M, H:i"``."""
+def when(at: datetime, zone: tzinfo, current: tzinfo | None = None) -> tuple[str, str]:
+    """``at`` as ``|date:'c'`` writes it (in the current zone: ``current``, looked up when not
+    given) and as ``|timezone:zone|date:"j M, H:i"``. On portal pages the current zone is the
+    restaurant's, so the one conversion serves both."""
     local = at.astimezone(zone)
-    return timezone.localtime(at).isoformat(), f"{local.day} {local:%b}, {local:%H:%M}"
+    current = current or timezone.get_current_timezone()
+    shown = local if current is zone else at.astimezone(current)
+    return shown.isoformat(), f"{local.day} {local:%b}, {local:%H:%M}"
 
 
-def row(t: ThreadRow, *, url: str, current: bool, zone: tzinfo, networks: dict[str, str]) -> str:
+def row(
+    t: ThreadRow,
+    *,
+    url: str,
+    current: bool,
+    zone: tzinfo,
+    networks: dict[str, str],
+    current_zone: tzinfo | None = None,
+) -> str:
     """One thread (as `webhooks.selectors.inbox_threads` gives it): its network, title, last
     message and time, flags and account. ``networks``: each network's name (`network_names`)."""
-    iso, local = when(t.last_message_at, zone) if t.last_message_at else ("", "")
+    iso, local = when(t.last_message_at, zone, current_zone) if t.last_message_at else ("", "")
     network = escape(networks.get(t.network, t.network))
     flags = "".join(
         badge
@@ -64,9 +75,17 @@ def rows(threads: Iterable[ThreadRow], *, tenant, current_id: str) -> SafeString
         "webhooks:thread", vary="conversation_id", kwargs={"tenant_slug": tenant.slug}
     )
     zone, networks = tenant.tzinfo, network_names()
+    current_zone = timezone.get_current_timezone()
     return mark_safe(  # noqa: S308 - every value in `row` is escaped
         "".join(
-            row(t, url=link(t.pk), current=current_id == str(t.pk), zone=zone, networks=networks)
+            row(
+                t,
+                url=link(t.pk),
+                current=current_id == str(t.pk),
+                zone=zone,
+                networks=networks,
+                current_zone=current_zone,
+            )
             for t in threads
         )
     )

@@ -219,3 +219,19 @@ def test_the_bubble_list_draws_every_message_in_order():
         markup.index(f"Message {n}") for n in (1, 2, 3)
     )
     assert markup.count("<li") == 3
+
+
+def test_a_time_is_shown_on_the_restaurants_clock_and_stamped_in_the_current_zone():
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from webhooks.inbox_rows import when
+
+    at = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # Rome has just moved its clocks forward
+    rome, new_york = ZoneInfo("Europe/Rome"), ZoneInfo("America/New_York")
+    with timezone.override(rome):
+        assert when(at, rome) == ("2026-03-29T03:30:00+02:00", "29 Mar, 03:30")
+    with timezone.override(new_york):
+        assert when(at, rome) == ("2026-03-28T21:30:00-04:00", "29 Mar, 03:30")
+        assert when(at, rome, new_york) == when(at, rome)
