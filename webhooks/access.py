@@ -10,14 +10,23 @@ from tenants.models import Tenant
 from webhooks.models import AutoReplyRule, Conversation, Message
 
 
-def access_conversation(*, tenant: Tenant, id: Any, lock: bool = False) -> Conversation:
-    return access_in_tenant(
-        Conversation.objects.select_related("account", "account__linked_page"),
-        tenant=tenant,
-        id=id,
-        lock=lock,
-        what="conversation",
-    )
+def access_conversation(
+    *, tenant: Tenant, id: Any, lock: bool = False, tokens: bool = True
+) -> Conversation:
+    """With its account (and the account's Page, whose token an Instagram reply goes out
+    with). ``tokens=False`` (the thread page and its poll, which show the account's name and
+    send nothing) loads only the account's name: an account's row is wide and its encrypted
+    fields cost their context even unread."""
+    if tokens:
+        conversations = Conversation.objects.select_related("account", "account__linked_page")
+    else:
+        conversations = Conversation.objects.select_related("account").only(
+            *_CONVERSATION_FIELDS, "account__name"
+        )
+    return access_in_tenant(conversations, tenant=tenant, id=id, lock=lock, what="conversation")
+
+
+_CONVERSATION_FIELDS = [field.name for field in Conversation._meta.concrete_fields]
 
 
 def access_comment(*, tenant: Tenant, conversation: Conversation, id: Any) -> Message:

@@ -404,3 +404,28 @@ def test_the_list_poll_answers_only_when_the_list_changed(owner_client, tenant):
     fresh = owner_client.get(items, {"network": "facebook", "current": "", "v": version})
     assert fresh.status_code == 200 and "Still there?" in fresh.content.decode()
     assert 'id="inbox-list"' in fresh.content.decode()
+
+
+@pytest.mark.parametrize("kind", ["messages", "comments"])
+def test_a_thread_page_and_its_poll_read_no_token_and_no_account_twice(owner_client, tenant, kind):
+    """They show the account's name and send nothing: the account's tokens stay unread, and
+    the name comes with the conversation (no query per deferred field)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    conversation = _conversation(tenant, kind=kind, post_id="1_2" if kind == "comments" else "")
+    with tenant_scope(tenant):
+        for n in range(3):
+            Message.objects.create(
+                tenant=tenant, conversation=conversation, direction="in", text=f"Hi {n}",
+                remote_id=f"m_{n}", author_name="Giulia",
+            )  # fmt: skip
+    for url in (_thread(tenant, conversation), _url("thread_poll", tenant, conversation.pk)):
+        with CaptureQueriesContext(connection) as queries:
+            response = owner_client.get(url)
+        assert response.status_code == 200
+        sqls = [q["sql"] for q in queries.captured_queries]
+        assert not any("page_token" in sql or "user_token" in sql for sql in sqls), url
+        from_accounts = [sql for sql in sqls if 'FROM "social_socialaccount"' in sql]
+        assert len(from_accounts) <= 2, from_accounts  # the inbox filter's list, the banner
+        assert account(tenant).name in response.content.decode() or url.endswith("poll/")

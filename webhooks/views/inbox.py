@@ -24,8 +24,8 @@ from webhooks.forms import InboxFilterForm, ReplyForm, ReplySettingsForm, RuleFo
 from webhooks.models import Conversation, Message
 
 
-def _conversation(request: TenantRequest, conversation_id) -> Conversation:
-    return access_conversation(tenant=request.tenant, id=conversation_id)
+def _conversation(request: TenantRequest, conversation_id, *, tokens: bool = True) -> Conversation:
+    return access_conversation(tenant=request.tenant, id=conversation_id, tokens=tokens)
 
 
 def _comment(request: TenantRequest, conversation: Conversation, message_id) -> Message:
@@ -148,7 +148,7 @@ def _version(thread: list[Message]) -> str:
 
 @require_GET
 def thread(request: TenantRequest, tenant_slug: str, conversation_id) -> HttpResponse:
-    conversation = _conversation(request, conversation_id)
+    conversation = _conversation(request, conversation_id, tokens=False)
     services.conversation_mark(conversation=conversation, read=True)
     return render(request, "webhooks/thread.html", _thread_context(request, conversation))
 
@@ -156,7 +156,7 @@ def thread(request: TenantRequest, tenant_slug: str, conversation_id) -> HttpRes
 @require_GET
 def thread_poll(request: TenantRequest, tenant_slug: str, conversation_id) -> HttpResponse:
     """The thread's messages for htmx polling, with what is new announced to screen readers."""
-    conversation = _conversation(request, conversation_id)
+    conversation = _conversation(request, conversation_id, tokens=False)
     try:
         since = datetime.fromisoformat(request.GET.get("after", ""))
     except ValueError:
