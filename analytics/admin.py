@@ -57,6 +57,7 @@ class MetricSnapshotAdmin(ReadOnly):
     )
     list_filter = ("point", "available", RestaurantFilter)
     list_select_related = ("publication", "tenant")
+    list_related_fields = ("publication__shape", "publication__state", "tenant__name")
     list_per_page = 50  # docs/performance.md, "Admin lists"
     show_full_result_count = False
     date_hierarchy = "collected_at"
@@ -67,6 +68,7 @@ class AccountDailySnapshotAdmin(ReadOnly):
     list_display = ("account", "tenant", "day", "followers", "reach", "views", "collected_at")
     list_filter = (RestaurantFilter,)
     list_select_related = ("account", "tenant")
+    list_related_fields = ("account__kind", "account__name", "tenant__name")
     list_per_page = 50  # docs/performance.md, "Admin lists"
     show_full_result_count = False
     date_hierarchy = "day"

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin.views.main import ChangeList
 from django.db.models import Count, Model, Sum
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
@@ -21,7 +20,7 @@ from django.utils.html import format_html
 from assets.models import Asset, Folder, Rendition, Tag, TenantStorage
 from assets.selectors import per_tenant
 from assets.views import _stream
-from lib.admin import ModelAdmin, RestaurantFilter
+from lib.admin import ChangeList, ModelAdmin, RestaurantFilter
 from lib.urls import reverse_many
 
 

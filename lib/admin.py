@@ -4,7 +4,8 @@ and the text-box filters the lists use for restaurants and accounts.
 An admin list draws a row checkbox for its actions on every row; Django's own renders it
 through the form widget templates, about 0.15 ms a row here, so a page of 50 spent more on its
 checkboxes than on its query (docs/performance.md, "Pages"). `ModelAdmin.action_checkbox`
-writes the same element directly (a test compares it with Django's, byte for byte).
+writes the same element directly (a test compares it with Django's, byte for byte). A list
+that shows related rows by name loads only the columns named in ``list_related_fields``.
 
 Django's filter for a related field lists a link per row of the related table: at a thousand
 restaurants and two thousand accounts, every list's sidebar would carry thousands of links (and
@@ -17,6 +18,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.contrib.admin.views.main import ChangeList as DjangoChangeList
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -24,7 +26,25 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 
+class ChangeList(DjangoChangeList):
+    def apply_select_related(self, qs: QuerySet) -> QuerySet:
+        qs = super().apply_select_related(qs)
+        related = getattr(self.model_admin, "list_related_fields", ())
+        if related:
+            own = [field.name for field in self.model._meta.concrete_fields]
+            qs = qs.only(*own, *related)
+        return qs
+
+
 class ModelAdmin(admin.ModelAdmin):
+    # The related rows' columns a list reads (what their ``__str__`` shows), e.g.
+    # ``("tenant__name",)``: with ``list_select_related`` the list would otherwise build each
+    # related row whole (a restaurant's profile, an account's encrypted tokens) for its name.
+    list_related_fields: tuple[str, ...] = ()
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return ChangeList
+
     def action_checkbox(self, obj: Any) -> SafeString:
         """The row's checkbox for the list's actions, as Django's ``CheckboxInput`` draws it."""
         label = format_html(gettext("Select this object for an action - {}"), str(obj))

@@ -120,6 +120,7 @@ class PublicationAdmin(ModelAdmin):
     )
     list_filter = ("state", StuckFilter, "network", RestaurantFilter, AccountFilter)
     list_select_related = ("tenant", "account")
+    list_related_fields = ("tenant__name", "account__kind", "account__name")
     list_per_page = 50  # docs/performance.md, "Admin lists"
     show_full_result_count = False
     search_fields = ("remote_id", "post__text", "tenant__name", "account__name", "last_fbtrace_id")

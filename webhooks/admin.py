@@ -72,6 +72,7 @@ class WebhookEventAdmin(ModelAdmin):
     list_per_page = 50  # docs/performance.md, "Admin lists"
     show_full_result_count = False
     list_select_related = ("tenant",)
+    list_related_fields = ("tenant__name",)
     actions = ["reprocess"]
     fields = (
         "id",
@@ -161,6 +162,7 @@ class ConversationAdmin(ModelAdmin):
     list_filter = (RestaurantFilter, "kind", "network", "needs_human", "done")
     search_fields = ("customer_id", "post_id", "tenant__name", "account__name")
     list_select_related = ("tenant", "account")
+    list_related_fields = ("tenant__name", "account__kind", "account__name")
     list_per_page = 50  # docs/performance.md, "Admin lists"
     show_full_result_count = False
     readonly_fields = (

@@ -92,3 +92,34 @@ def test_the_filter_box_stands_the_lists_show_counts_switch(admin_client, tenant
         response = admin_client.get(reverse("admin:posting_publication_changelist"), query)
         assert response.status_code == 200
         assert 'name="restaurant"' in response.content.decode()
+
+
+def test_a_list_with_related_fields_reads_only_those_of_its_related_rows(admin_client, tenant):
+    """list_related_fields: the publication list shows each row's restaurant and account by
+    name, so the restaurant's profile and the account's tokens are not read, and no row reads
+    anything again for a deferred field (the same number of queries for 2 rows as for 6)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from posting.tests.factories import make_page, make_publication
+
+    page = make_page(tenant, name="Trattoria <Alba>")
+    url = reverse("admin:posting_publication_changelist")
+
+    def shown() -> tuple[list[str], str]:
+        with CaptureQueriesContext(connection) as queries:
+            body = admin_client.get(url).content.decode()
+        return [q["sql"] for q in queries.captured_queries], body
+
+    for _ in range(2):
+        make_publication(tenant, account=page)
+    few, body = shown()
+    for _ in range(4):
+        make_publication(tenant, account=page)
+    more, body = shown()
+    assert len(few) == len(more)
+    [listed] = [sql for sql in more if sql.startswith('SELECT "posting_publication"."id"')]
+    assert "opening_hours" not in listed and "page_token" not in listed
+    assert body.count("Facebook Page Trattoria &lt;Alba&gt;") == 6
+    assert body.count(f">{tenant.name}<") == 6
