@@ -276,13 +276,23 @@ def _as_chips(tenant: Tenant, posts: QuerySet[Post]) -> list[ChipPost]:
 
 
 def upcoming_posts(*, tenant: Tenant, limit: int = 5) -> list[ChipPost]:
-    """The next posts waiting to go out (scheduled or held), soonest first, as chips
-    (`_as_chips`: text, time, and each publication's state and network)."""
+    """The next posts waiting to go out (scheduled or held), soonest first, as chips (text,
+    time, and each publication's state and network, as `_as_chips` gives them): one query,
+    the publications of the first ``limit`` such posts with their post's text and time."""
     waiting = Publication.objects.filter(
         tenant=tenant, state__in=(Publication.State.SCHEDULED, Publication.State.HELD)
     ).values("post_id")
     posts = Post.objects.filter(tenant=tenant, pk__in=waiting, scheduled_at__isnull=False)
-    return _as_chips(tenant, posts.order_by("scheduled_at", "id")[:limit])
+    first = posts.order_by("scheduled_at", "id").values("pk")[:limit]
+    chips: dict[int, ChipPost] = {}
+    for post_id, text, when, state, network in (
+        Publication.objects.filter(tenant=tenant, post__in=first)
+        .order_by("post__scheduled_at", "post_id", "network", "id")
+        .values_list("post_id", "post__text", "post__scheduled_at", "state", "network")
+    ):
+        chip = chips.setdefault(post_id, ChipPost(post_id, text, when, []))
+        chip.publication_list.append(ChipPublication(state, network))
+    return list(chips.values())
 
 
 class AttentionLine(NamedTuple):
