@@ -8,12 +8,12 @@ from typing import cast
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 
+from lib.pagination import page_with_total
 from lib.urls import reverse_many
 from posting import selectors, services
 from posting.access import access_post, access_publication
@@ -59,8 +59,10 @@ def history(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     if form.is_valid():
         filters = selectors.HistoryFilters(**form.cleaned_data)
     listed = selectors.post_history(tenant=tenant, filters=filters)
-    page = Paginator(listed.values_list(*selectors.POST_LIST_FIELDS), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = page_with_total(
+        listed.values_list(*selectors.POST_LIST_FIELDS),
+        per_page=PAGE_SIZE,
+        number=request.GET.get("page"),
     )
     query = request.GET.copy()
     query.pop("page", None)

@@ -1,0 +1,55 @@
+"""A page of a queryset and the total it is a page of, in one query (docs/performance.md, "Pages").
+
+Django's ``Paginator.get_page`` counts the rows first (one query) and then reads the page (a
+second). `page_with_total` reads the page with the total alongside each row
+(``COUNT(*) OVER ()``, computed before the LIMIT), so the usual request costs one query; only
+when the page asked for has no rows (past the last page, or an empty list) does it fall back to
+``get_page``, which counts and answers the last page, as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet, Window
+
+_TOTAL = "paginated_total"
+
+
+def page_with_total(queryset: QuerySet, *, per_page: int, number: Any) -> Page:
+    """``Paginator(queryset, per_page).get_page(number)``, its object list evaluated (rows as
+    ``queryset`` gives them: models or ``values_list`` tuples) and its count known."""
+    paginator = Paginator(queryset, per_page)
+    try:
+        wanted = int(number)
+    except (TypeError, ValueError):
+        wanted = 1  # as get_page: not a number is the first page
+    rows = []
+    if wanted >= 1:  # below 1, get_page answers the last page
+        start = (wanted - 1) * per_page
+        window = queryset.annotate(**{_TOTAL: Window(Count("pk"))})
+        rows = list(window[start : start + per_page])
+    if not rows:
+        page = paginator.get_page(wanted)
+        page.object_list = list(page.object_list)
+        return page
+    total = _total(rows[0])
+    paginator.count = total  # cached_property: the count query is never made
+    page = paginator.page(wanted)
+    page.object_list = [_without_total(row) for row in rows]
+    return page
+
+
+def _total(row: Any) -> int:
+    if isinstance(row, dict):
+        return int(row[_TOTAL])
+    return int(row[-1] if isinstance(row, tuple) else getattr(row, _TOTAL))
+
+
+def _without_total(row: Any) -> Any:
+    if isinstance(row, dict):  # values(): the annotation is a key
+        row.pop(_TOTAL)
+    elif isinstance(row, tuple):  # values_list(): the annotation is the last value
+        return row[:-1]
+    return row
