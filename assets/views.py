@@ -36,7 +36,6 @@ from assets.forms import (
     UploadForm,
 )
 from assets.models import Asset, Folder, Rendition
-from lib.pagination import page_with_total
 from tenants.http import TenantRequest
 from tenants.redirects import safe_next_path
 
@@ -77,13 +76,11 @@ def library(request: TenantRequest, tenant_slug: str) -> HttpResponse:
         assets = assets.only(*tiles.FIELDS)
     else:
         assets, status = Asset.objects.none(), 400
+    paginator = Paginator(assets, PAGE_SIZE)
     if filter_form.is_valid() and not filter_form.narrows():
         # A whole folder (or the whole library): the summary has counted it already.
-        paginator = Paginator(assets, PAGE_SIZE)
         paginator.count = _folder_count(summary, filter_form.cleaned_data.get("folder"))
-        page = paginator.get_page(request.GET.get("page"))
-    else:  # a search or filter: the page and its total in one query
-        page = page_with_total(assets, per_page=PAGE_SIZE, number=request.GET.get("page"))
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = selectors.with_tile_links(tenant=tenant, assets=page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
