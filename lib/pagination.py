@@ -5,6 +5,11 @@ second). `page_with_total` reads the page with the total alongside each row
 (``COUNT(*) OVER ()``, computed before the LIMIT), so the usual request costs one query; only
 when the page asked for has no rows (past the last page, or an empty list) does it fall back to
 ``get_page``, which counts and answers the last page, as before.
+
+Not for a queryset whose rows carry a subquery or an expensive expression: the window needs
+every matching row before the LIMIT, so PostgreSQL evaluates them for all matches, not only
+the page's (the library's tiles, with their thumbnail subquery, were slower this way: 2.4 ms
+against 0.35 + 0.8 for the count and the page).
 """
 
 from __future__ import annotations
