@@ -20,6 +20,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet, Window
 
 _TOTAL = "paginated_total"
+_LARGEST_OFFSET = 2**63 - 1
 
 
 def page_with_total(queryset: QuerySet, *, per_page: int, number: Any) -> Page:
@@ -31,7 +32,9 @@ def page_with_total(queryset: QuerySet, *, per_page: int, number: Any) -> Page:
     except (TypeError, ValueError):
         wanted = 1  # as get_page: not a number is the first page
     rows = []
-    if wanted >= 1:  # below 1, get_page answers the last page
+    # Below 1, get_page answers the last page; so it does past the last, and an offset past
+    # what the database's LIMIT/OFFSET take (a 64-bit integer) would be an error, not a page.
+    if 1 <= wanted <= _LARGEST_OFFSET // per_page:
         start = (wanted - 1) * per_page
         window = queryset.annotate(**{_TOTAL: Window(Count("pk"))})
         rows = list(window[start : start + per_page])
