@@ -41,7 +41,9 @@ def test_a_page_is_djangos_page_in_one_query(restaurants, shape, number):
 
 
 @pytest.mark.parametrize("number", [4, 99, "99", 0, -4, str(10**40), 2**63 // 10])
-def test_past_the_last_page_or_below_the_first_it_answers_the_last_page_as_django_does(restaurants, number):
+def test_past_the_last_page_or_below_the_first_it_answers_the_last_page_as_django_does(
+    restaurants, number
+):
     expected = Paginator(restaurants, 10).get_page(number)
     page = page_with_total(restaurants, per_page=10, number=number)
     assert page.number == expected.number == 3
