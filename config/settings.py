@@ -156,7 +156,17 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://tablecast")}
+# Development's default cache lives in files under var/: the web server runs two worker
+# processes (Procfile), and sessions (read from the cache) and throttle counts must be the same in
+# both. A per-process cache gave each worker its own stale copy of a session (a page picked after
+# "Connect Facebook" could answer "expired" when the other worker served it). Production sets
+# CACHE_URL (Redis); `check --deploy` refuses a per-process cache (lib.E017).
+_DEV_CACHE = f"filecache://{BASE_DIR / 'var' / 'cache'}"
+CACHES = {
+    "default": env.cache(
+        "CACHE_URL", default="locmemcache://tablecast" if PRODUCTION else _DEV_CACHE
+    )
+}
 # Sessions are read from the cache (Redis in production) and written through to the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 

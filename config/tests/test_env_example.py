@@ -23,7 +23,7 @@ def example_values() -> dict[str, str]:
 
 def test_a_copy_of_env_example_starts_the_app_with_the_defaults():
     """`cp .env.example .env` is what a new developer does first: every empty `NAME=` means the
-    documented default (SQLite, the per-process cache), not a crash parsing ""."""
+    documented default (SQLite, a cache in files every process shares), not a crash parsing ""."""
     import os
     import subprocess
     import sys
@@ -48,7 +48,7 @@ def test_a_copy_of_env_example_starts_the_app_with_the_defaults():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "django.db.backends.sqlite3",
-        "django.core.cache.backends.locmem.LocMemCache",
+        "django.core.cache.backends.filebased.FileBasedCache",  # shared by the web workers
         "40000000",
         "True",
     ]
