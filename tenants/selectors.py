@@ -89,10 +89,6 @@ def _memberships_sql() -> str:
     )
 
 
-def member_count(*, tenant: Tenant) -> int:
-    return Membership.objects.filter(tenant=tenant).count()
-
-
 def member_list(*, tenant: Tenant) -> list[Membership]:
     """The members page: owners first, then by email."""
     return list(

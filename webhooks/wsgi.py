@@ -33,6 +33,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Iterable
+from http.client import responses
 from typing import Any
 
 from csp.utils import build_policy
@@ -55,15 +56,6 @@ request_logger = logging.getLogger("django.request")
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-STATUS_LINES = {
-    200: "200 OK",
-    400: "400 Bad Request",
-    403: "403 Forbidden",
-    413: "413 Request Entity Too Large",
-    500: "500 Internal Server Error",
-    503: "503 Service Unavailable",
-}
-CONTENT_TYPE = "text/plain; charset=utf-8"
 
 
 class ReceiverFront:
@@ -98,8 +90,12 @@ class ReceiverFront:
             close_old_connections()
         body = text.encode()
         start_response(
-            STATUS_LINES[status],
-            [*_headers(secure), ("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(body)))],
+            f"{status} {responses[status]}",  # the reason phrase Django's answers carry
+            [
+                *_headers(secure),
+                ("Content-Type", receiver_views.PLAIN_TEXT),
+                ("Content-Length", str(len(body))),
+            ],
         )
         return [body]
 

@@ -21,8 +21,11 @@ from webhooks.receive import Readable
 logger = logging.getLogger(__name__)
 
 
+PLAIN_TEXT = "text/plain; charset=utf-8"
+
+
 def _plain(text: str, status: int) -> HttpResponse:
-    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+    return HttpResponse(text, status=status, content_type=PLAIN_TEXT)
 
 
 @csrf_exempt
