@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Min, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import Coalesce
 
 from assets.models import Asset, Rendition
@@ -279,11 +279,21 @@ def upcoming_posts(*, tenant: Tenant, limit: int = 5) -> list[ChipPost]:
     """The next posts waiting to go out (scheduled or held), soonest first, as chips (text,
     time, and each publication's state and network, as `_as_chips` gives them): one query,
     the publications of the first ``limit`` such posts with their post's text and time."""
-    waiting = Publication.objects.filter(
-        tenant=tenant, state__in=(Publication.State.SCHEDULED, Publication.State.HELD)
-    ).values("post_id")
-    posts = Post.objects.filter(tenant=tenant, pk__in=waiting, scheduled_at__isnull=False)
-    first = posts.order_by("scheduled_at", "id").values("pk")[:limit]
+    # The first posts are picked among the waiting publications (the (tenant, state) index),
+    # grouped by post: ordering posts by time and keeping those with a waiting publication
+    # made PostgreSQL walk the restaurant's whole history, oldest first, before it reached
+    # the first waiting post (docs/performance.md, "Pages").
+    first = (
+        Publication.objects.filter(
+            tenant=tenant,
+            state__in=(Publication.State.SCHEDULED, Publication.State.HELD),
+            post__scheduled_at__isnull=False,
+        )
+        .values("post_id")
+        .annotate(at=Min("post__scheduled_at"))
+        .order_by("at", "post_id")
+        .values("post_id")[:limit]
+    )
     chips: dict[int, ChipPost] = {}
     for post_id, text, when, state, network in (
         Publication.objects.filter(tenant=tenant, post__in=first)
