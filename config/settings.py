@@ -139,13 +139,14 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    # Django turns psycopg's prepared statements off (poolers). Its own cursors bind values on
-    # the client and are never prepared either way; only a cursor that binds on the server is:
-    # the webhook receiver's INSERT, prepared once per connection (docs/performance.md,
-    # "Webhooks"). Behind a transaction-mode pooler without prepared-statement support
-    # (PgBouncer before 1.21), set DATABASE_PREPARED_STATEMENTS=false.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "prepare_threshold", 5 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
+    # Values are bound on the server and a statement run five times on a connection is
+    # prepared: PostgreSQL parses and plans a page's queries once per connection instead of on
+    # every request (Django binds on the client and leaves psycopg's preparing off by default;
+    # docs/performance.md, "Pages"). Behind a transaction-mode pooler without prepared-statement
+    # support (PgBouncer before 1.21), set DATABASE_PREPARED_STATEMENTS=false.
+    prepared = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 5 if prepared else None}
     )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     (BASE_DIR / "var").mkdir(exist_ok=True)

@@ -99,15 +99,16 @@ def test_production_settings_are_strict():
 
 @pytest.mark.parametrize(("value", "threshold"), [(None, 5), ("false", None), ("true", 5)])
 def test_prepared_statements_are_on_unless_a_pooler_needs_them_off(value, threshold):
-    """docs/performance.md, "Webhooks": psycopg's prepare_threshold (Django sets None)."""
+    """docs/performance.md, "Pages": psycopg's prepare_threshold (Django sets None); values are
+    bound on the server either way."""
     overrides = {} if value is None else {"DATABASE_PREPARED_STATEMENTS": value}
     result = run(
-        "from config import settings as s; "
-        "print(s.DATABASES['default']['OPTIONS'].get('prepare_threshold', 'absent'))",
+        "from config import settings as s; o = s.DATABASES['default']['OPTIONS']; "
+        "print(o.get('prepare_threshold', 'absent'), o.get('server_side_binding', 'absent'))",
         **overrides,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == str(threshold)
+    assert result.stdout.strip() == f"{threshold} True"
 
 
 def test_check_deploy_passes_with_production_settings_d1():
