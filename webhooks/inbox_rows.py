@@ -1,6 +1,6 @@
 """The inbox list's rows, drawn in Python: the markup of one thread's row lives here.
 
-The list shows up to 100 threads, on the inbox and next to every open thread; through the
+The list shows a page of threads (50), on the inbox and next to every open thread; through the
 template engine each row's dozen values cost a variable lookup, a localisation check and an
 escape each, and the rows cost more than the rest of the page (docs/performance.md, "Pages").
 As for the library's tiles (assets/tiles.py), a row is one f-string and every value is escaped
@@ -69,11 +69,17 @@ def row(
     )
 
 
-def rows(threads: Iterable[ThreadRow], *, tenant, current_id: str) -> SafeString:
-    """The list's rows in order (each thread's link reversed once for all)."""
-    link = reverse_many(
+def rows(threads: Iterable[ThreadRow], *, tenant, current_id: str, query: str = "") -> SafeString:
+    """The list's rows in order (each thread's link reversed once for all). ``query``: the
+    list's own (filters, page), kept by each link so that the list stays as it was."""
+    thread_link = reverse_many(
         "webhooks:thread", vary="conversation_id", kwargs={"tenant_slug": tenant.slug}
     )
+    suffix = f"?{query}" if query else ""
+
+    def link(pk: object) -> str:
+        return thread_link(pk) + suffix
+
     zone, networks = tenant.tzinfo, network_names()
     current_zone = timezone.get_current_timezone()
     return mark_safe(  # noqa: S308 - every value in `row` is escaped

@@ -232,7 +232,7 @@ class Conversation(ThreadNaming, TenantOwned):
                 name="conversation_one_per_post",
             ),
         ]
-        indexes = [models.Index(fields=["tenant", "done", "-last_message_at"])]
+        indexes = [models.Index(fields=["tenant", "done", "-last_message_at", "-id"])]
 
     def __str__(self) -> str:
         return self.title

@@ -10,7 +10,35 @@ from typing import Any, NamedTuple
 from social.models import SocialAccount
 from webhooks.models import AutoReplyRule, Conversation, Message, ThreadNaming
 
-INBOX_PAGE_SIZE = 100
+INBOX_PAGE_SIZE = 50
+
+
+class InboxCursor(NamedTuple):
+    """Where a page of the inbox list starts: just after this thread (its last activity and
+    id), in the list's order (newest first). Written into the "Older conversations" link."""
+
+    last_message_at: datetime
+    id: uuid.UUID
+
+    def __str__(self) -> str:
+        return f"{self.last_message_at.isoformat()}~{self.id}"
+
+    @classmethod
+    def parse(cls, text: str) -> InboxCursor | None:
+        """The cursor ``str`` wrote, or None for anything else (the list then starts at the
+        newest thread, as it does for an unknown filter)."""
+        at, _, pk = text.partition("~")
+        try:
+            when, thread = datetime.fromisoformat(at), uuid.UUID(pk)
+        except ValueError:
+            return None
+        return cls(when, thread) if when.tzinfo is not None else None
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    threads: list[ThreadRow]
+    older: InboxCursor | None  # where the next page starts; None on the last page
 
 
 def inbox_threads(
@@ -22,9 +50,10 @@ def inbox_threads(
     unread: bool = False,
     needs_human: bool = False,
     state: str = "open",
-) -> list[ThreadRow]:
+    before: InboxCursor | None = None,
+) -> InboxPage:
     """Conversations and comment threads, newest activity first, filtered, as the list shows
-    them (`ThreadRow`)."""
+    them (`ThreadRow`): a page of `INBOX_PAGE_SIZE`, after ``before`` when given."""
     threads = Conversation.objects.filter(tenant=tenant, last_message_at__isnull=False)
     if account_id:
         threads = threads.filter(account__pk=account_id)
@@ -40,10 +69,23 @@ def inbox_threads(
         threads = threads.filter(done=False)
     elif state == "done":
         threads = threads.filter(done=True)
+    if before is not None:
+        # A range on the index's time column (where the page starts), then the ties at that
+        # very time are cut by id.
+        threads = threads.filter(last_message_at__lte=before.last_message_at).exclude(
+            last_message_at=before.last_message_at, id__gte=before.id
+        )
     # Newest first; NULLs are filtered out above, so a plain DESC, which the (tenant, done,
-    # -last_message_at) index gives in order: the first 100 of a big inbox without a sort.
-    rows = threads.order_by("-last_message_at").values_list(*LIST_FIELDS)[:INBOX_PAGE_SIZE]
-    return [ThreadRow(*row) for row in rows]
+    # -last_message_at, -id) index gives in order: a page of a big inbox without a sort. One
+    # row more than a page tells whether there is an older page.
+    rows = threads.order_by("-last_message_at", "-id").values_list(*LIST_FIELDS)
+    page = [ThreadRow(*row) for row in rows[: INBOX_PAGE_SIZE + 1]]
+    older = None
+    if len(page) > INBOX_PAGE_SIZE:
+        page.pop()
+        last = page[-1]
+        older = InboxCursor(last.last_message_at, last.pk)  # type: ignore[arg-type]  # not NULL
+    return InboxPage(page, older)
 
 
 # What a list row shows (webhooks/inbox_rows.py) and its version covers, in `ThreadRow`'s order.
@@ -55,8 +97,8 @@ LIST_FIELDS = (
 
 @dataclass(frozen=True)
 class ThreadRow(ThreadNaming):
-    """A thread as the inbox list shows it. Plain rows, not models: the list shows up to 100
-    threads, on the inbox and next to every open thread, and a model instance each (with its
+    """A thread as the inbox list shows it. Plain rows, not models: the list shows a page of
+    threads on the inbox and next to every open thread, and a model instance each (with its
     account) cost about half of the list's time (docs/performance.md, "Pages")."""
 
     pk: uuid.UUID

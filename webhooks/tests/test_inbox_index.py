@@ -12,14 +12,14 @@ from django.utils import timezone
 
 from tenants.scoping import scopes_disabled, tenant_scope
 from webhooks.models import Conversation
-from webhooks.selectors import inbox_threads
+from webhooks.selectors import INBOX_PAGE_SIZE, inbox_threads
 from webhooks.tests.helpers import account
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the plan is PostgreSQL's"
 )
 
-INDEX = "webhooks_co_tenant__29bdf0_idx"
+INDEX = "webhooks_co_tenant__230037_idx"
 
 
 def _threads(tenant, count: int) -> None:
@@ -44,9 +44,9 @@ def test_the_newest_hundred_come_from_the_index_in_order(tenant, other_tenant):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE webhooks_conversation")
     with tenant_scope(tenant), CaptureQueriesContext(connection) as queries:
-        rows = inbox_threads(tenant=tenant)
+        rows = inbox_threads(tenant=tenant).threads
     times = [row.last_message_at for row in rows]
-    assert len(rows) == 100 and times == sorted(times, reverse=True)
+    assert len(rows) == INBOX_PAGE_SIZE and times == sorted(times, reverse=True)
     assert not any(row.done for row in rows)
     [query] = queries.captured_queries
     with connection.cursor() as cursor:
@@ -54,3 +54,33 @@ def test_the_newest_hundred_come_from_the_index_in_order(tenant, other_tenant):
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert INDEX in plan, plan
     assert "Sort" not in plan, plan
+
+
+@pytest.mark.django_db
+def test_an_older_page_starts_in_the_index_where_the_last_one_ended(tenant, other_tenant):
+    _threads(tenant, 3000)
+    _threads(other_tenant, 3000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE webhooks_conversation")
+    with tenant_scope(tenant):
+        first = inbox_threads(tenant=tenant)
+        with CaptureQueriesContext(connection) as queries:
+            second = inbox_threads(tenant=tenant, before=first.older)
+    assert second.threads[0].last_message_at < first.threads[-1].last_message_at
+    [query] = queries.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query["sql"])
+        [[[plan]]] = cursor.fetchall()
+    text = str(plan)
+    assert INDEX in text and "Sort" not in text, plan
+
+    # Read from where the first page ended, not through the first page's rows again.
+    def nodes(node):
+        yield node
+        for child in node.get("Plans", []):
+            yield from nodes(child)
+
+    [scan] = [n for n in nodes(plan["Plan"]) if n.get("Index Name") == INDEX]
+    assert "last_message_at <=" in scan["Index Cond"], scan
+    # The page, the row telling there is more, and the cursor's own row (cut by id).
+    assert scan["Actual Rows"] + scan.get("Rows Removed by Filter", 0) <= INBOX_PAGE_SIZE + 2, scan

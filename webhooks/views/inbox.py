@@ -37,13 +37,33 @@ def _list_context(request: TenantRequest, current_id: str = "") -> dict:
     query = request.GET.copy()
     for name in ("current", "v"):
         query.pop(name, None)
+    before = selectors.InboxCursor.parse(query.pop("before", [""])[-1])
     form = InboxFilterForm(query or None, accounts=accounts)
-    threads = selectors.inbox_threads(tenant=request.tenant, **form.filters())
+    page = selectors.inbox_threads(tenant=request.tenant, before=before, **form.filters())
+    threads = page.threads
+    # Opening a thread keeps the list as it was (filters and page): its links carry the query.
+    if before is not None:
+        query["before"] = str(before)
+    list_query = query.urlencode()
+    older = query.copy()
+    older["before"] = str(page.older)
+    newest = query.copy()
+    newest.pop("before", None)
     query["current"] = current_id
+    slug = request.tenant.slug
+    here = (  # the page the list is on (the poll, too, answers for that page)
+        reverse("webhooks:thread", kwargs={"tenant_slug": slug, "conversation_id": current_id})
+        if current_id
+        else reverse("webhooks:inbox", kwargs={"tenant_slug": slug})
+    )
     return {
         "filter_form": form,
         "threads": threads,
-        "rows": inbox_rows.rows(threads, tenant=request.tenant, current_id=current_id),
+        "rows": inbox_rows.rows(
+            threads, tenant=request.tenant, current_id=current_id, query=list_query
+        ),
+        "older_url": f"{here}?{older.urlencode()}" if page.older else "",
+        "newest_url": f"{here}?{newest.urlencode()}" if before is not None else "",
         "list_poll_url": reverse(
             "webhooks:inbox_items", kwargs={"tenant_slug": request.tenant.slug}
         )
