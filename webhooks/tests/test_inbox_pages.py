@@ -146,3 +146,29 @@ def test_a_short_inbox_has_no_page_links(owner_client, tenant):
     html = owner_client.get(reverse("webhooks:inbox", args=[tenant.slug])).content.decode()
     assert len(_listed(html)) == 1
     assert "Older conversations" not in html and "Back to the newest" not in html
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_older_conversations_by_keyboard_on_a_phone_and_a_desktop(
+    live_server, page, tenant, owner, threads, size
+):
+    from assets.tests.browser import DESKTOP, PHONE, log_in, tab_to
+
+    page.set_viewport_size(PHONE if size == "phone" else DESKTOP)
+    log_in(page, live_server, owner)
+    page.goto(f"{live_server.url}{reverse('webhooks:inbox', args=[tenant.slug])}")
+    assert page.locator(".inbox-item").count() == INBOX_PAGE_SIZE
+    tab_to(page, ".inbox-page-link a", limit=4 * INBOX_PAGE_SIZE)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**before=**")
+    assert page.locator(".inbox-item").count() == INBOX_PAGE_SIZE
+    assert page.locator(".inbox-page-link a", has_text="Back to the newest").is_visible()
+    page.screenshot(path=f"/tmp/inbox-older-{size}.png", full_page=False)
+    page.locator(".inbox-item a").first.click()
+    page.wait_for_url("**/inbox/*/?before=**")
+    current = page.locator('.inbox-item a[aria-current="page"]')
+    assert current.count() == 1
+    assert page.locator(".inbox-item").count() == INBOX_PAGE_SIZE
