@@ -254,16 +254,18 @@ def conversation_mark(
     *,
     conversation: Conversation,
     done: bool | None = None,
-    read: bool = True,
+    read: bool | None = True,
     human_done: bool = False,
 ) -> Conversation:
-    """Mark a thread done (or open again), read, or hand it back to automatic replies."""
+    """Mark a thread done (or open again), read (``read=True``) or unread (``False``), or hand
+    it back to automatic replies. Nothing is written for what is already so: opening a read
+    thread (every view of a thread marks it read) costs no UPDATE."""
     fields = []
-    if done is not None:
+    if done is not None and conversation.done != done:
         conversation.done = done
         fields.append("done")
-    if read:
-        conversation.unread = False
+    if read is not None and conversation.unread != (not read):
+        conversation.unread = not read
         fields.append("unread")
     if human_done:
         conversation.needs_human, conversation.needs_human_reason = False, ""

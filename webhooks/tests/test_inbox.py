@@ -353,6 +353,31 @@ def test_mark_done_reopen_and_resume_automatic_replies(owner_client, tenant):
     assert "That action is not known; nothing was changed." in response.content.decode()
 
 
+def test_mark_unread_leaves_the_thread_unread_and_goes_back_to_the_list(owner_client, tenant):
+    conversation = _conversation(tenant, unread=True)
+    owner_client.get(_thread(tenant, conversation))  # opening it marks it read
+    conversation.refresh_from_db()
+    assert conversation.unread is False
+    response = owner_client.post(
+        _url("mark", tenant, conversation.pk), {"mark": "unread"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("webhooks:inbox", args=[tenant.slug])
+    conversation.refresh_from_db()
+    assert conversation.unread is True  # not read again by showing the thread
+    page = response.content.decode()
+    assert "Marked as unread." in page and '<li class="inbox-item is-unread">' in page
+
+
+def test_opening_a_thread_already_read_writes_nothing(owner_client, tenant):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    conversation = _conversation(tenant, unread=False)
+    with CaptureQueriesContext(connection) as queries:
+        assert owner_client.get(_thread(tenant, conversation)).status_code == 200
+    assert not [q for q in queries if q["sql"].startswith("UPDATE")], queries.captured_queries
+
+
 def test_owners_edit_auto_replies_and_rules_staff_cannot(owner_client, staff_browser, tenant):
     page = account(tenant)
     assert staff_browser.get(_url("settings", tenant)).status_code == 403

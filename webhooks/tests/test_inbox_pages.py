@@ -172,3 +172,19 @@ def test_older_conversations_by_keyboard_on_a_phone_and_a_desktop(
     current = page.locator('.inbox-item a[aria-current="page"]')
     assert current.count() == 1
     assert page.locator(".inbox-item").count() == INBOX_PAGE_SIZE
+
+
+@pytest.mark.parametrize("current", ["not-a-thread", "../../admin", "1" * 40])
+def test_the_list_poll_with_a_current_thread_that_is_not_one_answers_the_list(
+    owner_client, tenant, threads, current
+):
+    inbox = reverse("webhooks:inbox", args=[tenant.slug])
+    poll = owner_client.get(
+        reverse("webhooks:inbox_items", args=[tenant.slug]), {"current": current}
+    )
+    assert poll.status_code == 200
+    html = poll.content.decode()
+    assert _listed(html) == threads[:INBOX_PAGE_SIZE]
+    assert 'aria-current="page"' not in html
+    older = _link(html, "Older conversations")
+    assert older is not None and older.startswith(inbox + "?")

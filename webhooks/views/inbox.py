@@ -5,6 +5,7 @@ Views parse, call one service, render (docs/webhooks.md, "Inbox")."""
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import datetime
 
 from django.conf import settings
@@ -49,6 +50,7 @@ def _list_context(request: TenantRequest, current_id: str = "") -> dict:
     older["before"] = str(page.older)
     newest = query.copy()
     newest.pop("before", None)
+    current_id = _uuid_text(current_id)  # the poll's ?current= is the browser's to send
     query["current"] = current_id
     slug = request.tenant.slug
     here = (  # the page the list is on (the poll, too, answers for that page)
@@ -75,6 +77,14 @@ def _list_context(request: TenantRequest, current_id: str = "") -> dict:
         "poll_seconds": settings.WEBHOOK_INBOX_POLL_SECONDS,
         "tz": request.tenant.tzinfo,
     }
+
+
+def _uuid_text(text: str) -> str:
+    """``text`` as a thread id's canonical text, or "" when it is not one."""
+    try:
+        return str(uuid.UUID(text)) if text else ""
+    except ValueError:
+        return ""
 
 
 # What a message shows, worked out once here: a thread page shows up to a few hundred
@@ -311,7 +321,8 @@ def mark(request: TenantRequest, tenant_slug: str, conversation_id) -> HttpRespo
     changes, sentence = choice
     services.conversation_mark(conversation=conversation, **changes)
     messages.success(request, sentence)
-    if changes.get("done"):
+    # Done, or unread (the thread page would mark it read again): back to the list.
+    if changes.get("done") or changes.get("read") is False:
         return redirect(reverse("webhooks:inbox", kwargs={"tenant_slug": tenant_slug}))
     return redirect(_thread_url(conversation))
 
