@@ -96,23 +96,30 @@ class LibrarySummary:
 
 
 def library_summary(*, tenant: Tenant) -> LibrarySummary:
-    """The sidebar's totals in two plain queries: the tenant's photos counted and summed per
-    folder (one pass over them, which also gives `folder_tree` its counts without a join), and
-    the renditions' bytes."""
+    """The sidebar's totals in one query: the tenant's photos counted and summed per folder
+    (one pass over them, which also gives `folder_tree` its counts without a join), each row
+    carrying the renditions' bytes (an uncorrelated subquery PostgreSQL runs once)."""
+    rendition_bytes = (
+        Rendition.objects.filter(tenant=tenant)
+        .order_by()
+        .values("tenant")
+        .annotate(n=Sum("bytes"))
+        .values("n")
+    )
     per_folder: dict[int, int] = {}
-    unfiled = originals = 0
-    for folder_id, count, size in (
+    unfiled = originals = renditions = 0
+    for folder_id, count, size, rendered in (
         Asset.objects.filter(tenant=tenant)
         .order_by()
         .values_list("folder_id")
-        .annotate(n=Count("id"), size=Sum("bytes"))
+        .annotate(n=Count("id"), size=Sum("bytes"), renditions=Subquery(rendition_bytes))
     ):
         originals += size or 0
+        renditions = rendered or 0  # the same on every row; no photo, no rendition
         if folder_id is None:
             unfiled = count
         else:
             per_folder[folder_id] = count
-    renditions = Rendition.objects.filter(tenant=tenant).aggregate(n=Sum("bytes"))["n"] or 0
     return LibrarySummary(
         total=unfiled + sum(per_folder.values()),
         unfiled=unfiled,

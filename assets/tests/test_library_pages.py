@@ -222,6 +222,26 @@ def test_the_sidebar_counts_only_this_restaurants_photos_and_empty_folders_show_
     assert str(theirs.pk) not in counts
 
 
+def test_the_summary_is_one_query_and_counts_only_this_restaurants_bytes(tenant, other_tenant):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assets import selectors
+
+    with tenant_scope(tenant):
+        assert selectors.library_summary(tenant=tenant).storage_used == 0  # no photo yet
+    dishes = _folder(tenant, "Dishes")
+    make_asset(tenant, folder=dishes)
+    make_asset(tenant)
+    make_asset(other_tenant, width=400, height=300)  # bigger: its bytes would show
+    with tenant_scope(tenant), CaptureQueriesContext(connection) as queries:
+        summary = selectors.library_summary(tenant=tenant)
+    assert len(queries) == 1
+    with tenant_scope(tenant):
+        assert summary.storage_used == selectors.tenant_storage_used(tenant=tenant) > 0
+    assert (summary.total, summary.unfiled, summary.per_folder) == (2, 1, {dishes.pk: 1})
+
+
 def test_an_upload_answers_with_the_library_counts_the_page_shows(owner_client, tenant):
     # Issue 9, item 9: folder counts and "Storage used" stayed stale after an upload.
     dishes = _folder(tenant, "Dishes")
