@@ -112,7 +112,7 @@ def library_summary(*, tenant: Tenant) -> LibrarySummary:
         Asset.objects.filter(tenant=tenant)
         .order_by()
         .values_list("folder_id")
-        .annotate(n=Count("id"), size=Sum("bytes"), renditions=Subquery(rendition_bytes))
+        .annotate(n=Count("id"), size=Sum("bytes"), rendered=Subquery(rendition_bytes))
     ):
         originals += size or 0
         renditions = rendered or 0  # the same on every row; no photo, no rendition
