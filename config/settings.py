@@ -168,6 +168,9 @@ CACHES = {
         "CACHE_URL", default="locmemcache://tablecast" if PRODUCTION else _DEV_CACHE
     )
 }
+# Django's Redis backend with its client kept (lib/redis_cache.py).
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "lib.redis_cache.RedisCache"
 # Sessions are read from the cache (Redis in production) and written through to the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 

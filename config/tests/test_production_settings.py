@@ -111,6 +111,22 @@ def test_prepared_statements_are_on_unless_a_pooler_needs_them_off(value, thresh
     assert result.stdout.strip() == f"{threshold} True"
 
 
+@pytest.mark.parametrize(
+    ("url", "backend"),
+    [
+        ("rediscache://127.0.0.1:6379/1", "lib.redis_cache.RedisCache"),
+        ("locmemcache://x", "django.core.cache.backends.locmem.LocMemCache"),
+    ],
+)
+def test_a_redis_cache_url_gets_the_kept_client_backend(url, backend):
+    """docs/performance.md, "Pages": lib/redis_cache.py in place of Django's Redis backend."""
+    result = run(
+        "from config import settings as s; print(s.CACHES['default']['BACKEND'])", CACHE_URL=url
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == backend
+
+
 def test_check_deploy_passes_with_production_settings_d1():
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"])
     assert result.returncode == 0, result.stdout + result.stderr
