@@ -6,8 +6,9 @@ PostgreSQL server of ``DATABASE_URL`` (a database ``<name>_bench_pages`` made an
 one restaurant with 1,000 photos (3,000 renditions, tags, nested folders), members, invitations,
 connected accounts, 500 posts (publications in every state, attempts, figures) and 1,000 inbox
 conversations with their messages and webhook events (bench/pages_seed.py). "Server time" is
-one request through Django's WSGI handler (middleware, view, SQL, template), median of 15 after a warm-up, with the spread (fastest–slowest) and the
-query count. The two reference lines measured in the same run are ``/healthz`` (middleware
+one request through Django's WSGI handler (middleware, view, SQL, template), median of 15 after
+a warm-up (taken in five passes over every page, so that a machine whose speed drifts slows
+every page alike), with the spread (fastest–slowest) and the query count. The two reference lines measured in the same run are ``/healthz`` (middleware
 only) and ``base.html`` rendered alone (the layout every portal page extends).
 
 Add a portal page with one line in `PORTAL_PAGES`; every model registered in the admin gets its
@@ -32,6 +33,9 @@ from typing import Any
 
 RUNS = 15
 WARMUP = 2
+# The RUNS requests of each page are taken in ROUNDS passes over every page (and the two
+# references), so that a machine whose speed drifts during the run slows every page alike.
+ROUNDS = 5
 ASSETS = 1_000
 GROWN_ASSETS = 1_500
 POSTS = 500
@@ -449,6 +453,26 @@ def _queries(get: Callable[[], tuple[str, bytes]]) -> tuple[list[dict], bytes]:
     return list(queries), body
 
 
+def _interleaved(calls: list[Callable[[], Any]]) -> list[tuple[float, float, float, float]]:
+    """`_time` for several calls at once: each call's RUNS runs are taken in ROUNDS passes
+    over all of them (each pass runs each call RUNS // ROUNDS times), after WARMUP runs each."""
+    for call in calls:
+        for _ in range(WARMUP):
+            call()
+    samples: list[tuple[list[float], list[float]]] = [([], []) for _ in calls]
+    for _ in range(ROUNDS):
+        for call, (times, cpu) in zip(calls, samples, strict=True):
+            for _ in range(RUNS // ROUNDS):
+                started, started_cpu = time.perf_counter(), time.process_time()
+                call()
+                times.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - started_cpu) * 1000)
+    return [
+        (statistics.median(times), min(times), max(times), statistics.median(cpu))
+        for times, cpu in samples
+    ]
+
+
 def _request_timing(
     label: str, url: str, user, target_ms: float | None, *, profile: bool = False
 ) -> Timing:
@@ -480,7 +504,7 @@ def _profile(call: Callable[[], Any]) -> None:
     stats.sort_stats("tottime").print_stats(25)
 
 
-def _bare_render(data: Seeded) -> Timing:
+def _bare_render(data: Seeded) -> Callable[[], Any]:
     """base.html alone, with the request context processors, inside the tenant's scope."""
     from django.template.loader import render_to_string
     from django.test import RequestFactory
@@ -496,9 +520,12 @@ def _bare_render(data: Seeded) -> Timing:
         request.membership = Membership.objects.get(tenant=data.tenant, user=data.owner)
     request.csp_nonce = "bench"
     request._messages = []  # type: ignore[attr-defined]
-    with tenant_scope(data.tenant):
-        timing = _time(lambda: render_to_string("base.html", request=request))
-    return Timing("base.html alone (reference)", *timing)
+
+    def render() -> str:
+        with tenant_scope(data.tenant):
+            return render_to_string("base.html", request=request)
+
+    return render
 
 
 def _measure(data: Seeded, *, profile: str = "") -> None:
@@ -519,11 +546,16 @@ def _measure(data: Seeded, *, profile: str = "") -> None:
         label, url, user, target = next(p for p in pages if p[0] == profile)
         _request_timing(label, url, user, target, profile=True)
         return
-    rows = [
-        _request_timing("/healthz (reference)", reverse("healthz"), data.owner, None),
-        _bare_render(data),
-    ]
-    rows += [_request_timing(*page) for page in pages]
+    measured = [("/healthz (reference)", reverse("healthz"), data.owner, None), *pages]
+    getters = [_getter(url, user) for _, url, user, _ in measured]
+    timings = _interleaved([getters[0], _bare_render(data), *getters[1:]])
+    rows = []
+    for (label, _, _, target), get, timing in zip(
+        measured, getters, [timings[0], *timings[2:]], strict=True
+    ):
+        queries, body = _queries(get)
+        rows.append(Timing(label, *timing, len(queries), len(body) / 1024, target))
+    rows.insert(1, Timing("base.html alone (reference)", *timings[1]))
     _print(rows)
     # Query counts must not grow with the data: half as much again, then count once more.
     _seed_more(data)
