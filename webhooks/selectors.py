@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from social.models import SocialAccount
@@ -30,9 +30,12 @@ class InboxCursor(NamedTuple):
         at, _, pk = text.partition("~")
         try:
             when, thread = datetime.fromisoformat(at), uuid.UUID(pk)
-        except ValueError:
+            if when.tzinfo is None:
+                return None
+            # In UTC, as stored; a time UTC cannot hold (year 1 at +14:00) is not ours either.
+            return cls(when.astimezone(UTC), thread)
+        except (ValueError, OverflowError):
             return None
-        return cls(when, thread) if when.tzinfo is not None else None
 
 
 @dataclass(frozen=True)

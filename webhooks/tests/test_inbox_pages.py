@@ -121,6 +121,8 @@ def test_the_list_poll_of_an_older_page_answers_that_page_with_page_links(
         "~",
         "9999-99-99T99:99:99+00:00~2b1f0c9e-7d5a-4c1e-9a77-0f3f4c2d1a00",
         "\x00",
+        "0001-01-01T00:00:00+14:00~2b1f0c9e-7d5a-4c1e-9a77-0f3f4c2d1a00",  # before year 1 in UTC
+        "9999-12-31T23:59:59-14:00~2b1f0c9e-7d5a-4c1e-9a77-0f3f4c2d1a00",  # after 9999 in UTC
     ],
 )
 def test_a_cursor_that_is_not_ours_shows_the_newest_page(owner_client, tenant, threads, before):
