@@ -145,9 +145,9 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # docs/performance.md, "Pages"). Behind a transaction-mode pooler without prepared-statement
     # support (PgBouncer before 1.21), set DATABASE_PREPARED_STATEMENTS=false.
     prepared = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"server_side_binding": True, "prepare_threshold": 5 if prepared else None}
-    )
+    _options = DATABASES["default"].setdefault("OPTIONS", {})  # DATABASE_URL's own win
+    _options.setdefault("server_side_binding", True)
+    _options.setdefault("prepare_threshold", 5 if prepared else None)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     (BASE_DIR / "var").mkdir(exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
