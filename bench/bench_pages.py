@@ -8,8 +8,9 @@ connected accounts, 500 posts (publications in every state, attempts, figures) a
 conversations with their messages and webhook events (bench/pages_seed.py). "Server time" is
 one request through Django's WSGI handler (middleware, view, SQL, template), median of 15 after
 a warm-up (taken in five passes over every page, so that a machine whose speed drifts slows
-every page alike), with the spread (fastest–slowest) and the query count. The two reference lines measured in the same run are ``/healthz`` (middleware
-only) and ``base.html`` rendered alone (the layout every portal page extends).
+every page alike), with the spread (fastest–slowest) and the query count. The two reference
+lines measured in the same run are ``/healthz`` (middleware only) and ``base.html`` rendered
+alone (the layout every portal page extends).
 
 Add a portal page with one line in `PORTAL_PAGES`; every model registered in the admin gets its
 list measured. Targets: portal pages ≤ 10 ms, admin lists ≤ 25 ms (docs/performance.md).

@@ -39,5 +39,4 @@ class RedisCache(django_redis.RedisCache):
         self._class = KeptClientRedisCacheClient
 
 
-DJANGO_BACKEND = "django.core.cache.backends.redis.RedisCache"
-BACKEND = "lib.redis_cache.RedisCache"
+BACKEND = "lib.redis_cache.RedisCache"  # what config/settings.py names

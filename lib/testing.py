@@ -136,3 +136,19 @@ def html_tags(markup: str) -> HtmlTags:
     tags.feed(markup)
     assert tags.open == [], "an element is left open"
     return tags
+
+
+def plan_nodes(sql: str) -> list[dict[str, Any]]:
+    """Every node of PostgreSQL's executed plan for ``sql`` (``EXPLAIN (ANALYZE, FORMAT JSON)``
+    on the default connection), the root first: for tests that hold a query to its index."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        [[[plan]]] = cursor.fetchall()
+    nodes, pending = [], [plan["Plan"]]
+    while pending:
+        node = pending.pop(0)
+        nodes.append(node)
+        pending.extend(node.get("Plans", []))
+    return nodes
