@@ -382,4 +382,8 @@ def test_the_picker_is_named_and_says_what_a_search_finds(live_server, page, kit
     page.focus("#picker-results input[name=picked]")
     page.keyboard.press("Space")
     count = page.locator("[data-picker-count]")
+    # The count is written by the tick box's change handler: on a loaded machine, after a beat.
+    page.wait_for_function(
+        "() => document.querySelector('[data-picker-count]').textContent !== '0 selected'"
+    )
     assert count.text_content() == "1 selected" and count.get_attribute("aria-live") == "polite"
