@@ -189,6 +189,8 @@ THROTTLE_RULES = {
     "password_reset_email": (3, 60 * 60),
     "password_reset_address": (10, 60 * 60),
     "signup_address": (10, 60 * 60),
+    # Sign-up emails (confirmation link or "you already have an account") to one address.
+    "signup_email": (3, 60 * 60),
 }
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0: the header is
 # ignored and the client address is REMOTE_ADDR (a client can write any X-Forwarded-For).

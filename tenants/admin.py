@@ -10,8 +10,9 @@ from django.db.models import Count, QuerySet, URLField
 from django.http import HttpRequest
 
 from lib.admin import ModelAdmin
+from tenants import registration
 from tenants.forms import PROFILE_FIELDS, TimezoneField, formfield_https
-from tenants.models import Invitation, Membership, Tenant
+from tenants.models import Invitation, Membership, PendingSignup, Tenant
 from tenants.widgets import OpeningHoursField
 
 
@@ -101,3 +102,29 @@ class InvitationAdmin(ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Invitation | None = None) -> bool:
         return False
+
+
+@admin.register(PendingSignup)
+class PendingSignupAdmin(ModelAdmin):
+    """Sign-ups whose owner has not opened the confirmation link yet (tenants/registration.py).
+    Operators can confirm one for its owner (who then logs in with their password); a new link
+    comes from the portal's "Send the email again"."""
+
+    list_display = ["user", "created_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__email"]
+    fields = ["user", "created_at"]
+    readonly_fields = ["user", "created_at"]
+    actions = ["confirm"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: PendingSignup | None = None) -> bool:
+        return False
+
+    @admin.action(description="Confirm the selected sign-ups without the email")
+    def confirm(self, request: HttpRequest, queryset: QuerySet[PendingSignup]) -> None:
+        users = [pending.user for pending in queryset.select_related("user")]
+        done = sum(registration.signup_activate(user=user) is not None for user in users)
+        self.message_user(request, f"{done} of {len(users)} sign-ups confirmed.")

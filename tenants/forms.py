@@ -30,11 +30,10 @@ from tenants.models import (
     validate_closures,
     validate_opening_hours,
 )
+from tenants.registration import pending_login
 from tenants.services import (
-    EMAIL_TAKEN,
     SLUG_TAKEN,
     already_member_message,
-    email_is_taken,
     is_member,
     normalize_email,
     slug_is_taken,
@@ -140,10 +139,8 @@ class SignupForm(PasswordPairMixin):
         return slug
 
     def clean_email(self) -> str:
-        email = normalize_email(self.cleaned_data["email"])
-        if email_is_taken(email):
-            raise ValidationError(EMAIL_TAKEN)
-        return email
+        # Whether the email has an account is never said here (tenants/registration.py).
+        return normalize_email(self.cleaned_data["email"])
 
 
 class ThrottledLoginMixin:
@@ -179,6 +176,11 @@ class ThrottledAdminAuthenticationForm(ThrottledLoginMixin, AdminAuthenticationF
     """The operations admin's log-in, with the portal's limits (config/urls.py sets it)."""
 
 
+UNCONFIRMED_LOGIN = (
+    "Confirm your email first: we have sent the link again. Open it from your inbox to log in."
+)
+
+
 class EmailAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
     """Log in with the email in any letter case (usernames are the emails)."""
 
@@ -194,6 +196,19 @@ class EmailAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
         self.fields["username"].label = "Email"
         self.fields["username"].widget.input_type = "email"  # not an attr: that gives two types
         self.fields["username"].widget.attrs["autocomplete"] = "email"
+
+    def clean(self) -> dict[str, Any]:
+        try:
+            return super().clean()
+        except ValidationError as error:
+            if error.code != "invalid_login":
+                raise
+            # Django refuses an inactive user like a wrong password; an owner who has not
+            # confirmed yet and typed the right password gets the link again instead.
+            email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+            if email and password and pending_login(email=email, password=password):
+                raise ValidationError(UNCONFIRMED_LOGIN, code="unconfirmed") from None
+            raise
 
     def clean_username(self) -> str:
         typed = self.cleaned_data["username"].strip()

@@ -318,3 +318,21 @@ class Invitation(TenantOwned):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+class PendingSignup(models.Model):
+    """An owner who signed up and has not yet opened the confirmation link (tenants/registration.py).
+    Their user is inactive until then. The row tells such a user apart from one an operator
+    switched off, whom a link must never switch on again. Not tenant-owned: it belongs to a
+    user, like the user itself."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="pending_signup",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} (email not confirmed)"

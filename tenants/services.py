@@ -1,4 +1,5 @@
-"""Writes for restaurants and their people: sign-up, profile, members and invitations.
+"""Writes for restaurants and their people: restaurants, profile, members and invitations
+(sign-up itself: tenants/registration.py).
 
 Every function is keyword-only. Bad input raises `django.core.exceptions.ValidationError`
 (with a field name where one applies, so forms can show it next to the field) and writes nothing.
@@ -28,7 +29,6 @@ from tenants.scoping import scopes_disabled, tenant_scope
 logger = logging.getLogger(__name__)
 
 SLUG_TAKEN = "This web address is taken: try another one."
-EMAIL_TAKEN = "There is already an account with this email. Log in instead, or reset your password."
 
 
 def normalize_email(email: str) -> str:
@@ -72,30 +72,6 @@ def tenant_create(*, owner: User, name: str, slug: str, timezone: str) -> Tenant
     return tenant
 
 
-@transaction.atomic
-def tenant_signup(
-    *, name: str, slug: str, timezone: str, email: str, password: str
-) -> tuple[User, Tenant]:
-    """Create the user (username = email), the restaurant and the owner membership, or nothing."""
-    User = get_user_model()
-    email = normalize_email(email)
-    if email_is_taken(email):
-        raise ValidationError({"email": EMAIL_TAKEN})
-    user = User(username=email, email=email)
-    try:
-        validate_password(password, user)
-    except ValidationError as error:
-        raise ValidationError({"password2": error.messages}) from None
-    user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError:
-        raise ValidationError({"email": EMAIL_TAKEN}) from None
-    tenant = tenant_create(owner=user, name=name, slug=slug, timezone=timezone)
-    return user, tenant
-
-
 def tenant_profile_update(*, tenant: Tenant, fields: dict[str, Any]) -> Tenant:
     """Update the restaurant's profile. The slug (its web address) is not editable here."""
     editable = {
@@ -126,12 +102,13 @@ class InviteResult:
     email_sent: bool = True
 
 
-def _send(*, to: str, subject: str, template: str, context: dict[str, Any]) -> bool:
+def send_email(*, to: str, subject: str, template: str, context: dict[str, Any]) -> bool:
+    """Render ``template`` and send it; False (logged, never raised) when the mail server fails."""
     body = render_to_string(template, context)
     try:
         send_mail(subject, body, None, [to])
     except OSError:  # SMTP down, refused, timed out (smtplib errors are OSErrors)
-        logger.exception("Could not send %s to a member's address", template)
+        logger.exception("Could not send %s", template)
         return False
     return True
 
@@ -161,7 +138,7 @@ def member_invite(*, tenant: Tenant, email: str, role: str, invited_by: User) ->
                     membership = Membership.objects.create(tenant=tenant, user=user, role=role)
             except IntegrityError:  # added by a concurrent request
                 raise already from None
-            sent = _send(
+            sent = send_email(
                 to=email,
                 subject=f"You can now manage {tenant.name} on Tablecast",
                 template="tenants/email/member_added.txt",
@@ -181,7 +158,7 @@ def member_invite(*, tenant: Tenant, email: str, role: str, invited_by: User) ->
                 expires_at=timezone.now() + Invitation.TTL,
             )
     link = settings.SITE_URL + reverse("invitation_accept", args=[token])
-    sent = _send(
+    sent = send_email(
         to=email,
         subject=f"Join {tenant.name} on Tablecast",
         template="tenants/email/invitation.txt",

@@ -13,6 +13,15 @@ from tenants.scoping import scopes_disabled
 
 _counter = itertools.count(1)
 PASSWORD = "correct-horse-battery-staple"
+# A visitor's sign-up form, filled in well (tests change one field at a time).
+SIGNUP_FORM = {
+    "name": "Osteria Verde",
+    "slug": "osteria-verde",
+    "timezone": "Europe/Rome",
+    "email": "chef@verde.example",
+    "password1": PASSWORD,
+    "password2": PASSWORD,
+}
 
 
 def make_tenant(name: str | None = None, **fields) -> Tenant:
@@ -55,3 +64,19 @@ def make_invitation(tenant: Tenant, email: str | None = None, role: str = Member
 def membership_of(tenant: Tenant, user) -> Membership:
     with scopes_disabled():
         return Membership.objects.get(tenant=tenant, user=user)
+
+
+def confirm_signup_in_browser(page, base_url: str, email: str) -> None:
+    """After a sign-up in the browser: on "check your email", open the emailed link (the
+    test's outbox: the live server runs in the test's process) and confirm."""
+    import re
+
+    from django.core import mail
+
+    page.wait_for_url(f"{base_url}/signup/sent/")
+    assert email in page.inner_text("main")
+    [message] = [m for m in mail.outbox if m.to == [email]]
+    found = re.search(r"https?://[^/\s]+(/signup/confirm/\S+)", str(message.body))
+    assert found is not None, message.body
+    page.goto(base_url + found[1])
+    page.click("main button[type=submit]")

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lib import throttle
-from tenants import selectors, services
+from tenants import registration, selectors, services
 from tenants.access import access_invitation, access_membership, owner_required
 from tenants.forms import (
     AcceptInvitationForm,
@@ -39,6 +39,12 @@ LAST_TENANT_SESSION_KEY = "tenants:last"
 # is in the address bar (and logs) for one redirect only (Django's password-reset pattern).
 INVITATION_SESSION_KEY = "tenants:invitation"
 INVITATION_URL_TOKEN = "accept"  # noqa: S105 (a placeholder in the address, not a secret)
+
+# The sign-up's email between the form and the "check your email" page, and the confirmation
+# token between the emailed link and the token-free confirm page.
+SIGNUP_SESSION_KEY = "tenants:signup_email"
+SIGNUP_TOKEN_SESSION_KEY = "tenants:signup_token"  # noqa: S105 (a session key)
+SIGNUP_URL_TOKEN = "confirm"  # noqa: S105 (a placeholder in the address, not a secret)
 
 AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -87,7 +93,9 @@ class PasswordResetRequestView(PasswordResetView):
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     """A new restaurant: with a new account for visitors, under the current user otherwise.
-    Sign-up attempts are throttled per client address (docs/security.md)."""
+    A visitor's sign-up ends on the "check your email" page whether or not the email already
+    had an account (tenants/registration.py). Attempts are throttled per client address
+    (docs/security.md)."""
     with_account = not request.user.is_authenticated
     form = SignupForm(request.POST or None, with_account=with_account)
     if request.method == "POST":
@@ -101,21 +109,21 @@ def signup(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             if with_account:
-                user, tenant = services.tenant_signup(
+                registration.tenant_signup(
                     name=data["name"],
                     slug=data["slug"],
                     timezone=data["timezone"],
                     email=data["email"],
                     password=data["password1"],
                 )
-                login(request, user, backend=AUTH_BACKEND)
-            else:
-                tenant = services.tenant_create(
-                    owner=cast(User, request.user),  # with_account is False: logged in
-                    name=data["name"],
-                    slug=data["slug"],
-                    timezone=data["timezone"],
-                )
+                request.session[SIGNUP_SESSION_KEY] = data["email"]
+                return redirect("signup_sent")
+            tenant = services.tenant_create(
+                owner=cast(User, request.user),  # with_account is False: logged in
+                name=data["name"],
+                slug=data["slug"],
+                timezone=data["timezone"],
+            )
         except ValidationError as error:
             _form_errors(form, error)
         else:
@@ -123,6 +131,66 @@ def signup(request: HttpRequest) -> HttpResponse:
             return redirect("tenants:dashboard", tenant_slug=tenant.slug)
     return TemplateResponse(
         request, "tenants/signup.html", {"form": form, "with_account": with_account}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    """ "Check your email", with a button to send the email again (throttled like sign-up)."""
+    email = request.session.get(SIGNUP_SESSION_KEY, "")
+    if not email:
+        return redirect("signup")
+    error = ""
+    if request.method == "POST":
+        address = throttle.client_address(request)
+        minutes = throttle.blocked_minutes("signup_address", address)
+        throttle.record("signup_address", address)
+        if minutes:
+            error = throttle.too_many_message(minutes)
+        else:
+            registration.signup_email_again(email=email)
+            messages.success(request, f"We sent the email to {email} again.")
+            return redirect("signup_sent")
+    return TemplateResponse(
+        request,
+        "tenants/signup_sent.html",
+        {"email": email, "error": error, "days": registration.link_days()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def signup_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The emailed link. As with invitations, the token moves into the session and the browser
+    goes on to a token-free address; there one button confirms (a GET changes nothing, so a mail
+    scanner opening the link does not log anyone in)."""
+    if token != SIGNUP_URL_TOKEN:
+        request.session[SIGNUP_TOKEN_SESSION_KEY] = token[:100]
+        return redirect("signup_confirm", uidb64=uidb64, token=SIGNUP_URL_TOKEN)
+    user = registration.signup_user(uidb64=uidb64)
+    token = request.session.get(SIGNUP_TOKEN_SESSION_KEY, "")
+    if not registration.signup_token_is_valid(user=user, token=token):
+        return TemplateResponse(
+            request,
+            "tenants/signup_confirm.html",
+            {"error": registration.LINK_EXPIRED},
+            status=404,
+        )
+    if request.method == "POST":
+        try:
+            tenant = registration.signup_confirm(user=user, token=token)
+        except ValidationError as error:
+            return TemplateResponse(
+                request,
+                "tenants/signup_confirm.html",
+                {"error": " ".join(error.messages)},
+                status=404,
+            )
+        request.session.pop(SIGNUP_TOKEN_SESSION_KEY, None)
+        login(request, cast(User, user), backend=AUTH_BACKEND)
+        messages.success(request, f"Welcome to Tablecast, {tenant.name}!")
+        return redirect("tenants:dashboard", tenant_slug=tenant.slug)
+    return TemplateResponse(
+        request, "tenants/signup_confirm.html", {"email": cast(User, user).email}
     )
 
 

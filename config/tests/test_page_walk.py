@@ -25,7 +25,7 @@ from django.utils.http import urlsafe_base64_encode
 from conftest import DESKTOP, PHONE
 from lib.browser_checks import ARTIFACTS, horizontal_overflow, log_in
 from tenants.scoping import scopes_disabled
-from tenants.testing import make_invitation, make_member, make_tenant, make_user
+from tenants.testing import PASSWORD, make_invitation, make_member, make_tenant, make_user
 from tenants.tests import urlmatrix
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -222,6 +222,25 @@ def test_every_portal_page_fits_loads_cleanly_and_passes_axe(
         page_watch,
         url + "/invitations/not-a-real-token/",
         f"invitation-invalid-{width}",
+        expect_status=404,
+    )
+    # A visitor's sign-up: "check your email", the emailed link's page, a link that is wrong.
+    _visit(page, page_watch, url + "/signup/sent/", f"signup-sent-empty-{width}")  # → the form
+    page.fill("[name=name]", "Walk Sign-up")
+    page.fill("[name=slug]", f"walk-signup-{width}")
+    page.fill("[name=email]", f"new-{width}@walk.example")
+    page.fill("[name=password1]", PASSWORD)
+    page.fill("[name=password2]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(url + "/signup/sent/")
+    _visit(page, page_watch, url + "/signup/sent/", f"signup-sent-{width}")
+    link = re.search(r"https?://[^/\s]+(/signup/confirm/\S+)", mailoutbox[-1].body)[1]
+    _visit(page, page_watch, url + link, f"signup-confirm-{width}")
+    _visit(
+        page,
+        page_watch,
+        url + f"/signup/confirm/{uid}/not-a-token/",
+        f"signup-link-invalid-{width}",
         expect_status=404,
     )
     _visit(page, page_watch, url + "/no/such/page/", f"404-{width}", expect_status=404)

@@ -31,4 +31,6 @@ KWARG_FACTORIES = {
 PUBLIC_URLS = {
     "home": "Logged-in users only; redirects to one of the user's own restaurants.",
     "invitation_accept": "The emailed link: the 256-bit token (stored hashed) is the credential.",
+    "signup_sent": "The visitor's own sign-up, by the email in their session; same for everyone.",
+    "signup_confirm": "The emailed link: Django's signed, dated token for that one user.",
 }

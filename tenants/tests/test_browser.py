@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tenants.testing import PASSWORD, make_member, make_tenant, make_user
+from tenants.testing import (
+    PASSWORD,
+    confirm_signup_in_browser,
+    make_member,
+    make_tenant,
+    make_user,
+)
 
 
 def _open_profile(live_server, page, name: str, email: str, login_as: str | None = None) -> None:
@@ -34,6 +40,7 @@ def test_signing_up_in_a_browser_fills_the_address_from_the_name(live_server, pa
     page.fill("[name=password1]", PASSWORD)
     page.fill("[name=password2]", PASSWORD)
     page.click("button[type=submit]")
+    confirm_signup_in_browser(page, live_server.url, "owner@ole.example")
     page.wait_for_url(f"{live_server.url}/t/ole/")
     assert "Café Olé" in page.inner_text("h1")
     page.wait_for_load_state("networkidle")

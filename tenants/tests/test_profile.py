@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from tenants import registration
 from tenants.forms import PROFILE_FIELDS, ProfileForm
 from tenants.models import WEEKDAYS, Tenant, validate_opening_hours
+from tenants.testing import SIGNUP_FORM
 
 
 def _form_data(tenant, **changes):
@@ -271,18 +274,14 @@ def test_a_profile_without_opening_hours_says_so(owner_client, tenant):
 def test_the_dashboard_counts_missing_opening_hours_for_a_new_restaurant(client, db):
     client.post(
         reverse("signup"),
-        {
-            "name": "Nuovo",
-            "slug": "nuovo",
-            "timezone": "Europe/Rome",
-            "email": "new@nuovo.example",
-            "password1": "correct-horse-battery-staple",
-            "password2": "correct-horse-battery-staple",
-        },
+        {**SIGNUP_FORM, "name": "Nuovo", "slug": "nuovo", "email": "new@nuovo.example"},
     )
     tenant = Tenant.objects.get(slug="nuovo")
     assert tenant.opening_hours == {d: [] for d in WEEKDAYS}
     url = reverse("tenants:dashboard", args=[tenant.slug])
+    owner = get_user_model().objects.get(email="new@nuovo.example")
+    registration.signup_activate(user=owner)  # as the emailed link would
+    client.force_login(owner)
     assert "Opening hours" in client.get(url).context["summary"].completeness.missing
     Tenant.objects.filter(pk=tenant.pk).update(
         opening_hours={**tenant.opening_hours, "tue": [{"open": "18:00", "close": "23:00"}]}

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from lib import throttle
 from tenants.models import Tenant
-from tenants.testing import PASSWORD, make_user
+from tenants.testing import PASSWORD, SIGNUP_FORM, make_user
 
 LOGIN_URLS = {"portal": "/login/", "admin": "/admin/login/"}
 TOO_MANY = "Too many attempts. For your security, please wait and try again in 15 minutes."
@@ -140,14 +140,7 @@ def test_sign_up_is_limited_per_client_address(db):
     client = Client(REMOTE_ADDR="10.0.5.1")
     for n in range(10):
         client.post(reverse("signup"), {"name": "", "email": f"x{n}@x.example"})
-    good = {
-        "name": "Osteria Verde",
-        "slug": "osteria-verde",
-        "timezone": "Europe/Rome",
-        "email": "chef@verde.example",
-        "password1": PASSWORD,
-        "password2": PASSWORD,
-    }
+    good = SIGNUP_FORM
     response = client.post(reverse("signup"), good)
     assert response.status_code == 200
     assert "try again in 60 minutes" in response.content.decode()

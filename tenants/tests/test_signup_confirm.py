@@ -1,0 +1,223 @@
+"""Sign-up confirms the email, and never tells whether an email has an account
+(tenants/registration.py, docs/security.md "Sign-up")."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlsafe_base64_encode
+
+from tenants import registration
+from tenants.models import PendingSignup, Tenant
+from tenants.scoping import scopes_disabled
+from tenants.testing import PASSWORD, SIGNUP_FORM, make_user
+
+User = get_user_model()
+
+GOOD = SIGNUP_FORM
+
+
+def _link(message) -> str:
+    """The path of the confirmation link in an email."""
+    return re.search(r"https?://[^/\s]+(/signup/confirm/\S+)", message.body)[1]
+
+
+def _sign_up(client, **change) -> str:
+    response = client.post(reverse("signup"), {**GOOD, **change})
+    assert response.status_code == 302, response.context["form"].errors
+    return response["Location"]
+
+
+def _page_text(client) -> str:
+    """The "check your email" page without its per-request parts (CSRF token, nonce)."""
+    html = client.get(reverse("signup_sent")).content.decode()
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+    html = re.sub(r'"X-CSRFToken": "[^"]+"', "", html)
+    return re.sub(r'nonce="[^"]+"', "", html)
+
+
+def _counts() -> tuple[int, int, int]:
+    with scopes_disabled():
+        return User.objects.count(), Tenant.objects.count(), PendingSignup.objects.count()
+
+
+def test_the_emailed_link_confirms_once_and_logs_the_owner_in(client, db, settings):
+    settings.SITE_URL = "https://portal.tablecast.example"
+    _sign_up(client)
+    [message] = mail.outbox
+    assert message.body.count("https://portal.tablecast.example/signup/confirm/") == 1
+    # The token leaves the address bar at once (it would sit in history and logs).
+    response = client.get(_link(message))
+    assert response.status_code == 302
+    confirm_url = response["Location"]
+    assert confirm_url.endswith("/confirm/") and _link(message) != confirm_url
+    page = client.get(confirm_url)
+    assert page.status_code == 200
+    assert "Confirm and open my restaurant" in page.content.decode()
+    assert not User.objects.get(email="chef@verde.example").is_active  # a GET changes nothing
+    response = client.post(confirm_url)
+    assert response["Location"] == reverse("tenants:dashboard", args=["osteria-verde"])
+    user = User.objects.get(email="chef@verde.example")
+    assert user.is_active and not PendingSignup.objects.filter(user=user).exists()
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert client.get(response["Location"]).status_code == 200
+    # Used: the same link again says it no longer works.
+    client.logout()
+    again = client.get(client.get(_link(message))["Location"])
+    assert again.status_code == 404
+    assert registration.LINK_EXPIRED in again.content.decode()
+    assert client.post(confirm_url).status_code == 404
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_unconfirmed_owner_cannot_log_in_and_gets_the_link_again(client, db):
+    _sign_up(client)
+    mail.outbox.clear()
+    response = client.post(reverse("login"), {"username": GOOD["email"], "password": PASSWORD})
+    assert response.status_code == 200
+    assert "Confirm your email first" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    [message] = mail.outbox
+    assert "/signup/confirm/" in message.body
+
+
+def test_a_wrong_password_for_an_unconfirmed_owner_is_an_ordinary_wrong_password(client, db):
+    _sign_up(client)
+    mail.outbox.clear()
+    response = client.post(reverse("login"), {"username": GOOD["email"], "password": "nope"})
+    assert "do not match a Tablecast login" in response.content.decode()
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize("existing", ["active", "ANY-CASE"])
+def test_a_taken_email_gets_the_same_answer_and_nothing_is_created(client, db, existing):
+    make_user("chef@verde.example" if existing == "active" else "Chef@Verde.Example".lower())
+    other = client.__class__()
+    new_location = _sign_up(other, email="new@verde.example", slug="somewhere-else")
+    before = _counts()
+    email = GOOD["email"] if existing == "active" else "CHEF@verde.EXAMPLE"
+    location = _sign_up(client, email=email)
+    assert location == new_location == reverse("signup_sent")
+    assert _counts() == before
+    assert not Tenant.objects.filter(slug="osteria-verde").exists()
+    new_page = _page_text(other).replace("new@verde.example", "X")
+    assert _page_text(client).replace("chef@verde.example", "X") == new_page
+    exists = mail.outbox[-1]
+    assert exists.to == ["chef@verde.example"]
+    assert "already has an account" in exists.body
+    assert "/login/" in exists.body and "/password-reset/" in exists.body
+    assert "/signup/confirm/" not in exists.body
+
+
+def test_checks_that_do_not_depend_on_the_email_answer_the_same_for_a_taken_one(client, db):
+    make_user("chef@verde.example")
+    response = client.post(reverse("signup"), {**GOOD, "password1": "short", "password2": "short"})
+    assert "too short" in " ".join(response.context["form"].errors["password2"])
+    assert mail.outbox == []
+
+
+def test_signing_up_again_before_confirming_sends_the_same_link_again(client, db):
+    _sign_up(client)
+    before = _counts()
+    _sign_up(client, slug="another-address")
+    assert _counts() == before
+    first, second = mail.outbox
+    assert _link(first) == _link(second)
+
+
+def test_send_again_and_its_limits(client, db):
+    _sign_up(client)
+    response = client.post(reverse("signup_sent"))
+    assert response["Location"] == reverse("signup_sent")
+    assert len(mail.outbox) == 2
+    client.post(reverse("signup_sent"))
+    client.post(reverse("signup_sent"))  # the fourth email to the address within the hour
+    assert len(mail.outbox) == 3
+    assert "at most three" in client.get(reverse("signup_sent")).content.decode()
+
+
+def test_the_sent_page_without_a_sign_up_goes_to_the_sign_up_form(client, db):
+    assert client.get(reverse("signup_sent"))["Location"] == reverse("signup")
+    assert client.post(reverse("signup_sent"))["Location"] == reverse("signup")
+    assert mail.outbox == []
+
+
+def test_a_link_older_than_the_reset_timeout_no_longer_works(client, db, settings):
+    _sign_up(client)
+    [message] = mail.outbox
+    later = timezone.now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 60)
+    with time_machine.travel(later):
+        response = client.get(client.get(_link(message))["Location"])
+        assert response.status_code == 404
+        assert client.post(response.request["PATH_INFO"]).status_code == 404
+    assert not User.objects.get(email=GOOD["email"]).is_active
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda uid, token: (uid, token[:-1] + ("a" if token[-1] != "a" else "b")),
+        lambda uid, token: ("not-base64!", token),
+        lambda uid, token: (urlsafe_base64_encode(b"9" * 30), token),
+        lambda uid, token: (urlsafe_base64_encode(b"-1"), token),
+        lambda uid, token: (urlsafe_base64_encode(b"\xff\xfe"), token),
+        lambda uid, token: (uid, "x" * 5000),
+        lambda uid, token: (uid, ""),
+    ],
+    ids=[
+        "tampered-token",
+        "uid-not-base64",
+        "uid-too-big",
+        "uid-negative",
+        "uid-not-utf8",
+        "token-huge",
+        "token-empty",
+    ],
+)
+def test_a_bad_link_is_refused_and_changes_nothing(client, db, mangle):
+    _sign_up(client)
+    uid, token = _link(mail.outbox[0]).strip("/").split("/")[-2:]
+    uid, token = mangle(uid, token)
+    url = f"/signup/confirm/{uid}/{token}/" if token else f"/signup/confirm/{uid}/confirm/"
+    response = client.get(url, follow=True)
+    assert response.status_code == 404
+    assert registration.LINK_EXPIRED in response.content.decode()
+    final = response.redirect_chain[-1][0] if response.redirect_chain else url
+    assert client.post(final).status_code == 404
+    assert not User.objects.get(email=GOOD["email"]).is_active
+
+
+def test_a_user_an_operator_switched_off_is_never_switched_on_by_a_link(client, db):
+    user = make_user(GOOD["email"], is_active=False)
+    forged = registration.signup_tokens.make_token(user)
+    uid = urlsafe_base64_encode(str(user.pk).encode())
+    response = client.get(client.get(f"/signup/confirm/{uid}/{forged}/")["Location"])
+    assert response.status_code == 404
+    _sign_up(client)  # signing up with that email tells the owner they have an account
+    assert "/signup/confirm/" not in mail.outbox[-1].body
+    user.refresh_from_db()
+    assert not user.is_active
+
+
+def test_operators_can_confirm_a_sign_up_from_the_admin(client, db):
+    _sign_up(client)
+    staff = make_user("ops@tablecast.example", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    pending = PendingSignup.objects.get()
+    response = client.post(
+        reverse("admin:tenants_pendingsignup_changelist"),
+        {"action": "confirm", admin.helpers.ACTION_CHECKBOX_NAME: [pending.pk]},
+        follow=True,
+    )
+    assert "1 of 1 sign-ups confirmed." in response.content.decode()
+    assert User.objects.get(email=GOOD["email"]).is_active
+    assert not PendingSignup.objects.exists()
+    assert client.login(username=GOOD["email"], password=PASSWORD)
