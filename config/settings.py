@@ -192,6 +192,8 @@ THROTTLE_RULES = {
     # Sign-up emails (confirmation link or "you already have an account") to one address.
     "signup_email": (3, 60 * 60),
 }
+# Sign-ups whose email is not confirmed within this many days are removed (tenants/registration.py).
+SIGNUP_UNCONFIRMED_DAYS = env.int("SIGNUP_UNCONFIRMED_DAYS", default=10)
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0: the header is
 # ignored and the client address is REMOTE_ADDR (a client can write any X-Forwarded-For).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -23,7 +24,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
@@ -207,3 +210,26 @@ def pending_login(*, email: str, password: str) -> bool:
         return False
     _email_existing(user)
     return True
+
+
+def signups_purge() -> int:
+    """Sign-ups never confirmed within ``SIGNUP_UNCONFIRMED_DAYS``: remove the user and the
+    restaurants they alone belong to (nothing can have happened there: nobody could log in), so
+    the web address is free again. Returns how many users were removed."""
+    cutoff = timezone.now() - timedelta(days=settings.SIGNUP_UNCONFIRMED_DAYS)
+    users = list(
+        get_user_model().objects.filter(pending_signup__created_at__lt=cutoff, is_active=False)
+    )
+    with scopes_disabled(), transaction.atomic():
+        theirs = Membership.objects.filter(user__in=users).values("tenant_id")
+        lonely = (  # counted over all their members, not just the joined one
+            Tenant.objects.filter(pk__in=theirs)
+            .annotate(members=Count("memberships"))
+            .filter(members=1)
+            .values_list("pk", flat=True)
+        )
+        Tenant.objects.filter(pk__in=list(lonely)).delete()
+        get_user_model().objects.filter(pk__in=[u.pk for u in users]).delete()
+    if users:
+        logger.info("removed %d sign-ups never confirmed", len(users))
+    return len(users)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import Task
+from celery import Task, shared_task
 
 from tenants.scoping import scopes_disabled, tenant_scope
 
@@ -25,3 +25,10 @@ class TenantTask(Task):
             tenant = Tenant.objects.get(pk=tenant_id)
         with tenant_scope(tenant):
             return super().__call__(*args, **kwargs)
+
+
+@shared_task(name="tenants.signups_purge")
+def signups_purge() -> int:
+    from tenants import registration
+
+    return registration.signups_purge()

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlsafe_base64_encode
 
-from tenants import registration
-from tenants.models import PendingSignup, Tenant
+from tenants import registration, tasks
+from tenants.models import Membership, PendingSignup, Tenant
 from tenants.scoping import scopes_disabled
 from tenants.testing import PASSWORD, SIGNUP_FORM, make_user
 
@@ -221,3 +221,27 @@ def test_operators_can_confirm_a_sign_up_from_the_admin(client, db):
     assert User.objects.get(email=GOOD["email"]).is_active
     assert not PendingSignup.objects.exists()
     assert client.login(username=GOOD["email"], password=PASSWORD)
+
+
+def test_sign_ups_never_confirmed_are_removed_after_the_grace_period(client, db, settings):
+    _sign_up(client)
+    _sign_up(client, email="second@verde.example", slug="verde-two")
+    kept = Tenant.objects.get(slug="verde-two")
+    colleague = make_user("colleague@verde.example")  # an operator added someone: kept
+    with scopes_disabled():
+        Membership.objects.create(tenant=kept, user=colleague, role="staff")
+    confirmed = make_user("old@verde.example")
+    later = timezone.now() + timedelta(days=settings.SIGNUP_UNCONFIRMED_DAYS, minutes=1)
+    with time_machine.travel(later):
+        _sign_up(client, email="fresh@verde.example", slug="fresh")  # still within its days
+        assert tasks.signups_purge.apply().get() == 2
+    assert not Tenant.objects.filter(slug="osteria-verde").exists()  # the address is free
+    assert set(User.objects.values_list("email", flat=True)) == {
+        "colleague@verde.example",
+        "old@verde.example",
+        "fresh@verde.example",
+    }
+    assert Tenant.objects.filter(slug="verde-two").exists()
+    assert Tenant.objects.filter(slug="fresh").exists()
+    confirmed.refresh_from_db()
+    assert registration.signups_purge() == 0
