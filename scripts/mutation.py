@@ -1,7 +1,7 @@
 """`make mutation MODULE=<name>`: run mutmut on one module and print its score and survivors.
 
 Modules (docs/mutation.md): crypto, scoping, middleware, oauth, images, publishing_state,
-webhook_signature. Each runs in its own
+webhook_signature, registration. Each runs in its own
 working copy, .mutation/<module>/ (git-ignored). The score is killed ÷
 (mutants − the equivalent ones listed in docs/mutation.md); "no tests" and "suspicious" count as
 survivors. One module at a time, with one mutmut child by default (MUTATION_CHILDREN=n for more).
@@ -138,6 +138,16 @@ MODULES: dict[str, Module] = {
             "webhooks/tests/test_receiver.py::test_w1_the_published_known_vector_is_accepted",
             "webhooks/tests/test_receiver.py::"
             "test_w1_the_view_accepts_the_vector_signature_then_refuses_the_non_json_body",
+        ],
+    ),
+    "registration": Module(
+        "tenants/registration.py",
+        ["tenants.registration.*"],
+        [
+            "tenants/tests/test_signup_confirm.py",
+            "tenants/tests/test_signup.py",
+            "tenants/tests/test_profile.py::"
+            "test_the_dashboard_counts_missing_opening_hours_for_a_new_restaurant",
         ],
     ),
 }

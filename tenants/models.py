@@ -323,8 +323,8 @@ class Invitation(TenantOwned):
 class PendingSignup(models.Model):
     """An owner who signed up and has not yet opened the confirmation link (tenants/registration.py).
     Their user is inactive until then. The row tells such a user apart from one an operator
-    switched off, whom a link must never switch on again. Not tenant-owned: it belongs to a
-    user, like the user itself."""
+    switched off, whom a link must never switch on again. ``tenant`` is the restaurant they
+    signed up."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -332,7 +332,12 @@ class PendingSignup(models.Model):
         primary_key=True,
         related_name="pending_signup",
     )
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Fails closed like every model with a tenant FK; sign-up runs before any tenant scope, so
+    # tenants/registration.py reads it with scopes_disabled().
+    objects = TenantScopedManager()
 
     def __str__(self) -> str:
         return f"{self.user} (email not confirmed)"

@@ -13,7 +13,6 @@ by a link, never one an operator switched off.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -31,7 +30,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from lib import throttle
-from tenants.models import Membership, PendingSignup, Tenant
+from tenants.models import PendingSignup, Tenant
 from tenants.scoping import scopes_disabled
 from tenants.services import SLUG_TAKEN, normalize_email, send_email, slug_is_taken, tenant_create
 
@@ -56,83 +55,69 @@ class SignupTokenGenerator(PasswordResetTokenGenerator):
 signup_tokens = SignupTokenGenerator()
 
 
-@dataclass(frozen=True)
-class SignupResult:
-    """What `tenant_signup` did. The caller must not show the difference to the visitor."""
-
-    user: User | None  # the new, unconfirmed owner; None when the email already had an account
-    tenant: Tenant | None
-
-
 def _check_restaurant(*, name: str, slug: str, timezone: str) -> None:
-    tenant = Tenant(name=name.strip(), slug=slug.strip().lower(), timezone=timezone)
-    tenant.full_clean(validate_unique=False)
-    if slug_is_taken(tenant.slug):
+    Tenant(name=name.strip(), slug=slug, timezone=timezone).clean_fields()
+    if slug_is_taken(slug):
         raise ValidationError({"slug": SLUG_TAKEN})
 
 
-def tenant_signup(
-    *, name: str, slug: str, timezone: str, email: str, password: str
-) -> SignupResult:
+def tenant_signup(*, name: str, slug: str, timezone: str, email: str, password: str) -> None:
     """A visitor's sign-up (see the module docstring). Every check whose answer does not depend
-    on the email runs first and raises `ValidationError`; after that the outcome is an email,
-    whichever branch is taken. At most ``signup_email`` emails an hour go to one address."""
+    on the email runs first and raises `ValidationError`; after that the outcome is an email to
+    the typed address, whichever branch is taken, and nothing tells the caller which it was."""
     email = normalize_email(email)
+    User = get_user_model()
     try:
-        validate_password(password, get_user_model()(username=email, email=email))
+        validate_password(password, User(username=email))
     except ValidationError as error:
         raise ValidationError({"password2": error.messages}) from None
     _check_restaurant(name=name, slug=slug, timezone=timezone)
-    existing = get_user_model().objects.filter(username__iexact=email).first()
-    if existing is not None:
+    if User.objects.filter(username__iexact=email).exists():
         make_password(password)  # the same hashing work as a new account: no timing tell
-        _email_existing(existing)
-        return SignupResult(user=None, tenant=None)
-    User = get_user_model()
+        _email_existing(email)
+        return
     user = User(username=email, email=email, is_active=False)
     user.set_password(password)
     try:
         with transaction.atomic():
             user.save()
-            PendingSignup.objects.create(user=user)
             tenant = tenant_create(owner=user, name=name, slug=slug, timezone=timezone)
+            with scopes_disabled():
+                PendingSignup.objects.create(user=user, tenant=tenant)
     except IntegrityError:  # the same email signed up concurrently: it has an account now
-        return SignupResult(user=None, tenant=None)
-    _email_existing(user)
-    return SignupResult(user=user, tenant=tenant)
+        return
+    _email_existing(email)
 
 
 def signup_email_again(*, email: str) -> None:
-    """ "Send it again" on the check-your-email page: the same email as a sign-up would send for
+    """ "Send it again" on the check-your-email page: the same email as a sign-up would send to
     this address now, and nothing for an address without an account."""
-    user = get_user_model().objects.filter(username__iexact=normalize_email(email)).first()
-    if user is not None:
-        _email_existing(user)
+    _email_existing(normalize_email(email))
 
 
-def _email_existing(user: User) -> None:
-    """The confirmation link to an unconfirmed owner, or "you already have an account" to anyone
-    else; nothing once the address had its hourly share."""
-    address = user.email or user.username
+def _email_existing(address: str) -> None:
+    """To the account of ``address`` (as typed, normalised): the confirmation link while it is
+    unconfirmed, else "you already have an account"; nothing for an address without an account,
+    nor once the address had its hourly share."""
+    user = get_user_model().objects.filter(username__iexact=address).first()
+    if user is None:
+        return
     if throttle.blocked_minutes("signup_email", address):
         logger.info("sign-up email to user %s not sent: hourly limit", user.pk)
         return
     throttle.record("signup_email", address)
-    pending = PendingSignup.objects.filter(user=user).exists()
-    if pending:
+    with scopes_disabled():
+        pending = PendingSignup.objects.select_related("tenant").filter(user=user).first()
+    if pending is not None:
         uid = urlsafe_base64_encode(force_bytes(user.pk))
         link = settings.SITE_URL + reverse(
             "signup_confirm", args=[uid, signup_tokens.make_token(user)]
         )
-        with scopes_disabled():
-            tenant = Tenant.objects.filter(
-                memberships__user=user, memberships__role=Membership.Role.OWNER
-            ).first()
         send_email(
             to=address,
             subject="Confirm your email to open Tablecast",
             template="tenants/email/signup_confirm.txt",
-            context={"link": link, "tenant": tenant, "days": link_days()},
+            context={"link": link, "tenant": pending.tenant, "days": link_days()},
         )
         return
     send_email(
@@ -151,18 +136,17 @@ def link_days() -> int:
 
 
 def signup_user(*, uidb64: str) -> User | None:
-    """The unconfirmed owner a link's first part names, or None (no such user, or confirmed)."""
+    """The unconfirmed owner a link's first part names, or None (no such user, or confirmed).
+    A number beyond the id column's range finds nobody (Django's lookups say so, no query)."""
     try:
         pk = int(urlsafe_base64_decode(uidb64).decode())
-    except (ValueError, TypeError, OverflowError, UnicodeDecodeError):
-        return None
-    if not 0 < pk < 2**63:
+    except (ValueError, TypeError, UnicodeDecodeError):
         return None
     return get_user_model().objects.filter(pk=pk, pending_signup__isnull=False).first()
 
 
 def signup_token_is_valid(*, user: User | None, token: str) -> bool:
-    return user is not None and len(token) <= 100 and signup_tokens.check_token(user, token)
+    return user is not None and signup_tokens.check_token(user, token)
 
 
 @transaction.atomic
@@ -179,23 +163,16 @@ def signup_confirm(*, user: User | None, token: str) -> Tenant:
 
 @transaction.atomic
 def signup_activate(*, user: User) -> Tenant | None:
-    """Switch an unconfirmed owner on (the link, or an operator vouching for them). Returns their
-    first restaurant; None, changing nothing, when the user was not waiting for confirmation."""
-    if not PendingSignup.objects.filter(user=user).delete()[0]:
-        return None
+    """Switch an unconfirmed owner on (the link, or an operator vouching for them). Returns the
+    restaurant they signed up; None, changing nothing, when they were not waiting."""
+    with scopes_disabled():
+        pending = PendingSignup.objects.select_related("tenant").filter(user=user).first()
+        if pending is None:
+            return None
+        pending.delete()
     get_user_model().objects.filter(pk=user.pk).update(is_active=True)
     user.is_active = True
-    with scopes_disabled():
-        membership = (
-            Membership.objects.select_related("tenant")
-            .filter(user=user, role=Membership.Role.OWNER)
-            .order_by("created_at")
-            .first()
-        )
-    if membership is None:
-        transaction.set_rollback(True)
-        return None
-    return membership.tenant
+    return pending.tenant
 
 
 def pending_login(*, email: str, password: str) -> bool:
@@ -208,7 +185,7 @@ def pending_login(*, email: str, password: str) -> bool:
     )
     if user is None or not user.check_password(password):
         return False
-    _email_existing(user)
+    _email_existing(normalize_email(email))
     return True
 
 
@@ -217,19 +194,17 @@ def signups_purge() -> int:
     restaurants they alone belong to (nothing can have happened there: nobody could log in), so
     the web address is free again. Returns how many users were removed."""
     cutoff = timezone.now() - timedelta(days=settings.SIGNUP_UNCONFIRMED_DAYS)
-    users = list(
-        get_user_model().objects.filter(pending_signup__created_at__lt=cutoff, is_active=False)
-    )
     with scopes_disabled(), transaction.atomic():
-        theirs = Membership.objects.filter(user__in=users).values("tenant_id")
-        lonely = (  # counted over all their members, not just the joined one
-            Tenant.objects.filter(pk__in=theirs)
+        stale = PendingSignup.objects.filter(created_at__lt=cutoff, user__is_active=False)
+        users = list(stale.values_list("user_id", flat=True))
+        lonely = (  # the restaurants nobody else was added to meanwhile
+            Tenant.objects.filter(pk__in=stale.values("tenant_id"))
             .annotate(members=Count("memberships"))
             .filter(members=1)
             .values_list("pk", flat=True)
         )
         Tenant.objects.filter(pk__in=list(lonely)).delete()
-        get_user_model().objects.filter(pk__in=[u.pk for u in users]).delete()
+        get_user_model().objects.filter(pk__in=users).delete()
     if users:
         logger.info("removed %d sign-ups never confirmed", len(users))
     return len(users)
