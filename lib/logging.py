@@ -59,8 +59,10 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # The OAuth code only in URLs (a bare "code: 190" is a Graph error code, not a secret).
     (re.compile(r"([?&]code=)([^\s&#\"']+)"), rf"\1{MASK}"),
     # Tokens in paths: password-reset links (/password-reset/<uid>/<token>/, except Django's
-    # "set-password" stand-in) and invitation links (/invitations/<token>/, except "accept").
+    # "set-password" stand-in), sign-up confirmations (/signup/confirm/<uid>/<token>/, except
+    # "confirm") and invitation links (/invitations/<token>/, except "accept").
     (re.compile(r"(/password-reset/[^/\s?#\"']+/)(?!set-password/)([^/\s?#\"']+)"), rf"\1{MASK}"),
+    (re.compile(r"(/signup/confirm/[^/\s?#\"']+/)(?!confirm/)([^/\s?#\"']+)"), rf"\1{MASK}"),
     (re.compile(r"(/invitations/)(?!accept/)(?!\[masked\])([^/\s?#\"']+)"), rf"\1{MASK}"),
 ]
 _SECRET_KEY_RE = re.compile(rf"(?i)^(?:{_SECRET_NAMES}|code)$")

@@ -26,8 +26,9 @@ ENCODED_CODE = "AQDencodedCodeInNext987654"
 ACCESS_TOKEN = "EAAGsecretAccessToken0123456789abcdef"
 RESET_TOKEN = "cv1xyz-4f0d9c2be8a17e3b5d6c4a2f1e0d9c8b"
 INVITE_TOKEN = "Zq7_secretInvitationToken-0123456789ab"
+SIGNUP_TOKEN = "d1z58d-a417be3fd848f94380fd5f9c67bebf64"
 REFERER_CODE = "AQDrefererCode5555555555"
-SECRETS = [CODE, ENCODED_CODE, ACCESS_TOKEN, RESET_TOKEN, INVITE_TOKEN, REFERER_CODE]
+SECRETS = [CODE, ENCODED_CODE, ACCESS_TOKEN, RESET_TOKEN, INVITE_TOKEN, SIGNUP_TOKEN, REFERER_CODE]
 
 REQUESTS = [
     f"/social/facebook/callback/?code={CODE}&state=abc",
@@ -35,6 +36,7 @@ REQUESTS = [
     f"/no-such-page/?access_token={ACCESS_TOKEN}",
     f"/password-reset/MQ/{RESET_TOKEN}/",
     f"/invitations/{INVITE_TOKEN}/",
+    f"/signup/confirm/Mg/{SIGNUP_TOKEN}/",
     "/healthz",
 ]
 

@@ -219,3 +219,21 @@ def test_header_and_query_fields_of_a_custom_access_format_are_masked(capsys):
         "/social/facebook/callback/ q=code=[masked]&access_token=[masked] "
         "auth=Bearer [masked] out=access_token=[masked] none=-"
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "masked"),
+    [
+        (
+            "/signup/confirm/Mg/d1z58d-a417be3fd848f94380fd5f9c67bebf64/",
+            "/signup/confirm/Mg/[masked]/",
+        ),
+        ("/signup/confirm/Mg/confirm/", "/signup/confirm/Mg/confirm/"),  # the token-free stand-in
+        ("/password-reset/MQ/cv1xyz-4f0d9c2b/", "/password-reset/MQ/[masked]/"),
+        ("/password-reset/MQ/set-password/", "/password-reset/MQ/set-password/"),
+        ("/invitations/Zq7_secret/", "/invitations/[masked]/"),
+        ("/invitations/accept/", "/invitations/accept/"),
+    ],
+)
+def test_tokens_in_emailed_link_paths_are_masked_and_their_stand_ins_kept(path, masked):
+    assert mask_secrets(f'"GET {path} HTTP/1.1" 302') == f'"GET {masked} HTTP/1.1" 302'

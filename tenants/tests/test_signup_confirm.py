@@ -346,10 +346,7 @@ def test_the_service_checks_the_restaurant_before_looking_at_the_email(db, tenan
     data = {**GOOD, **change}
     with pytest.raises(ValidationError) as raised:
         registration.tenant_signup(
-            name=data["name"],
-            slug=data["slug"],
-            timezone=data["timezone"],
-            email=data["email"],
+            **{key: data[key] for key in ("name", "slug", "timezone", "email")},
             password=data["password1"],
         )
     assert field in raised.value.message_dict
