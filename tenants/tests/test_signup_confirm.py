@@ -230,7 +230,7 @@ def test_operators_can_confirm_a_sign_up_from_the_admin(client, db):
     assert client.login(username=GOOD["email"], password=PASSWORD)
 
 
-def test_sign_ups_never_confirmed_are_removed_after_the_grace_period(client, db, settings):
+def test_sign_ups_never_confirmed_are_removed_after_the_grace_period(client, db, settings, caplog):
     _sign_up(client)
     _sign_up(client, email="second@verde.example", slug="verde-two")
     kept = Tenant.objects.get(slug="verde-two")
@@ -238,14 +238,19 @@ def test_sign_ups_never_confirmed_are_removed_after_the_grace_period(client, db,
     with scopes_disabled():
         Membership.objects.create(tenant=kept, user=colleague, role="staff")
     confirmed = make_user("old@verde.example")
+    _sign_up(client, email="vouched@verde.example", slug="vouched")
+    # An operator ticked "active" on the user instead of confirming: kept.
+    User.objects.filter(email="vouched@verde.example").update(is_active=True)
     later = timezone.now() + timedelta(days=settings.SIGNUP_UNCONFIRMED_DAYS, minutes=1)
     with time_machine.travel(later):
         _sign_up(client, email="fresh@verde.example", slug="fresh")  # still within its days
         assert tasks.signups_purge.apply().get() == 2
+    assert "removed 2 sign-ups never confirmed" in caplog.messages
     assert not Tenant.objects.filter(slug="osteria-verde").exists()  # the address is free
     assert set(User.objects.values_list("email", flat=True)) == {
         "colleague@verde.example",
         "old@verde.example",
+        "vouched@verde.example",
         "fresh@verde.example",
     }
     assert Tenant.objects.filter(slug="verde-two").exists()

@@ -89,6 +89,12 @@ def test_a_thread_opened_from_an_older_page_keeps_that_page_and_the_filters(
     thread_page = owner_client.get(unescape(opened.group(1))).content.decode()
     assert _listed(thread_page) == second_page
     assert 'aria-current="page"' in thread_page
+    # "← All conversations" (a phone's way back) returns to that page with its filters.
+    back = re.search(r'class="thread-back" href="([^"]+)"', thread_page)
+    assert back is not None
+    back_page = owner_client.get(unescape(back.group(1))).content.decode()
+    assert _listed(back_page) == second_page
+    assert "network=facebook" in unescape(back.group(1))
     # The older link beside a thread stays on that thread.
     thread_older = _link(thread_page, "Older conversations")
     assert thread_older is not None and thread_older.startswith(

@@ -64,6 +64,9 @@ def _list_context(request: TenantRequest, current_id: str = "") -> dict:
         "rows": inbox_rows.rows(
             threads, tenant=request.tenant, current_id=current_id, query=list_query
         ),
+        # "← All conversations" on a phone's thread page: back to the same list page.
+        "list_url": reverse("webhooks:inbox", kwargs={"tenant_slug": slug})
+        + (f"?{list_query}" if list_query else ""),
         "older_url": f"{here}?{older.urlencode()}" if page.older else "",
         "newest_url": f"{here}?{newest.urlencode()}" if before is not None else "",
         "list_poll_url": reverse(
