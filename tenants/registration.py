@@ -95,6 +95,18 @@ def signup_email_again(*, email: str) -> None:
     _email_existing(normalize_email(email))
 
 
+def signup_email_if_pending(*, email: str) -> None:
+    """The confirmation link again, for an owner still waiting for it (a password-reset request,
+    which Django answers with nothing for an inactive user); nothing for anyone else."""
+    address = normalize_email(email)
+    if (
+        get_user_model()
+        .objects.filter(username__iexact=address, pending_signup__isnull=False)
+        .exists()
+    ):
+        _email_existing(address)
+
+
 def _email_existing(address: str) -> None:
     """To the account of ``address`` (as typed, normalised): the confirmation link while it is
     unconfirmed, else "you already have an account"; nothing for an address without an account,

@@ -72,7 +72,8 @@ def home(request: HttpRequest) -> HttpResponse:
 class PasswordResetRequestView(PasswordResetView):
     """Django's reset request, throttled (docs/security.md): past the per-address limit the
     form says when to try again; past the per-email limit the same "check your email" page is
-    shown and nothing is sent, whether or not the account exists."""
+    shown and nothing is sent, whether or not the account exists. An owner who never confirmed
+    their sign-up gets the confirmation link."""
 
     form_class = SiteURLPasswordResetForm
 
@@ -87,6 +88,9 @@ class PasswordResetRequestView(PasswordResetView):
             return self.form_invalid(form)
         throttle.record("password_reset_address", address)
         throttle.record("password_reset_email", email)
+        # Django sends nothing to an inactive user; one who never confirmed their sign-up gets
+        # the confirmation link instead (what they are missing), under the same page.
+        registration.signup_email_if_pending(email=email)
         return super().form_valid(form)
 
 

@@ -367,3 +367,22 @@ def test_past_the_hourly_limit_the_log_names_the_user_not_the_address(client, db
     user = User.objects.get(email=GOOD["email"])
     assert f"sign-up email to user {user.pk} not sent: hourly limit" in caplog.messages
     assert not [m for m in caplog.messages if GOOD["email"] in m]
+
+
+def test_a_password_reset_for_an_unconfirmed_owner_sends_the_confirmation_link(client, db):
+    _sign_up(client)
+    mail.outbox.clear()
+    response = client.post(reverse("password_reset"), {"email": "CHEF@verde.example"})
+    assert response["Location"] == reverse("password_reset_done")
+    [message] = mail.outbox
+    assert message.subject == "Confirm your email to open Tablecast"
+    assert message.to == [GOOD["email"]]
+
+
+def test_a_password_reset_for_a_confirmed_owner_sends_only_the_reset_link(client, db):
+    make_user(GOOD["email"])
+    _sign_up(client, email="waiting@verde.example", slug="waiting")  # another owner waits
+    mail.outbox.clear()
+    client.post(reverse("password_reset"), {"email": GOOD["email"]})
+    [message] = mail.outbox
+    assert "/password-reset/" in message.body and "/signup/confirm/" not in message.body
