@@ -101,6 +101,14 @@ class PasswordPairMixin(forms.Form):
         return second or ""
 
 
+# Shown for any taken address, so it tells nobody whose it is; it points someone who signed up
+# before and lost the confirmation email at the ways that send it again.
+SLUG_TAKEN_AT_SIGNUP = (
+    f"{SLUG_TAKEN} If you signed up before and are waiting for the confirmation email, log in "
+    "or use “Forgot your password?” to get it again."
+)
+
+
 class SignupForm(PasswordPairMixin):
     """A restaurant and, for a visitor, the owner's account. A logged-in user adding another
     restaurant only gets the restaurant fields (``with_account=False``)."""
@@ -124,6 +132,7 @@ class SignupForm(PasswordPairMixin):
         self.fields["slug"].widget.attrs.update(
             {"data-slug-from": "id_name", "autocapitalize": "none"}
         )
+        self.with_account = with_account
         if not with_account:
             for name in ("email", "password1", "password2"):
                 del self.fields[name]
@@ -135,7 +144,7 @@ class SignupForm(PasswordPairMixin):
         if not slug:
             raise ValidationError("Choose a web address for your restaurant.")
         if slug_is_taken(slug):
-            raise ValidationError(SLUG_TAKEN)
+            raise ValidationError(SLUG_TAKEN_AT_SIGNUP if self.with_account else SLUG_TAKEN)
         return slug
 
     def clean_email(self) -> str:

@@ -386,3 +386,19 @@ def test_a_password_reset_for_a_confirmed_owner_sends_only_the_reset_link(client
     client.post(reverse("password_reset"), {"email": GOOD["email"]})
     [message] = mail.outbox
     assert "/password-reset/" in message.body and "/signup/confirm/" not in message.body
+
+
+def test_a_taken_web_address_at_sign_up_says_how_to_get_the_confirmation_again(client, db):
+    _sign_up(client)
+    response = client.post(reverse("signup"), GOOD)  # the same form again, link not yet used
+    [error] = response.context["form"].errors["slug"]
+    assert error.startswith("This web address is taken: try another one.")
+    assert "log in or use “Forgot your password?” to get it again." in error
+
+
+def test_a_taken_web_address_when_adding_a_restaurant_is_just_taken(client, tenant, owner):
+    client.force_login(owner)
+    response = client.post(reverse("signup"), {"name": "X", "slug": tenant.slug, "timezone": "UTC"})
+    assert response.context["form"].errors["slug"] == [
+        "This web address is taken: try another one."
+    ]
