@@ -151,7 +151,7 @@ class RestaurantFiguresAdmin(ReadOnly):
         pairs = set(
             SocialAccount.objects.filter(
                 tenant__in=queryset,
-                status__in=[SocialAccount.Status.ACTIVE, SocialAccount.Status.EXPIRING],
+                status__in=SocialAccount.WORKING_STATUSES,
             ).values_list("tenant_id", "id")
         )
         count = _collect_now(pairs)

@@ -105,7 +105,7 @@ def collections_due(*, now: datetime | None = None) -> dict[tuple[int, Any], Due
         accounts = {
             a.pk: a
             for a in SocialAccount.objects.filter(
-                status__in=[SocialAccount.Status.ACTIVE, SocialAccount.Status.EXPIRING]
+                status__in=SocialAccount.WORKING_STATUSES
             ).select_related("tenant")
         }
         rows = _published(Publication.objects.filter(account_id__in=accounts), now).values_list(

@@ -21,6 +21,7 @@ from posting.forms import ComposerForm
 from posting.models import Post, Publication
 from posting.rules import PostRefused
 from posting.suggestions import asset_suggestions
+from social.models import SocialAccount
 from tenants.http import TenantRequest
 
 TOKEN_TTL = 3600  # a composer form submitted twice within the hour makes one post
@@ -61,7 +62,9 @@ def post_new(request: TenantRequest, tenant_slug: str) -> HttpResponse:
             )
         if request.GET.get("type") in ai.POST_TYPES:
             initial["post_type"] = request.GET["type"]
-        initial["accounts"] = [str(a.pk) for a in accounts if a.status in ("active", "expiring")]
+        initial["accounts"] = [
+            str(a.pk) for a in accounts if a.status in SocialAccount.WORKING_STATUSES
+        ]
         form = ComposerForm(initial=initial, tenant=tenant, accounts=accounts)
         return TemplateResponse(request, "posting/composer.html", _context(request, form))
 
