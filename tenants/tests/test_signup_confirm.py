@@ -176,6 +176,8 @@ def test_a_link_older_than_the_reset_timeout_no_longer_works(client, db, setting
         lambda uid, token: (urlsafe_base64_encode(b"\xff\xfe"), token),
         lambda uid, token: (uid, "x" * 5000),
         lambda uid, token: (uid, ""),
+        lambda uid, token: ("%00", token),
+        lambda uid, token: (urlsafe_base64_encode(b"9" * 5000), token),  # over int()'s 4,300 digits
     ],
     ids=[
         "tampered-token",
@@ -185,6 +187,8 @@ def test_a_link_older_than_the_reset_timeout_no_longer_works(client, db, setting
         "uid-not-utf8",
         "token-huge",
         "token-empty",
+        "uid-nul",
+        "uid-huge",
     ],
 )
 def test_a_bad_link_is_refused_and_changes_nothing(client, db, mangle):
