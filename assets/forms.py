@@ -16,14 +16,19 @@ from tenants.models import Tenant
 OWN_FOLDER = "Choose one of your own folders."
 
 
+def folder_choices(nodes: list[FolderNode], *, empty_label: str) -> list[tuple[str, str]]:
+    """The folder menu's options: ``empty_label`` first, then each folder indented by depth."""
+    return [("", empty_label)] + [
+        (str(n.folder.pk), "\u2003" * n.depth + n.folder.name) for n in nodes
+    ]
+
+
 class FolderField(forms.ChoiceField):
     """A folder of the tenant, shown as an indented tree; cleans to a `Folder` or None."""
 
     def __init__(self, *, nodes: list[FolderNode], empty_label: str = "No folder", **kwargs):
         self._folders = {str(n.folder.pk): n.folder for n in nodes}
-        choices = [("", empty_label)] + [
-            (str(n.folder.pk), "\u2003" * n.depth + n.folder.name) for n in nodes
-        ]
+        choices = folder_choices(nodes, empty_label=empty_label)
         kwargs.setdefault("required", False)
         kwargs.setdefault("error_messages", {"invalid_choice": OWN_FOLDER})
         super().__init__(choices=choices, **kwargs)

@@ -1,12 +1,14 @@
-"""The library sidebar's folder links, drawn in Python (as the tiles are, assets/tiles.py): a
-link per folder with its depth, its count and whether it is the one shown; through the template
-engine each folder's half a dozen values cost more than the list's query (docs/performance.md,
-"Pages"). Every value is escaped with `html.escape`; numbers are plain ``int``."""
+"""The library's lists drawn in Python (as the tiles are, assets/tiles.py): the sidebar's
+folder links (a link per folder with its depth, its count and whether it is the one shown) and
+the options of its tag and bulk-action menus. Through the template engine each item's values
+cost more than the list's query (docs/performance.md, "Pages"). Every value is escaped with
+`html.escape`; numbers are plain ``int``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from html import escape
+from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
 
@@ -26,3 +28,17 @@ def folder_links(nodes: Iterable[FolderNode], *, current_pk: int | None) -> Safe
             f'<span class="count" data-count-for="{pk}">{count}</span></a>\n'
         )
     return mark_safe("".join(links))  # noqa: S308 - every value above is escaped or an int
+
+
+def options(choices: Iterable[tuple[Any, Any]], *, selected: Any = None) -> SafeString:
+    """``<option>`` elements for ``(value, label)`` pairs; the one whose value equals
+    ``selected`` (compared as text) is selected. A label of None writes an empty option (a
+    datalist's suggestion is its value)."""
+    chosen = None if selected is None else str(selected)
+    out = []
+    for value, label in choices:
+        text = str(value)
+        mark = " selected" if text == chosen else ""
+        shown = "" if label is None else escape(str(label))
+        out.append(f'<option value="{escape(text)}"{mark}>{shown}</option>')
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped

@@ -34,6 +34,7 @@ from assets.forms import (
     FolderRenameForm,
     LibraryFilterForm,
     UploadForm,
+    folder_choices,
 )
 from assets.models import Asset, Folder, Rendition
 from tenants.http import TenantRequest
@@ -85,6 +86,7 @@ def library(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     current_folder = filter_form.cleaned_data.get("folder") if filter_form.is_valid() else None
+    selected_tag_pk = getattr(filter_form.cleaned_data.get("tag"), "pk", None)
     context = {
         "page": page,
         "tiles": tiles.tiles(page.object_list, tenant_slug=tenant.slug),
@@ -96,11 +98,17 @@ def library(request: TenantRequest, tenant_slug: str) -> HttpResponse:
             nodes=nodes,
             initial={"folder": request.GET.get("folder", "") if filter_form.is_valid() else ""},
         ),
-        "bulk_form": BulkForm(tenant=tenant, nodes=nodes),
+        "bulk_action_options": sidebar.options(BulkForm.ACTIONS),
+        # The bulk bar's menus as BulkForm has them (its folder field: folder_choices).
+        "bulk_folder_options": sidebar.options(folder_choices(nodes, empty_label="No folder")),
+        "tag_options": sidebar.options(
+            ((t.pk, t.name) for t in tags),
+            selected=selected_tag_pk,
+        ),
+        "tag_suggestions": sidebar.options((t.name, None) for t in tags),
         "folder_form": FolderCreateForm(nodes=nodes),
         "current_folder": current_folder,
         "current_folder_pk": getattr(current_folder, "pk", None),
-        "selected_tag_pk": getattr(filter_form.cleaned_data.get("tag"), "pk", None),
         "query": query.urlencode(),
         "summary": summary,
         # A search or filter that finds nothing offers a way back to the whole folder.

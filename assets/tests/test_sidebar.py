@@ -1,4 +1,5 @@
-"""The library sidebar's folder links (assets/sidebar.py) read as the template drew them."""
+"""The library's folder links and menu options (assets/sidebar.py) read as the template drew
+them, and the menus offer what the forms accept."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import re
 from types import SimpleNamespace
 
 from django.template import Context, Template
+from django.urls import reverse
 
+from assets.models import Folder
 from assets.selectors import FolderNode
-from assets.sidebar import folder_links
+from assets.sidebar import folder_links, options
 from lib.testing import html_tags
+from tenants.scoping import scopes_disabled
 
 # The loop the sidebar's template had before the links moved to Python.
 _OLD = (
@@ -40,3 +44,49 @@ def test_the_links_read_as_the_template_drew_them():
     assert new.count('aria-current="page"') == 0
     assert folder_links(nodes, current_pk=2).count('aria-current="page"') == 1
     assert "Dishes &amp; &lt;drinks&gt;" in new and "depth-4" in new  # deeper stays at 4
+
+
+# The library's option loops before they moved to Python.
+_OLD_TAG_OPTIONS = (
+    '{% for t in tags %}<option value="{{ t.pk }}"{% if t.pk == selected_tag_pk %} selected'
+    "{% endif %}>{{ t.name }}</option>{% endfor %}"
+)
+_OLD_PAIRS = (
+    '{% for value, label in choices %}<option value="{{ value }}">{{ label }}</option>{% endfor %}'
+)
+_OLD_SUGGESTIONS = '{% for t in tags %}<option value="{{ t.name }}"></option>{% endfor %}'
+
+
+def test_the_options_read_as_the_template_drew_them():
+    tags = [
+        SimpleNamespace(pk=pk, name=name)
+        for pk, name in [(3, 'Wine & "beer"'), (7, "<b>x</b>"), (12, "caffè")]
+    ]
+    for selected in (None, 7, 99):
+        old = Template(_OLD_TAG_OPTIONS).render(
+            Context({"tags": tags, "selected_tag_pk": selected})
+        )
+        new = options(((t.pk, t.name) for t in tags), selected=selected)
+        html_tags(new)
+        assert new == old
+    assert Template(_OLD_SUGGESTIONS).render(Context({"tags": tags})) == options(
+        (t.name, None) for t in tags
+    )
+    choices = [("", "No folder"), ("4", "\u2003Season <1>"), ("5", "A & B")]
+    assert Template(_OLD_PAIRS).render(Context({"choices": choices})) == options(choices)
+
+
+def test_the_library_menus_offer_what_the_bulk_form_accepts(owner_client, tenant):
+    from assets.forms import BulkForm
+    from assets.selectors import folder_tree
+
+    with scopes_disabled():
+        parent = Folder.objects.create(tenant=tenant, name="Dishes & <drinks>")
+        Folder.objects.create(tenant=tenant, name="Summer", parent=parent)
+        nodes = folder_tree(tenant=tenant)
+        form = BulkForm(tenant=tenant, nodes=nodes)
+    html = owner_client.get(reverse("assets:library", args=[tenant.slug])).content.decode()
+    for select, field in (("bulk-folder", "folder"), ("bulk-action", "action")):
+        drawn = re.search(rf'<select name="{field}" id="{select}">(.*?)</select>', html)
+        assert drawn is not None
+        assert drawn[1] == options(form.fields[field].choices)
