@@ -387,3 +387,40 @@ def test_the_picker_is_named_and_says_what_a_search_finds(live_server, page, kit
         "() => document.querySelector('[data-picker-count]').textContent !== '0 selected'"
     )
     assert count.text_content() == "1 selected" and count.get_attribute("aria-live") == "polite"
+
+
+@pytest.mark.urls("assets.tests.picker_urls")
+def test_leaving_the_search_box_does_not_fetch_the_same_results_again(live_server, page, kitchen):
+    # A typed search was fetched once as typed and again when the box lost focus (the form's
+    # "change"), so the results were replaced under a keyboard user who had just moved into
+    # them: focus dropped to the page and a tick could land on a vanished box. Menus still fetch.
+    _open(page, live_server, kitchen)
+    fetched: list[str] = []
+    page.on(
+        "request",
+        lambda r: "/library/" in r.url and "q=" in r.url and fetched.append(r.url),
+    )
+    page.fill("#id_q", "tiramisu")
+    wait_for_status(page, "1 photo matches.")
+    page.focus("#asset-grid input[type=checkbox]")  # leaves the search box
+    page.wait_for_load_state("networkidle")
+    assert len(fetched) == 1
+    assert page.evaluate("document.activeElement.type") == "checkbox"
+    page.select_option("select[name=orientation]", "landscape")
+    page.wait_for_load_state("networkidle")
+    assert len(fetched) == 2 and "orientation=landscape" in fetched[-1]
+
+    page.goto(f"{live_server.url}/t/{kitchen['tenant'].slug}/picker-host/")
+    page.get_by_role("button", name="Choose photos").click()
+    page.fill("#asset-picker input[name=q]", "tiramisu")
+    page.wait_for_function(
+        "() => document.getElementById('picker-status').textContent === '1 photo.'"
+    )
+    picker_fetches = len(fetched)
+    page.focus("#picker-results input[name=picked]")
+    page.wait_for_load_state("networkidle")
+    assert len(fetched) == picker_fetches
+    assert page.evaluate("document.activeElement.name") == "picked"
+    page.select_option("#asset-picker select[name=folder]", "none")
+    page.wait_for_load_state("networkidle")
+    assert len(fetched) == picker_fetches + 1
