@@ -15,7 +15,8 @@ alone (the layout every portal page extends).
 Add a portal page with one line in `PORTAL_PAGES`; every model registered in the admin gets its
 list measured. Targets: portal pages ≤ 10 ms, admin lists ≤ 25 ms (docs/performance.md).
 ``--profile LABEL`` (e.g. ``--profile library`` or ``--profile "admin assets.asset"``) prints
-where that page's time goes (cProfile, 20 requests) instead of the table."""
+where that page's time goes (cProfile, 20 requests) instead of the table: the 40 costliest calls
+by cumulative time, or ``BENCH_PROFILE_LINES`` of them."""
 
 from __future__ import annotations
 
@@ -501,7 +502,7 @@ def _profile(call: Callable[[], Any]) -> None:
         call()
     profiler.disable()
     stats = pstats.Stats(profiler)
-    stats.sort_stats("cumulative").print_stats(40)
+    stats.sort_stats("cumulative").print_stats(int(os.environ.get("BENCH_PROFILE_LINES", "40")))
     stats.sort_stats("tottime").print_stats(25)
 
 
