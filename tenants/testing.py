@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import secrets
 
 from django.contrib.auth import get_user_model
@@ -66,17 +67,20 @@ def membership_of(tenant: Tenant, user) -> Membership:
         return Membership.objects.get(tenant=tenant, user=user)
 
 
+def signup_link(message) -> str:
+    """The path of the confirmation link in a sign-up email (``django.core.mail`` message)."""
+    found = re.search(r"https?://[^/\s]+(/signup/confirm/\S+)", str(message.body))
+    assert found is not None, message.body
+    return found[1]
+
+
 def confirm_signup_in_browser(page, base_url: str, email: str) -> None:
     """After a sign-up in the browser: on "check your email", open the emailed link (the
     test's outbox: the live server runs in the test's process) and confirm."""
-    import re
-
     from django.core import mail
 
     page.wait_for_url(f"{base_url}/signup/sent/")
     assert email in page.inner_text("main")
     [message] = [m for m in mail.outbox if m.to == [email]]
-    found = re.search(r"https?://[^/\s]+(/signup/confirm/\S+)", str(message.body))
-    assert found is not None, message.body
-    page.goto(base_url + found[1])
+    page.goto(base_url + signup_link(message))
     page.click("main button[type=submit]")

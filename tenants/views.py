@@ -94,6 +94,15 @@ class PasswordResetRequestView(PasswordResetView):
         return super().form_valid(form)
 
 
+def _signup_attempt(request: HttpRequest) -> int:
+    """Count a sign-up or "send again" against the client address; minutes still to wait (0:
+    go ahead). Both share one limit (docs/security.md)."""
+    address = throttle.client_address(request)
+    minutes = throttle.blocked_minutes("signup_address", address)
+    throttle.record("signup_address", address)
+    return minutes
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     """A new restaurant: with a new account for visitors, under the current user otherwise.
@@ -103,9 +112,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     with_account = not request.user.is_authenticated
     form = SignupForm(request.POST or None, with_account=with_account)
     if request.method == "POST":
-        address = throttle.client_address(request)
-        minutes = throttle.blocked_minutes("signup_address", address)
-        throttle.record("signup_address", address)
+        minutes = _signup_attempt(request)
         if minutes:
             form.full_clean()
             form.add_error(None, throttle.too_many_message(minutes))
@@ -146,9 +153,7 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
         return redirect("signup")
     error = ""
     if request.method == "POST":
-        address = throttle.client_address(request)
-        minutes = throttle.blocked_minutes("signup_address", address)
-        throttle.record("signup_address", address)
+        minutes = _signup_attempt(request)
         if minutes:
             error = throttle.too_many_message(minutes)
         else:

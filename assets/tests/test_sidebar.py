@@ -9,8 +9,9 @@ from types import SimpleNamespace
 from django.template import Context, Template
 from django.urls import reverse
 
+from assets.forms import BulkForm
 from assets.models import Folder
-from assets.selectors import FolderNode
+from assets.selectors import FolderNode, folder_tree
 from assets.sidebar import folder_links, options
 from lib.testing import html_tags
 from tenants.scoping import scopes_disabled
@@ -77,9 +78,6 @@ def test_the_options_read_as_the_template_drew_them():
 
 
 def test_the_library_menus_offer_what_the_bulk_form_accepts(owner_client, tenant):
-    from assets.forms import BulkForm
-    from assets.selectors import folder_tree
-
     with scopes_disabled():
         parent = Folder.objects.create(tenant=tenant, name="Dishes & <drinks>")
         Folder.objects.create(tenant=tenant, name="Summer", parent=parent)

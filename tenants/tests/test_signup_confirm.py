@@ -21,16 +21,11 @@ from tenants import registration, tasks
 from tenants.models import Membership, PendingSignup, Tenant
 from tenants.scoping import scopes_disabled
 from tenants.services import SLUG_TAKEN
-from tenants.testing import PASSWORD, SIGNUP_FORM, make_user
+from tenants.testing import PASSWORD, SIGNUP_FORM, make_user, signup_link
 
 User = get_user_model()
 
 GOOD = SIGNUP_FORM
-
-
-def _link(message) -> str:
-    """The path of the confirmation link in an email."""
-    return re.search(r"https?://[^/\s]+(/signup/confirm/\S+)", message.body)[1]
 
 
 def _sign_up(client, **change) -> str:
@@ -58,10 +53,10 @@ def test_the_emailed_link_confirms_once_and_logs_the_owner_in(client, db, settin
     [message] = mail.outbox
     assert message.body.count("https://portal.tablecast.example/signup/confirm/") == 1
     # The token leaves the address bar at once (it would sit in history and logs).
-    response = client.get(_link(message))
+    response = client.get(signup_link(message))
     assert response.status_code == 302
     confirm_url = response["Location"]
-    assert confirm_url.endswith("/confirm/") and _link(message) != confirm_url
+    assert confirm_url.endswith("/confirm/") and signup_link(message) != confirm_url
     page = client.get(confirm_url)
     assert page.status_code == 200
     assert "Confirm and open my restaurant" in page.content.decode()
@@ -76,7 +71,7 @@ def test_the_emailed_link_confirms_once_and_logs_the_owner_in(client, db, settin
     assert client.get(response["Location"]).status_code == 200
     # Used: the same link again says it no longer works.
     client.logout()
-    again = client.get(client.get(_link(message))["Location"])
+    again = client.get(client.get(signup_link(message))["Location"])
     assert again.status_code == 404
     assert registration.LINK_EXPIRED in again.content.decode()
     assert client.post(confirm_url).status_code == 404
@@ -135,7 +130,7 @@ def test_signing_up_again_before_confirming_sends_the_same_link_again(client, db
     _sign_up(client, slug="another-address")
     assert _counts() == before
     first, second = mail.outbox
-    assert _link(first) == _link(second)
+    assert signup_link(first) == signup_link(second)
 
 
 def test_send_again_and_its_limits(client, db):
@@ -160,7 +155,7 @@ def test_a_link_older_than_the_reset_timeout_no_longer_works(client, db, setting
     [message] = mail.outbox
     later = timezone.now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 60)
     with time_machine.travel(later):
-        response = client.get(client.get(_link(message))["Location"])
+        response = client.get(client.get(signup_link(message))["Location"])
         assert response.status_code == 404
         assert client.post(response.request["PATH_INFO"]).status_code == 404
     assert not User.objects.get(email=GOOD["email"]).is_active
@@ -193,7 +188,7 @@ def test_a_link_older_than_the_reset_timeout_no_longer_works(client, db, setting
 )
 def test_a_bad_link_is_refused_and_changes_nothing(client, db, mangle):
     _sign_up(client)
-    uid, token = _link(mail.outbox[0]).strip("/").split("/")[-2:]
+    uid, token = signup_link(mail.outbox[0]).strip("/").split("/")[-2:]
     uid, token = mangle(uid, token)
     url = f"/signup/confirm/{uid}/{token}/" if token else f"/signup/confirm/{uid}/confirm/"
     response = client.get(url, follow=True)
@@ -204,7 +199,7 @@ def test_a_bad_link_is_refused_and_changes_nothing(client, db, mangle):
     assert not User.objects.get(email=GOOD["email"]).is_active
 
 
-def test_a_user_an_operator_switched_off_is_never_switched_on_by_a_link(client, db):
+def test_a_user_an_operator_switched_off_is_never_switched_on_by_asignup_link(client, db):
     user = make_user(GOOD["email"], is_active=False)
     forged = registration.signup_tokens.make_token(user)
     uid = urlsafe_base64_encode(str(user.pk).encode())
@@ -287,7 +282,7 @@ def test_the_you_have_an_account_email(client, db):
 def test_a_link_confirms_only_the_owner_it_was_made_for(client, db):
     _sign_up(client, email="first@verde.example", slug="first-place")
     _sign_up(client)
-    second = _link(mail.outbox[-1])
+    second = signup_link(mail.outbox[-1])
     client.post(client.get(second)["Location"])
     assert set(User.objects.filter(is_active=True).values_list("email", flat=True)) == {
         GOOD["email"]
@@ -373,7 +368,7 @@ def test_past_the_hourly_limit_the_log_names_the_user_not_the_address(client, db
     assert not [m for m in caplog.messages if GOOD["email"] in m]
 
 
-def test_a_password_reset_for_an_unconfirmed_owner_sends_the_confirmation_link(client, db):
+def test_a_password_reset_for_an_unconfirmed_owner_sends_the_confirmationsignup_link(client, db):
     _sign_up(client)
     mail.outbox.clear()
     response = client.post(reverse("password_reset"), {"email": "CHEF@verde.example"})
@@ -383,7 +378,7 @@ def test_a_password_reset_for_an_unconfirmed_owner_sends_the_confirmation_link(c
     assert message.to == [GOOD["email"]]
 
 
-def test_a_password_reset_for_a_confirmed_owner_sends_only_the_reset_link(client, db):
+def test_a_password_reset_for_a_confirmed_owner_sends_only_the_resetsignup_link(client, db):
     make_user(GOOD["email"])
     _sign_up(client, email="waiting@verde.example", slug="waiting")  # another owner waits
     mail.outbox.clear()
