@@ -71,9 +71,9 @@ def test_the_dashboard_shows_tiles_top_posts_photos_and_charts_data(owner_client
 
 def test_a_post_without_figures_yet_says_not_available_never_zero(owner_client, tenant, page):
     make_published(tenant, page, at=timezone.now() - timedelta(days=1), available=False)
-    body = owner_client.get(url(tenant)).content.decode()
-    assert "not available yet" in body
-    data = owner_client.get(url(tenant)).context["data"]
+    response = owner_client.get(url(tenant))
+    assert "not available yet" in response.content.decode()
+    data = response.context["data"]
     assert data.tiles[1].value is None and data.tiles[2].value is None and data.waiting == 1
 
 
