@@ -5,7 +5,17 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.urls import reverse
 
+from lib.statements import Statement
 from social.models import SocialAccount
+from tenants.statements import TENANT
+
+# Every portal page asks (lib/statements.py: compiled once per process).
+_NEEDING_RECONNECT = Statement(
+    lambda tenant: SocialAccount.objects.filter(
+        tenant=tenant, status=SocialAccount.Status.NEEDS_RECONNECT
+    ).values_list("name", flat=True)[:4],
+    tenant=TENANT,
+)
 
 
 def reconnect_banner(request: HttpRequest) -> list[dict[str, str]]:
@@ -13,11 +23,7 @@ def reconnect_banner(request: HttpRequest) -> list[dict[str, str]]:
     tenant = getattr(request, "tenant", None)
     if tenant is None:
         return []
-    broken = list(
-        SocialAccount.objects.filter(
-            tenant=tenant, status=SocialAccount.Status.NEEDS_RECONNECT
-        ).values_list("name", flat=True)[:4]
-    )
+    broken = _NEEDING_RECONNECT.all(tenant=tenant)
     if not broken:
         return []
     names = ", ".join(broken)

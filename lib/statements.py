@@ -1,0 +1,179 @@
+"""Querysets compiled to SQL once per process (docs/performance.md, "Statements compiled once").
+
+Building a queryset (``filter``, ``annotate``, the tenant scope's own filter) and compiling it
+to SQL costs 0.2–1 ms of Python each time, more than PostgreSQL takes to run the prepared
+statement it becomes. A query that every page runs with the same shape (the reconnect banner,
+a page's fixed reads) can be compiled once:
+
+    _BROKEN = Statement(
+        lambda tenant: SocialAccount.objects.filter(tenant=tenant, status="needs_reconnect")
+        .values_list("name", flat=True)[:4],
+        tenant=TENANT,  # tenants.statements: the tenant scope is on while it compiles
+    )
+    names = _BROKEN.all(tenant=request.tenant)
+
+``build`` is called once, with a stand-in for each argument (`Arg.sample`); the SQL Django
+compiles is kept, and each call runs it with the real values in the stand-ins' places, through
+Django's own iterables (models, ``values()``, ``values_list()``, ``select_related``,
+annotations, converters, ``prefetch_related`` all as the queryset would give them).
+
+What makes it safe:
+- each stand-in must appear among the compiled parameters as it was given (an argument that
+  Django transforms, e.g. wrapped in ``%…%`` by ``icontains``, or one that changes the SQL's
+  shape, like a list for ``__in`` or a slice bound, is refused when compiling);
+- ``None`` is refused as a value (``= NULL`` is not ``IS NULL``: the SQL would differ);
+- the result is a list, never a queryset, so nothing can be chained onto SQL built for the
+  stand-ins;
+- a tenant argument compiles inside that stand-in tenant's scope, so the scope's filter is in
+  the SQL and takes the caller's tenant (tenants/statements.py).
+
+A test holds every statement of the project equal to its queryset (lib/tests/test_statements.py
+and the apps' tests).
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import QuerySet
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True)
+class Arg:
+    """How one argument of a `Statement` is stood in for while its SQL is compiled."""
+
+    sample: Callable[[int], Any]  # the n-th stand-in given to ``build``
+    param: Callable[[Any], Any] = _same  # a value → the SQL parameter Django would send
+    # The compile runs inside ``during(stand-in)`` (e.g. the tenant's scope).
+    during: Callable[[Any], AbstractContextManager[Any]] | None = None
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"A statement's integer argument must be an int, not {value!r}.")
+    return value
+
+
+INT = Arg(sample=lambda n: 982_451_653 + n, param=_int)
+TEXT = Arg(sample=lambda n: f"\x00statement-argument-{n}\x00", param=str)
+DATETIME = Arg(sample=lambda n: datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC) + timedelta(seconds=n))
+UUID = Arg(sample=lambda n: uuid.UUID(int=0x5747_E3E7 << 96 | n))
+
+
+class _BoundQuery:
+    """The compiled query with this call's compiler: Django's iterables ask the query for its
+    compiler and read the rest (``values_select``, ``extra_select``…) from it."""
+
+    def __init__(self, query: Any, compiler: Any) -> None:
+        self._query = query
+        self._compiler = compiler
+
+    def get_compiler(self, using: Any = None, connection: Any = None, elide_empty: bool = True):
+        return self._compiler
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._query, name)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    queryset: QuerySet
+    compiler: Any
+    sql: str
+    params: tuple[Any, ...]
+    slots: tuple[tuple[int, str], ...]  # (parameter position, argument name)
+
+
+class Statement:
+    """``build(**arguments)``'s queryset, compiled once per process and database."""
+
+    def __init__(self, build: Callable[..., QuerySet], **arguments: Arg) -> None:
+        self._build = build
+        self._arguments = arguments
+        self._compiled: dict[str, _Compiled] = {}
+
+    def all(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[Any]:
+        """The rows ``list(build(**values))`` would give."""
+        return list(self._iterate(using, values))
+
+    def first(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> Any:
+        """The first row, or None (slice the queryset in ``build`` to fetch one)."""
+        return next(self._iterate(using, values), None)
+
+    def sql(self, *, using: str = DEFAULT_DB_ALIAS) -> str:
+        return (self._compiled.get(using) or self._compile(using)).sql
+
+    # -- inside --------------------------------------------------------------------------------
+    def _iterate(self, using: str, values: dict[str, Any]) -> Iterator[Any]:
+        if set(values) != set(self._arguments):
+            raise TypeError(
+                f"This statement takes {sorted(self._arguments)}, not {sorted(values)}."
+            )
+        compiled = self._compiled.get(using) or self._compile(using)
+        params = list(compiled.params)
+        for position, name in compiled.slots:
+            value = values[name]
+            if value is None:
+                raise TypeError(f"A statement's argument cannot be None ({name}).")
+            params[position] = self._arguments[name].param(value)
+        compiler = copy.copy(compiled.compiler)
+        compiler.connection = connections[using]  # this thread's connection
+        sql, bound = compiled.sql, tuple(params)
+        compiler.as_sql = lambda *args, **kwargs: (sql, bound)
+        # A shallow copy of the compiled queryset (``copy.copy`` would evaluate it: QuerySet's
+        # pickling support), its query answering with this call's compiler.
+        template = compiled.queryset
+        queryset: Any = template.__class__.__new__(template.__class__)
+        queryset.__dict__.update(template.__dict__)
+        queryset._result_cache = None
+        queryset._prefetch_done = False
+        queryset._query = _BoundQuery(template.query, compiler)
+        queryset._fetch_all()
+        return iter(queryset._result_cache)
+
+    def _compile(self, using: str) -> _Compiled:
+        samples = {name: arg.sample(n) for n, (name, arg) in enumerate(self._arguments.items())}
+        with ExitStack() as stack:
+            for name, arg in self._arguments.items():
+                if arg.during is not None:
+                    stack.enter_context(arg.during(samples[name]))
+            queryset = self._build(**samples)
+            if not isinstance(queryset, QuerySet):
+                raise ImproperlyConfigured("A statement's build function returns a queryset.")
+            compiler = queryset.query.get_compiler(using=using)
+            sql, params = compiler.as_sql()
+        wanted = {name: self._arguments[name].param(samples[name]) for name in samples}
+        slots: list[tuple[int, str]] = []
+        for position, param in enumerate(params):
+            names = [n for n, v in wanted.items() if type(param) is type(v) and param == v]
+            if names:
+                slots.append((position, names[0]))
+            elif any(
+                isinstance(v, str) and isinstance(param, str) and v in param
+                for v in wanted.values()
+            ):
+                raise ImproperlyConfigured(
+                    f"A statement's argument is transformed by its lookup ({param!r}): "
+                    "pass the value the SQL needs."
+                )
+        missing = set(wanted) - {name for _, name in slots}
+        if missing:
+            raise ImproperlyConfigured(
+                f"A statement's arguments {sorted(missing)} are not parameters of its SQL "
+                "(a list, a slice bound or a transformed value changes the SQL itself)."
+            )
+        compiled = _Compiled(queryset, compiler, sql, tuple(params), tuple(slots))
+        self._compiled[using] = compiled
+        return compiled

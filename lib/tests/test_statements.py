@@ -1,0 +1,208 @@
+"""lib/statements.py: a queryset compiled once gives what the queryset gives, for every value,
+and refuses what it cannot stand in for."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from lib.statements import DATETIME, INT, TEXT, Statement
+from tenants.models import Invitation, Membership, Tenant
+from tenants.scoping import ScopeError, scopes_disabled, tenant_scope
+from tenants.statements import TENANT
+from tenants.testing import make_member, make_tenant, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def restaurants(tenant, other_tenant):
+    now = timezone.now()
+    for place, people in ((tenant, 3), (other_tenant, 2)):
+        for n in range(people):
+            role = Membership.Role.OWNER if n == 0 else Membership.Role.STAFF
+            make_member(place, make_user(email=f"p{n}@{place.slug}.example"), role=role)
+        for days in (-2, 1, 5):
+            Invitation.objects.create(
+                tenant=place, email=f"i{days}@{place.slug}.example", token_hash=f"{place.pk}{days}",
+                expires_at=now + timedelta(days=days),
+            )  # fmt: skip
+    return tenant, other_tenant
+
+
+def _both(statement: Statement, build, tenant, **values):
+    """The statement's rows and the queryset's, for the same values."""
+    with tenant_scope(tenant):
+        expected = list(build(tenant=tenant, **values))
+    return statement.all(tenant=tenant, **values), expected
+
+
+def _columns(instance) -> dict:
+    return {k: v for k, v in vars(instance).items() if not k.startswith("_")}
+
+
+SHAPES = {
+    "models": lambda tenant, since: Invitation.objects.filter(
+        tenant=tenant, expires_at__gt=since
+    ).order_by("email"),
+    "select_related": lambda tenant, since: (
+        Membership.objects.filter(tenant=tenant, user__date_joined__gt=since)
+        .select_related("user")
+        .order_by("user__email")
+    ),
+    "values": lambda tenant, since: (
+        Invitation.objects.filter(tenant=tenant, expires_at__gt=since)
+        .values("email", "expires_at")
+        .order_by("-email")
+    ),
+    "values_list flat": lambda tenant, since: (
+        Invitation.objects.filter(tenant=tenant, expires_at__gt=since)
+        .values_list("email", flat=True)
+        .order_by("email")[:2]
+    ),
+    "annotate": lambda tenant, since: (
+        Membership.objects.filter(tenant=tenant)
+        .values("role")
+        .annotate(n=Count("id", filter=None))
+        .filter(user__date_joined__gt=since)
+        .order_by("role")
+    ),
+    "prefetch": lambda tenant, since: (
+        Membership.objects.filter(tenant=tenant, user__date_joined__gt=since)
+        .prefetch_related("user")
+        .order_by("id")
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_each_shape_gives_what_its_queryset_gives_for_each_restaurant(restaurants, shape):
+    build = SHAPES[shape]
+    statement = Statement(build, tenant=TENANT, since=DATETIME)
+    since = timezone.now() - timedelta(days=1)
+    for tenant in restaurants:
+        got, expected = _both(statement, build, tenant, since=since)
+        assert got and got == expected
+        if shape in ("models", "select_related", "prefetch"):  # every loaded column the same
+            assert all(_columns(o) == _columns(e) for o, e in zip(got, expected, strict=True))
+    if shape == "select_related":  # the related row came with it, no query more
+        with CaptureQueriesContext(connection) as queries:
+            assert all(m.user.email for m in statement.all(tenant=restaurants[0], since=since))
+        assert len(queries) == 1
+    # Another value, another answer: nothing of the first call stays.
+    assert statement.all(tenant=restaurants[0], since=since + timedelta(days=3650)) == []
+
+
+def test_it_compiles_once_and_runs_one_query_a_call(restaurants):
+    statement = Statement(SHAPES["models"], tenant=TENANT, since=DATETIME)
+    tenant = restaurants[0]
+    statement.all(tenant=tenant, since=timezone.now())
+    sql = statement.sql()
+    with CaptureQueriesContext(connection) as queries:
+        statement.all(tenant=tenant, since=timezone.now())
+        statement.first(tenant=restaurants[1], since=timezone.now())
+    assert [q["sql"] for q in queries] and len(queries) == 2
+    assert statement.sql() is sql
+
+
+def test_the_tenant_scope_filter_is_in_the_sql_even_when_build_forgets_it(restaurants):
+    tenant, other = restaurants
+    forgetful = Statement(lambda tenant: Invitation.objects.order_by("email"), tenant=TENANT)
+    mine = forgetful.all(tenant=tenant)
+    assert mine and {i.tenant_id for i in mine} == {tenant.pk}
+    assert {i.tenant_id for i in forgetful.all(tenant=other)} == {other.pk}
+
+
+@pytest.mark.parametrize("bad", [None, Tenant(name="Unsaved"), 1, "trattoria"])
+def test_a_call_without_a_saved_restaurant_fails_loudly(restaurants, bad):
+    statement = Statement(lambda tenant: Invitation.objects.all(), tenant=TENANT)
+    with pytest.raises((ScopeError, TypeError)):
+        statement.all(tenant=bad)
+
+
+def test_the_wrong_arguments_are_refused(restaurants):
+    statement = Statement(SHAPES["models"], tenant=TENANT, since=DATETIME)
+    with pytest.raises(TypeError, match="takes"):
+        statement.all(tenant=restaurants[0])
+    with pytest.raises(TypeError, match="None"):
+        statement.all(tenant=restaurants[0], since=None)
+    number = Statement(lambda pk: Tenant.objects.filter(pk=pk), pk=INT)
+    with pytest.raises(TypeError, match="int"):
+        number.all(pk="1")
+    with pytest.raises(TypeError, match="int"):
+        number.all(pk=True)
+
+
+@pytest.mark.parametrize(
+    ("build", "args"),
+    [
+        # icontains wraps the text in %…%: not the value the caller gives.
+        (lambda name: Tenant.objects.filter(name__icontains=name), {"name": TEXT}),
+        # A slice bound is written into the SQL, not sent as a parameter.
+        (lambda n: Tenant.objects.order_by("id")[:n], {"n": INT}),
+        # An argument the query never uses.
+        (lambda pk: Tenant.objects.all(), {"pk": INT}),
+    ],
+    ids=["transformed", "slice bound", "unused"],
+)
+def test_an_argument_the_sql_does_not_carry_as_given_is_refused_when_compiling(build, args):
+    statement = Statement(build, **args)
+    with scopes_disabled(), pytest.raises(ImproperlyConfigured):
+        statement.sql()
+
+
+def test_build_must_return_a_queryset():
+    with pytest.raises(ImproperlyConfigured, match="queryset"):
+        Statement(lambda pk: [pk], pk=INT).sql()
+
+
+def test_unscoped_statements_take_plain_values(restaurants):
+    tenant = restaurants[0]
+    by_slug = Statement(lambda slug: Tenant.objects.filter(slug=slug), slug=TEXT)
+    by_pk = Statement(
+        lambda pk: Tenant.objects.filter(pk=pk).values_list("slug", flat=True), pk=INT
+    )
+    assert by_slug.first(slug=tenant.slug) == tenant
+    assert by_slug.first(slug="nobody-here") is None
+    assert by_pk.all(pk=tenant.pk) == [tenant.slug]
+
+
+def test_threads_use_their_own_connection(restaurants, django_db_blocker):
+    """A compiled statement carries no connection of the thread that compiled it."""
+    statement = Statement(lambda pk: Tenant.objects.filter(pk=pk), pk=INT)
+    tenant = restaurants[0]
+    statement.all(pk=tenant.pk)
+    seen: list = []
+
+    def other_thread() -> None:
+        from django.db import connections
+
+        try:
+            with CaptureQueriesContext(connections["default"]) as queries:
+                statement.all(pk=tenant.pk)  # this thread's connection sees no test data
+            seen.append(len(queries))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+    assert seen == [1]
+    with CaptureQueriesContext(connection) as queries:
+        assert statement.all(pk=tenant.pk) == [tenant]
+    assert len(queries) == 1
+
+
+def test_a_new_restaurant_made_after_compiling_is_found(restaurants):
+    statement = Statement(lambda tenant: Membership.objects.all(), tenant=TENANT)
+    statement.all(tenant=restaurants[0])
+    late = make_tenant(name="Late Opening")
+    make_member(late, make_user(email="late@example.com"))
+    assert [m.user.email for m in statement.all(tenant=late)] == ["late@example.com"]
