@@ -16,10 +16,12 @@ from django.db.models import QuerySet, prefetch_related_objects
 from analytics.models import AccountDailySnapshot, AssetScore, MetricSnapshot
 from assets.models import Asset, AssetTag, Folder, Rendition, Tag
 from assets.selectors import with_tile_links
+from lib.statements import Statement
 from posting.ai import POST_TYPES
 from posting.models import Post, PostMedia, Publication
 from social.models import SocialAccount
 from tenants.models import Tenant
+from tenants.statements import TENANT
 
 
 def asset_scores(*, tenant: Tenant) -> dict[int, float]:
@@ -535,7 +537,14 @@ def _thumbs(*, tenant: Tenant, rows: list[PostRow]) -> None:
 
 
 def accounts(*, tenant: Tenant) -> list[SocialAccount]:
-    return list(SocialAccount.objects.filter(tenant=tenant).exclude(status="revoked"))
+    return _ACCOUNTS.all(tenant=tenant)
+
+
+# Read on every visit, cached or not (lib/statements.py: compiled once per process).
+_ACCOUNTS = Statement(
+    lambda tenant: SocialAccount.objects.filter(tenant=tenant).exclude(status="revoked"),
+    tenant=TENANT,
+)
 
 
 def export_rows(*, tenant: Tenant, period: Period, scope: Scope) -> list[list[Any]]:

@@ -32,9 +32,11 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from assets.models import Asset, AssetTag, Folder, Rendition, Tag
+from lib.statements import Statement
 from lib.urls import reverse_many
 from tenants.models import Tenant
 from tenants.scoping import scopes_disabled
+from tenants.statements import TENANT
 
 SORTS = {
     "newest": ("Newest", [F("created_at").desc(), F("id").desc()]),
@@ -249,7 +251,7 @@ class FolderNode:
 def folder_tree(*, tenant: Tenant, counts: dict[int, int] | None = None) -> list[FolderNode]:
     """The tenant's folders in display order (depth-first); one query. With ``counts``
     (`LibrarySummary.per_folder`) each node carries its number of photos."""
-    folders = list(Folder.objects.filter(tenant=tenant).order_by("name"))
+    folders = _FOLDERS.all(tenant=tenant)
     by_parent: dict[int | None, list[Folder]] = {}
     for folder in folders:
         by_parent.setdefault(folder.parent_id, []).append(folder)
@@ -267,7 +269,14 @@ def folder_tree(*, tenant: Tenant, counts: dict[int, int] | None = None) -> list
 
 def tag_list(*, tenant: Tenant) -> list[Tag]:
     """The tenant's tags by name, for the filter forms."""
-    return list(Tag.objects.filter(tenant=tenant).order_by("name"))
+    return _TAGS.all(tenant=tenant)
+
+
+# Read on every library page (lib/statements.py: compiled once per process).
+_FOLDERS = Statement(
+    lambda tenant: Folder.objects.filter(tenant=tenant).order_by("name"), tenant=TENANT
+)
+_TAGS = Statement(lambda tenant: Tag.objects.filter(tenant=tenant).order_by("name"), tenant=TENANT)
 
 
 def folder_move_targets(*, nodes: list[FolderNode], folder: Folder) -> list[FolderNode]:

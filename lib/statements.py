@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -99,10 +99,19 @@ class _Compiled:
 class Statement:
     """``build(**arguments)``'s queryset, compiled once per process and database."""
 
+    # Every statement made, so a test can compile each one (lib/tests/test_statements.py).
+    made: ClassVar[list[Statement]] = []
+
     def __init__(self, build: Callable[..., QuerySet], **arguments: Arg) -> None:
         self._build = build
         self._arguments = arguments
         self._compiled: dict[str, _Compiled] = {}
+        Statement.made.append(self)
+
+    def __repr__(self) -> str:
+        code = getattr(self._build, "__code__", None)
+        where = f"{code.co_filename}:{code.co_firstlineno}" if code else repr(self._build)
+        return f"<Statement {where}>"
 
     def all(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[Any]:
         """The rows ``list(build(**values))`` would give."""

@@ -13,10 +13,12 @@ from django.db.models.functions import Coalesce
 
 from assets.models import Asset, Rendition
 from assets.selectors import rendition_url
+from lib.statements import Statement
 from posting.models import Post, PostMedia, Publication
 from social.models import SocialAccount
 from tenants.models import Tenant
 from tenants.scoping import scopes_disabled
+from tenants.statements import TENANT
 
 
 @dataclass(frozen=True)
@@ -72,24 +74,36 @@ class MediaItem:
 
 def composer_accounts(*, tenant: Tenant) -> list[SocialAccount]:
     """The restaurant's Pages and Instagram accounts, Pages first, each with its status."""
-    return list(
+    return _COMPOSER_ACCOUNTS.all(tenant=tenant)
+
+
+# Read on every composer and posts page (lib/statements.py: compiled once per process).
+_COMPOSER_ACCOUNTS = Statement(
+    lambda tenant: (
         SocialAccount.objects.filter(tenant=tenant)
         .exclude(status=SocialAccount.Status.REVOKED)
         .defer("page_token", "user_token")  # never shown here: not loaded
         .order_by("kind", "name")
-    )
+    ),
+    tenant=TENANT,
+)
 
 
 def account_names(*, tenant: Tenant) -> list[tuple[str, str]]:
     """(id, name) of the accounts `composer_accounts` lists, in its order: what the posts list's
     account filter offers (one row of two columns each, not a model)."""
-    rows = (
+    return [(str(pk), name) for pk, name in _ACCOUNT_NAMES.all(tenant=tenant)]
+
+
+_ACCOUNT_NAMES = Statement(
+    lambda tenant: (
         SocialAccount.objects.filter(tenant=tenant)
         .exclude(status=SocialAccount.Status.REVOKED)
         .order_by("kind", "name")
         .values_list("id", "name")
-    )
-    return [(str(pk), name) for pk, name in rows]
+    ),
+    tenant=TENANT,
+)
 
 
 def composer_media(*, tenant: Tenant, asset_ids: Sequence[int]) -> list[MediaItem]:

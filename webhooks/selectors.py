@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+from lib.statements import Statement
 from social.models import SocialAccount
+from tenants.statements import TENANT
 from webhooks.models import AutoReplyRule, Conversation, Message, ThreadNaming
 
 INBOX_PAGE_SIZE = 50
@@ -149,14 +151,18 @@ class InboxAccount(NamedTuple):
 
 def inbox_accounts(*, tenant: Any) -> list[InboxAccount]:
     """The connected accounts (name and kind; not their tokens and 25 other columns)."""
-    return [
-        InboxAccount(*row)
-        for row in SocialAccount.objects.filter(
-            tenant=tenant, status__in=SocialAccount.HOLDING_STATUSES
-        )
+    return [InboxAccount(*row) for row in _INBOX_ACCOUNTS.all(tenant=tenant)]
+
+
+# Read on every inbox page (lib/statements.py: compiled once per process).
+_INBOX_ACCOUNTS = Statement(
+    lambda tenant: (
+        SocialAccount.objects.filter(tenant=tenant, status__in=SocialAccount.HOLDING_STATUSES)
         .order_by("kind", "name")
         .values_list("id", "name", "kind")
-    ]
+    ),
+    tenant=TENANT,
+)
 
 
 def unread_count(*, tenant: Any) -> int:
@@ -164,4 +170,7 @@ def unread_count(*, tenant: Any) -> int:
 
 
 def reply_rules(*, tenant: Any) -> list[AutoReplyRule]:
-    return list(AutoReplyRule.objects.filter(tenant=tenant))
+    return _REPLY_RULES.all(tenant=tenant)
+
+
+_REPLY_RULES = Statement(lambda tenant: AutoReplyRule.objects.filter(tenant=tenant), tenant=TENANT)

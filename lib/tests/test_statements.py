@@ -7,6 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import Count
@@ -206,3 +207,25 @@ def test_a_new_restaurant_made_after_compiling_is_found(restaurants):
     late = make_tenant(name="Late Opening")
     make_member(late, make_user(email="late@example.com"))
     assert [m.user.email for m in statement.all(tenant=late)] == ["late@example.com"]
+
+
+def test_every_statement_of_the_project_compiles():
+    """An argument its SQL cannot carry would otherwise fail on the first request that runs it."""
+    import importlib
+
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if config.path.startswith(str(settings.BASE_DIR)):
+            for name in ("selectors", "views", "services", "banners"):
+                try:
+                    importlib.import_module(f"{config.name}.{name}")
+                except ModuleNotFoundError as exc:
+                    if exc.name != f"{config.name}.{name}":
+                        raise
+    project = [
+        s for s in Statement.made if str(settings.BASE_DIR) in repr(s) and "/tests/" not in repr(s)
+    ]
+    assert len(project) >= 8  # the banner, the library's, the inbox's, the composer's, analytics'
+    for statement in project:
+        assert statement.sql().startswith("SELECT"), statement
