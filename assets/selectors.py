@@ -101,21 +101,9 @@ def library_summary(*, tenant: Tenant) -> LibrarySummary:
     """The sidebar's totals in one query: the tenant's photos counted and summed per folder
     (one pass over them, which also gives `folder_tree` its counts without a join), each row
     carrying the renditions' bytes (an uncorrelated subquery PostgreSQL runs once)."""
-    rendition_bytes = (
-        Rendition.objects.filter(tenant=tenant)
-        .order_by()
-        .values("tenant")
-        .annotate(n=Sum("bytes"))
-        .values("n")
-    )
     per_folder: dict[int, int] = {}
     unfiled = originals = renditions = 0
-    for folder_id, count, size, rendered in (
-        Asset.objects.filter(tenant=tenant)
-        .order_by()
-        .values_list("folder_id")
-        .annotate(n=Count("id"), size=Sum("bytes"), rendered=Subquery(rendition_bytes))
-    ):
+    for folder_id, count, size, rendered in _SUMMARY.all(tenant=tenant):
         originals += size or 0
         renditions = rendered or 0  # the same on every row; no photo, no rendition
         if folder_id is None:
@@ -128,6 +116,25 @@ def library_summary(*, tenant: Tenant) -> LibrarySummary:
         storage_used=originals + renditions,
         per_folder=per_folder,
     )
+
+
+def _summary(tenant: Tenant) -> QuerySet:
+    rendition_bytes = (
+        Rendition.objects.filter(tenant=tenant)
+        .order_by()
+        .values("tenant")
+        .annotate(n=Sum("bytes"))
+        .values("n")
+    )
+    return (
+        Asset.objects.filter(tenant=tenant)
+        .order_by()
+        .values_list("folder_id")
+        .annotate(n=Count("id"), size=Sum("bytes"), rendered=Subquery(rendition_bytes))
+    )
+
+
+_SUMMARY = Statement(_summary, tenant=TENANT)  # every library page (lib/statements.py)
 
 
 def _search(qs: QuerySet[Asset], q: str) -> QuerySet[Asset]:

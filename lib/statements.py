@@ -69,7 +69,10 @@ def _int(value: Any) -> int:
 INT = Arg(sample=lambda n: 982_451_653 + n, param=_int)
 TEXT = Arg(sample=lambda n: f"\x00statement-argument-{n}\x00", param=str)
 DATETIME = Arg(sample=lambda n: datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC) + timedelta(seconds=n))
-UUID = Arg(sample=lambda n: uuid.UUID(int=0x5747_E3E7 << 96 | n))
+UUID = Arg(
+    sample=lambda n: uuid.UUID(int=0x5747_E3E7 << 96 | n),
+    param=lambda value: value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)),
+)
 
 
 class _BoundQuery:

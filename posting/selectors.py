@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 
 from assets.models import Asset, Rendition
 from assets.selectors import rendition_url
-from lib.statements import Statement
+from lib.statements import DATETIME, Statement
 from posting.models import Post, PostMedia, Publication
 from social.models import SocialAccount
 from tenants.models import Tenant
@@ -271,12 +271,24 @@ class ChipPost(NamedTuple):
 def calendar_posts(*, tenant: Tenant, start: datetime, end: datetime) -> list[ChipPost]:
     """Posts with a time inside [start, end) (UTC instants), oldest first, as chips (two
     queries)."""
-    posts = Post.objects.filter(tenant=tenant, scheduled_at__gte=start, scheduled_at__lt=end)
-    return _as_chips(tenant, posts.order_by("scheduled_at", "id"))
+    rows = _CALENDAR_POSTS.all(tenant=tenant, start=start, end=end)
+    return _as_chips(tenant, rows)
 
 
-def _as_chips(tenant: Tenant, posts: QuerySet[Post]) -> list[ChipPost]:
-    rows = list(posts.values_list("id", "text", "scheduled_at"))
+# Every calendar page (lib/statements.py: compiled once per process).
+_CALENDAR_POSTS = Statement(
+    lambda tenant, start, end: (
+        Post.objects.filter(tenant=tenant, scheduled_at__gte=start, scheduled_at__lt=end)
+        .order_by("scheduled_at", "id")
+        .values_list("id", "text", "scheduled_at")
+    ),
+    tenant=TENANT,
+    start=DATETIME,
+    end=DATETIME,
+)
+
+
+def _as_chips(tenant: Tenant, rows: list[tuple[int, str, datetime]]) -> list[ChipPost]:
     publications: dict[int, list[ChipPublication]] = {pk: [] for pk, _, _ in rows}
     for post_id, state, network in (
         Publication.objects.filter(tenant=tenant, post_id__in=list(publications))

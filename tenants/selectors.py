@@ -10,7 +10,9 @@ from django.db import connection
 from django.utils import timezone
 
 from lib.queries import counts
+from lib.statements import Statement
 from tenants.models import Invitation, Membership, Tenant, has_opening_hours
+from tenants.statements import TENANT
 
 # What the AI writer and auto-replies need from the profile, as the owner would name it.
 PROFILE_ITEMS = [
@@ -91,16 +93,43 @@ def _memberships_sql() -> str:
 
 def member_list(*, tenant: Tenant) -> list[Membership]:
     """The members page: owners first, then by email."""
-    return list(
-        Membership.objects.filter(tenant=tenant)
-        .select_related("user")
-        .order_by("role", "user__email")
-    )
+    return _MEMBERS.all(tenant=tenant)
 
 
 def open_invitations(*, tenant: Tenant) -> list[Invitation]:
-    return list(
-        Invitation.objects.filter(tenant=tenant, accepted_at__isnull=True).order_by("email")
+    return _OPEN_INVITATIONS.all(tenant=tenant)
+
+
+# The members page's two reads (lib/statements.py: compiled once per process).
+_MEMBERS = Statement(
+    lambda tenant: (
+        Membership.objects.filter(tenant=tenant)
+        .select_related("user")
+        .order_by("role", "user__email")
+    ),
+    tenant=TENANT,
+)
+_OPEN_INVITATIONS = Statement(
+    lambda tenant: Invitation.objects.filter(tenant=tenant, accepted_at__isnull=True).order_by(
+        "email"
+    ),
+    tenant=TENANT,
+)
+
+
+@functools.cache
+def _dashboard_accounts() -> Statement:
+    """The dashboard's accounts card (a statement made on first use: tenants does not import
+    the social app's models at import time)."""
+    from social.models import SocialAccount
+
+    return Statement(
+        lambda tenant: (
+            SocialAccount.objects.filter(tenant=tenant, status__in=SocialAccount.HOLDING_STATUSES)
+            .only("id", "tenant_id", "kind", "name", "username", "status")  # what the card shows
+            .order_by("kind", "name")
+        ),
+        tenant=TENANT,
     )
 
 
@@ -141,11 +170,7 @@ def dashboard_summary(*, tenant: Tenant) -> DashboardSummary:
     from assets.models import Asset, Folder
     from social.models import SocialAccount
 
-    accounts = list(
-        SocialAccount.objects.filter(tenant=tenant, status__in=SocialAccount.HOLDING_STATUSES)
-        .only("id", "tenant_id", "kind", "name", "username", "status")  # what the card shows
-        .order_by("kind", "name")
-    )
+    accounts = _dashboard_accounts().all(tenant=tenant)
     # Every figure in one round trip (lib/queries.py).
     figures = counts(
         ready=Asset.objects.filter(tenant=tenant, status=Asset.Status.READY),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from lib.statements import Statement
+from lib.statements import UUID, Statement
 from social.models import SocialAccount
 from tenants.statements import TENANT
 from webhooks.models import AutoReplyRule, Conversation, Message, ThreadNaming
@@ -120,7 +120,21 @@ class ThreadRow(ThreadNaming):
 
 
 def thread_messages(*, conversation: Conversation) -> list[Message]:
-    return list(conversation.messages.select_related("sent_by").order_by("sent_at", "id"))
+    messages = _THREAD.all(tenant=conversation.tenant, conversation_id=conversation.pk)
+    for message in messages:  # as the related manager would: no query for its conversation
+        _MESSAGE_CONVERSATION.set_cached_value(message, conversation)
+    return messages
+
+
+# Every thread page and its poll (lib/statements.py: compiled once per process).
+_THREAD = Statement(
+    lambda tenant, conversation_id: Message.objects.filter(conversation_id=conversation_id)
+    .select_related("sent_by")
+    .order_by("sent_at", "id"),
+    tenant=TENANT,
+    conversation_id=UUID,
+)
+_MESSAGE_CONVERSATION = Message._meta.get_field("conversation")
 
 
 def comment_tree(*, messages: list[Message]) -> list[tuple[Message, list[Message]]]:

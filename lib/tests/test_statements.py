@@ -14,7 +14,7 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from lib.statements import DATETIME, INT, TEXT, Statement
+from lib.statements import DATETIME, INT, TEXT, UUID, Statement
 from tenants.models import Invitation, Membership, Tenant
 from tenants.scoping import ScopeError, scopes_disabled, tenant_scope
 from tenants.statements import TENANT
@@ -229,3 +229,21 @@ def test_every_statement_of_the_project_compiles():
     assert len(project) >= 8  # the banner, the library's, the inbox's, the composer's, analytics'
     for statement in project:
         assert statement.sql().startswith("SELECT"), statement
+
+
+def test_a_uuid_argument_takes_its_text_and_refuses_what_is_not_one(restaurants):
+    from posting.tests.factories import make_page
+    from social.models import SocialAccount
+
+    tenant = restaurants[0]
+    page = make_page(tenant, name="Trattoria Alba")
+    statement = Statement(
+        lambda tenant, pk: SocialAccount.objects.filter(pk=pk).values_list("name", flat=True),
+        tenant=TENANT,
+        pk=UUID,
+    )
+    assert statement.all(tenant=tenant, pk=page.pk) == ["Trattoria Alba"]
+    assert statement.all(tenant=tenant, pk=str(page.pk)) == ["Trattoria Alba"]
+    assert statement.all(tenant=restaurants[1], pk=page.pk) == []  # another restaurant's
+    with pytest.raises(ValueError):
+        statement.all(tenant=tenant, pk="not-a-uuid")
