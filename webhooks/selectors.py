@@ -128,9 +128,11 @@ def thread_messages(*, conversation: Conversation) -> list[Message]:
 
 # Every thread page and its poll (lib/statements.py: compiled once per process).
 _THREAD = Statement(
-    lambda tenant, conversation_id: Message.objects.filter(conversation_id=conversation_id)
-    .select_related("sent_by")
-    .order_by("sent_at", "id"),
+    lambda tenant, conversation_id: (
+        Message.objects.filter(conversation_id=conversation_id)
+        .select_related("sent_by")
+        .order_by("sent_at", "id")
+    ),
     tenant=TENANT,
     conversation_id=UUID,
 )
