@@ -41,7 +41,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench
 
 ## mutation: mutation testing of one module (MODULE=crypto|scoping|middleware|oauth|images|
-## publishing_state|webhook_signature|registration);
+## publishing_state|webhook_signature|registration|statements);
 ## prints its score and every surviving mutant. Slow: see docs/mutation.md; not part of CI.
 mutation: $(VENV)/.dev
 	$(BIN)/python scripts/check_services.py

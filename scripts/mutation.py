@@ -1,7 +1,7 @@
 """`make mutation MODULE=<name>`: run mutmut on one module and print its score and survivors.
 
 Modules (docs/mutation.md): crypto, scoping, middleware, oauth, images, publishing_state,
-webhook_signature, registration. Each runs in its own
+webhook_signature, registration, statements. Each runs in its own
 working copy, .mutation/<module>/ (git-ignored). The score is killed ÷
 (mutants − the equivalent ones listed in docs/mutation.md); "no tests" and "suspicious" count as
 survivors. One module at a time, with one mutmut child by default (MUTATION_CHILDREN=n for more).
@@ -149,6 +149,13 @@ MODULES: dict[str, Module] = {
             "tenants/tests/test_profile.py::"
             "test_the_dashboard_counts_missing_opening_hours_for_a_new_restaurant",
         ],
+    ),
+    # Queries compiled once (lib/statements.py) with the tenant stand-in (tenants/statements.py):
+    # a wrong substitution would serve one restaurant's rows to another.
+    "statements": Module(
+        "lib/statements.py",
+        ["lib.statements.*"],
+        ["lib/tests/test_statements.py"],
     ),
 }
 KILLED = {1, 3, 36, 24, -24, 152, 255, 37}  # a failing test, pytest error, timeout, type check
