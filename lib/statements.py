@@ -83,8 +83,8 @@ class _BoundQuery:
         self._query = query
         self._compiler = compiler
 
-    def get_compiler(self, using: Any = None, connection: Any = None, elide_empty: bool = True):
-        return self._compiler
+    def get_compiler(self, *args: Any, **kwargs: Any) -> Any:
+        return self._compiler  # whatever the database asked for: the call's own
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._query, name)

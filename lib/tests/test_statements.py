@@ -93,6 +93,10 @@ def test_each_shape_gives_what_its_queryset_gives_for_each_restaurant(restaurant
         assert got and got == expected
         if shape in ("models", "select_related", "prefetch"):  # every loaded column the same
             assert all(_columns(o) == _columns(e) for o, e in zip(got, expected, strict=True))
+    if shape == "prefetch":  # the prefetch ran: the users came in the second query
+        with CaptureQueriesContext(connection) as queries:
+            assert all(m.user.email for m in statement.all(tenant=restaurants[0], since=since))
+        assert len(queries) == 2
     if shape == "select_related":  # the related row came with it, no query more
         with CaptureQueriesContext(connection) as queries:
             assert all(m.user.email for m in statement.all(tenant=restaurants[0], since=since))
@@ -132,7 +136,7 @@ def test_the_wrong_arguments_are_refused(restaurants):
     statement = Statement(SHAPES["models"], tenant=TENANT, since=DATETIME)
     with pytest.raises(TypeError, match="takes"):
         statement.all(tenant=restaurants[0])
-    with pytest.raises(TypeError, match="None"):
+    with pytest.raises(TypeError, match=r"^A statement's argument cannot be None \(since\)\.$"):
         statement.all(tenant=restaurants[0], since=None)
     number = Statement(lambda pk: Tenant.objects.filter(pk=pk), pk=INT)
     with pytest.raises(TypeError, match="int"):
@@ -141,26 +145,47 @@ def test_the_wrong_arguments_are_refused(restaurants):
         number.all(pk=True)
 
 
+TRANSFORMED = (
+    r"^A statement's argument is transformed by its lookup \('%\\x00statement-argument-0\\x00%'\): "
+    r"pass the value the SQL needs\.$"
+)
+NOT_CARRIED = (
+    r"^A statement's arguments \['(n|pk)'\] are not parameters of its SQL \(a list, a slice bound "
+    r"or a transformed value changes the SQL itself\)\.$"
+)
+
+
 @pytest.mark.parametrize(
-    ("build", "args"),
+    ("build", "args", "message"),
     [
         # icontains wraps the text in %…%: not the value the caller gives.
-        (lambda name: Tenant.objects.filter(name__icontains=name), {"name": TEXT}),
+        (lambda name: Tenant.objects.filter(name__icontains=name), {"name": TEXT}, TRANSFORMED),
         # A slice bound is written into the SQL, not sent as a parameter.
-        (lambda n: Tenant.objects.order_by("id")[:n], {"n": INT}),
+        (lambda n: Tenant.objects.order_by("id")[:n], {"n": INT}, NOT_CARRIED),
         # An argument the query never uses.
-        (lambda pk: Tenant.objects.all(), {"pk": INT}),
+        (lambda pk: Tenant.objects.all(), {"pk": INT}, NOT_CARRIED),
     ],
     ids=["transformed", "slice bound", "unused"],
 )
-def test_an_argument_the_sql_does_not_carry_as_given_is_refused_when_compiling(build, args):
+def test_an_argument_the_sql_does_not_carry_as_given_is_refused_when_compiling(
+    build, args, message
+):
     statement = Statement(build, **args)
-    with scopes_disabled(), pytest.raises(ImproperlyConfigured):
+    with scopes_disabled(), pytest.raises(ImproperlyConfigured, match=message):
         statement.sql()
 
 
+def test_a_statement_names_where_it_was_written():
+    statement = Statement(lambda pk: Tenant.objects.filter(pk=pk), pk=INT)
+    line = test_a_statement_names_where_it_was_written.__code__.co_firstlineno + 1
+    assert repr(statement) == f"<Statement {__file__}:{line}>"
+    assert repr(Statement(len, pk=INT)) == f"<Statement {len!r}>"
+
+
 def test_build_must_return_a_queryset():
-    with pytest.raises(ImproperlyConfigured, match="queryset"):
+    with pytest.raises(
+        ImproperlyConfigured, match=r"^A statement's build function returns a queryset\.$"
+    ):
         Statement(lambda pk: [pk], pk=INT).sql()
 
 
