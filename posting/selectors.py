@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,11 +41,7 @@ HELD_READ = 200
 def publications_held(*, tenant: Tenant) -> Held:
     """Held publications with their posts and accounts, split by what the account needs (one
     query: most pages have none, and two queries cost twice the compiling for nothing)."""
-    held = list(
-        Publication.objects.filter(tenant=tenant, state=Publication.State.HELD)
-        .select_related("post", "account")
-        .order_by("next_attempt_at", "id")[:HELD_READ]
-    )
+    held = _HELD.all(tenant=tenant)
     broken = (SocialAccount.Status.NEEDS_RECONNECT, SocialAccount.Status.REVOKED)
     groups: dict[SocialAccount, list[Publication]] = {}
     for p in sorted(held, key=lambda p: p.account.name):  # stable: soonest first in each
@@ -60,6 +57,17 @@ def publications_held(*, tenant: Tenant) -> Held:
         ],
         for_reconnect=list(groups.items()),
     )
+
+
+# The posts list's and every dashboard's reads (lib/statements.py: compiled once per process).
+_HELD = Statement(
+    lambda tenant: (
+        Publication.objects.filter(tenant=tenant, state=Publication.State.HELD)
+        .select_related("post", "account")
+        .order_by("next_attempt_at", "id")[:HELD_READ]
+    ),
+    tenant=TENANT,
+)
 
 
 # -- the composer ------------------------------------------------------------------------------
@@ -309,26 +317,36 @@ def upcoming_posts(*, tenant: Tenant, limit: int = 5) -> list[ChipPost]:
     # grouped by post: ordering posts by time and keeping those with a waiting publication
     # made PostgreSQL walk the restaurant's whole history, oldest first, before it reached
     # the first waiting post (docs/performance.md, "Pages").
-    first = (
-        Publication.objects.filter(
-            tenant=tenant,
-            state__in=(Publication.State.SCHEDULED, Publication.State.HELD),
-            post__scheduled_at__isnull=False,
-        )
-        .values("post_id")
-        .annotate(at=Min("post__scheduled_at"))
-        .order_by("at", "post_id")
-        .values("post_id")[:limit]
-    )
     chips: dict[int, ChipPost] = {}
-    for post_id, text, when, state, network in (
-        Publication.objects.filter(tenant=tenant, post__in=first)
-        .order_by("post__scheduled_at", "post_id", "network", "id")
-        .values_list("post_id", "post__text", "post__scheduled_at", "state", "network")
-    ):
+    for post_id, text, when, state, network in _upcoming(limit).all(tenant=tenant):
         chip = chips.setdefault(post_id, ChipPost(post_id, text, when, []))
         chip.publication_list.append(ChipPublication(state, network))
     return list(chips.values())
+
+
+@functools.cache
+def _upcoming(limit: int) -> Statement:
+    """`upcoming_posts`' query for this many posts (a limit is part of the SQL's text)."""
+
+    def build(tenant: Tenant) -> QuerySet[Publication, Any]:
+        first = (
+            Publication.objects.filter(
+                tenant=tenant,
+                state__in=(Publication.State.SCHEDULED, Publication.State.HELD),
+                post__scheduled_at__isnull=False,
+            )
+            .values("post_id")
+            .annotate(at=Min("post__scheduled_at"))
+            .order_by("at", "post_id")
+            .values("post_id")[:limit]
+        )
+        return (
+            Publication.objects.filter(tenant=tenant, post__in=first)
+            .order_by("post__scheduled_at", "post_id", "network", "id")
+            .values_list("post_id", "post__text", "post__scheduled_at", "state", "network")
+        )
+
+    return Statement(build, tenant=TENANT)
 
 
 class AttentionLine(NamedTuple):
@@ -348,14 +366,22 @@ class AttentionLine(NamedTuple):
 def failed_publications(*, tenant: Tenant, limit: int = 5) -> list[AttentionLine]:
     """Publications that need the owner: failed or held, newest first, with what the
     dashboard shows of them (network, state, the sentence for the owner, the post's text)."""
-    rows = (
-        Publication.objects.filter(
-            tenant=tenant, state__in=(Publication.State.FAILED, Publication.State.HELD)
-        )
-        .order_by("-updated_at")
-        .values_list("post_id", "network", "state", "last_error", "post__text")[:limit]
+    return [AttentionLine(*row) for row in _attention(limit).all(tenant=tenant)]
+
+
+@functools.cache
+def _attention(limit: int) -> Statement:
+    """`failed_publications`' query for this many lines (a limit is part of the SQL's text)."""
+    return Statement(
+        lambda tenant: (
+            Publication.objects.filter(
+                tenant=tenant, state__in=(Publication.State.FAILED, Publication.State.HELD)
+            )
+            .order_by("-updated_at")
+            .values_list("post_id", "network", "state", "last_error", "post__text")[:limit]
+        ),
+        tenant=TENANT,
     )
-    return [AttentionLine(*row) for row in rows]
 
 
 def post_parts_load(*, post: Post) -> Post:
