@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
+from lib.statements import Statement
 from social.models import (
     PENDING_LIFETIME,
     SESSION_NONCE_KEY,
@@ -18,27 +20,42 @@ from social.models import (
 )
 from tenants.models import Membership, Tenant
 from tenants.scoping import scopes_disabled
+from tenants.statements import TENANT
 
 
-def accounts_for_tenant(*, tenant: Tenant) -> QuerySet[SocialAccount]:
+def accounts_for_tenant(*, tenant: Tenant) -> list[SocialAccount]:
     """This restaurant's accounts, pages first, each Instagram account after its page."""
-    return (
+    return _ACCOUNTS.all(tenant=tenant)
+
+
+def recent_checks(*, tenant: Tenant, limit: int = 20) -> list[TokenCheck]:
+    """The latest token checks with their account's name and kind (what the accounts page shows
+    of it: a whole account per check would load its tokens and 25 other columns)."""
+    return _checks(limit).all(tenant=tenant)
+
+
+# The accounts page's reads (lib/statements.py: compiled once per process).
+_ACCOUNTS = Statement(
+    lambda tenant: (
         SocialAccount.objects.filter(tenant=tenant)
         .select_related("linked_page")
         .order_by("status", "kind", "name")
-    )
+    ),
+    tenant=TENANT,
+)
 
 
-def recent_checks(*, tenant: Tenant, limit: int = 20) -> QuerySet[TokenCheck]:
-    """The latest token checks with their account's name and kind (what the accounts page shows
-    of it: a whole account per check would load its tokens and 25 other columns)."""
-    return (
-        TokenCheck.objects.filter(tenant=tenant)
+@functools.cache
+def _checks(limit: int) -> Statement:
+    """`recent_checks`' query for this many checks (a limit is part of the SQL's text)."""
+    return Statement(
+        lambda tenant: TokenCheck.objects.filter(tenant=tenant)
         .select_related("account")
         .only(
             "id", "tenant_id", "account_id", "checked_at", "result", "status_after", "detail",
             "account__id", "account__tenant_id", "account__name", "account__kind",
-        )[:limit]
+        )[:limit],  # newest first (the model's ordering)
+        tenant=TENANT,
     )  # fmt: skip
 
 
