@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from assets.models import Asset, AssetTag, Folder, Rendition, Tag
-from lib.statements import Statement
+from lib.statements import INT, Statement
 from lib.urls import reverse_many
 from tenants.models import Tenant
 from tenants.scoping import scopes_disabled
@@ -304,8 +305,19 @@ def folder_move_targets(*, nodes: list[FolderNode], folder: Folder) -> list[Fold
 
 def tag_suggestions(*, tenant: Tenant, limit: int = 500) -> list[str]:
     """The tenant's tag names, for the tag inputs' <datalist> (the autocomplete)."""
-    return list(
-        Tag.objects.filter(tenant=tenant).order_by("name").values_list("name", flat=True)[:limit]
+    return _tag_names(limit).all(tenant=tenant)
+
+
+@functools.cache
+def _tag_names(limit: int) -> Statement:
+    """`tag_suggestions`' query for this many names (a limit is part of the SQL's text)."""
+    return Statement(
+        lambda tenant: (
+            Tag.objects.filter(tenant=tenant)
+            .order_by("name")
+            .values_list("name", flat=True)[:limit]
+        ),
+        tenant=TENANT,
     )
 
 
@@ -314,7 +326,16 @@ def rendition_for(*, asset: Asset, kind: str) -> Rendition | None:
 
 
 def renditions_by_kind(*, asset: Asset) -> dict[str, Rendition]:
-    return {r.kind: r for r in Rendition.objects.filter(tenant=asset.tenant_id, asset=asset)}
+    """``asset`` as an access helper found it (its restaurant loaded with it)."""
+    return {r.kind: r for r in _RENDITIONS.all(tenant=asset.tenant, asset_id=asset.pk)}
+
+
+# The photo page's (lib/statements.py: compiled once per process).
+_RENDITIONS = Statement(
+    lambda tenant, asset_id: Rendition.objects.filter(tenant=tenant, asset_id=asset_id),
+    tenant=TENANT,
+    asset_id=INT,
+)
 
 
 def public_instagram_rendition(*, token: str) -> Rendition | None:
