@@ -189,3 +189,21 @@ class Statement:
         compiled = _Compiled(queryset, compiler, sql, tuple(params), tuple(slots))
         self._compiled[using] = compiled
         return compiled
+
+
+def attach(instance: Any, related_name: str, rows: list[Any]) -> None:
+    """Leave ``rows`` on ``instance`` as ``prefetch_related(related_name)`` would: its related
+    manager's ``all()`` gives them without a query, and anything chained onto it (``filter``,
+    ``exclude``) is the manager's own queryset, filtered by ``instance``. Each row's foreign key
+    back to ``instance`` is set too, so reading it costs no query. For a reverse foreign key
+    (``post.publications``) whose rows a statement read."""
+    manager = getattr(instance, related_name)
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache.pop(related_name, None)  # the manager's own queryset, not an older cache
+    queryset = manager.get_queryset()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    back = manager.field
+    for row in rows:
+        back.set_cached_value(row, instance)
+    cache[related_name] = queryset

@@ -14,7 +14,7 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from lib.statements import DATETIME, INT, TEXT, UUID, Statement
+from lib.statements import DATETIME, INT, TEXT, UUID, Statement, attach
 from tenants.models import Invitation, Membership, Tenant
 from tenants.scoping import ScopeError, scopes_disabled, tenant_scope
 from tenants.statements import TENANT
@@ -272,3 +272,26 @@ def test_a_uuid_argument_takes_its_text_and_refuses_what_is_not_one(restaurants)
     assert statement.all(tenant=restaurants[1], pk=page.pk) == []  # another restaurant's
     with pytest.raises(ValueError):
         statement.all(tenant=tenant, pk="not-a-uuid")
+
+
+def test_attach_leaves_rows_as_prefetch_related_would(restaurants):
+    tenant = restaurants[0]
+    members = Statement(
+        lambda tenant: Membership.objects.order_by("user__email"), tenant=TENANT
+    ).all(tenant=tenant)
+    with pytest.raises(ScopeError):  # outside a scope: the manager's queryset refuses
+        attach(tenant, "memberships", members)
+    with tenant_scope(tenant):  # as a portal request runs
+        attach(tenant, "memberships", members)
+    with CaptureQueriesContext(connection) as queries:
+        assert list(tenant.memberships.all()) == members  # no query
+        assert {m.tenant for m in tenant.memberships.all()} == {tenant}  # the way back too
+    assert len(queries) == 0
+    with tenant_scope(tenant):
+        expected = list(Membership.objects.filter(tenant=tenant, role="staff"))
+        # Chained: the manager's own queryset, filtered by this restaurant, not every row.
+        assert list(tenant.memberships.filter(role="staff")) == expected
+    assert expected and all(m.tenant_id == tenant.pk for m in expected)
+    with tenant_scope(tenant):  # attached again: the new rows, not the older cache
+        attach(tenant, "memberships", [])
+    assert list(tenant.memberships.all()) == []
