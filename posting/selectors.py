@@ -401,7 +401,17 @@ def post_parts_load(*, post: Post) -> Post:
     return post
 
 
-# The post page's parts (lib/statements.py: compiled once per process).
+def post_edit_parts(*, post: Post) -> tuple[list[Publication], list[int]]:
+    """What editing ``post`` starts from: its publications that are not cancelled (with their
+    accounts) and its photos' ids in order (photos deleted since are left out)."""
+    tenant = post.tenant
+    return (
+        _LIVE_PUBLICATIONS.all(tenant=tenant, post_id=post.pk),
+        _PHOTO_IDS.all(tenant=tenant, post_id=post.pk),
+    )
+
+
+# The post page's parts and the composer's (lib/statements.py: compiled once per process).
 def _of_post(rows: Callable[[int], QuerySet[Any]]) -> Statement:
     return Statement(lambda tenant, post_id: rows(post_id), tenant=TENANT, post_id=INT)
 
@@ -416,6 +426,20 @@ _POST_PUBLICATIONS = _of_post(
 # Newest first, as the model orders them.
 _POST_ATTEMPTS = _of_post(
     lambda post_id: PublishAttempt.objects.filter(publication__post_id=post_id)
+)
+_LIVE_PUBLICATIONS = _of_post(
+    lambda post_id: (
+        Publication.objects.filter(post_id=post_id)
+        .exclude(state=Publication.State.CANCELLED)
+        .select_related("account")
+    )
+)
+_PHOTO_IDS = _of_post(
+    lambda post_id: (
+        PostMedia.objects.filter(post_id=post_id, asset_id__isnull=False)
+        .order_by("position")
+        .values_list("asset_id", flat=True)
+    )
 )
 _POST_MEDIA = _of_post(
     lambda post_id: (

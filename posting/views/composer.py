@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from posting import ai, selectors, services
 from posting.access import access_post
 from posting.forms import ComposerForm
-from posting.models import Post, Publication
+from posting.models import Post
 from posting.rules import PostRefused
 from posting.suggestions import asset_suggestions
 from social.models import SocialAccount
@@ -134,9 +134,7 @@ def _say_done(request: TenantRequest, result: services.PostResult, *, action: st
 def post_edit(request: TenantRequest, tenant_slug: str, post_id: int) -> HttpResponse:
     tenant = request.tenant
     post = access_post(tenant=tenant, id=post_id)
-    publications = list(
-        post.publications.select_related("account").exclude(state=Publication.State.CANCELLED)
-    )
+    publications, photo_ids = selectors.post_edit_parts(post=post)
     if not publications or not all(p.is_editable for p in publications):
         messages.error(request, services.EDIT_REFUSED)
         return redirect("posting:detail", tenant_slug=tenant.slug, post_id=post.pk)
@@ -150,9 +148,7 @@ def post_edit(request: TenantRequest, tenant_slug: str, post_id: int) -> HttpRes
             "text_facebook": post.text_facebook,
             "text_instagram": post.text_instagram,
             "link": post.link,
-            "asset_ids": ",".join(
-                str(m.asset_id) for m in post.media_items.order_by("position") if m.asset_id
-            ),
+            "asset_ids": ",".join(str(pk) for pk in photo_ids),
             "date": local.date() if local else None,
             "time": local.strftime("%H:%M") if local else None,
             "action": "schedule" if local else "draft",
