@@ -295,3 +295,17 @@ def test_attach_leaves_rows_as_prefetch_related_would(restaurants):
     with tenant_scope(tenant):  # attached again: the new rows, not the older cache
         attach(tenant, "memberships", [])
     assert list(tenant.memberships.all()) == []
+
+
+def test_attach_replaces_a_cache_that_was_filtered_otherwise(restaurants):
+    """A cache left by a `Prefetch` with its own queryset is not what later chains start from."""
+    from django.db.models import Prefetch, prefetch_related_objects
+
+    tenant = restaurants[0]
+    with tenant_scope(tenant):
+        owners = Membership.objects.filter(role=Membership.Role.OWNER)
+        prefetch_related_objects([tenant], Prefetch("memberships", queryset=owners))
+        everyone = list(Membership.objects.filter(tenant=tenant))
+        attach(tenant, "memberships", everyone)
+        staff = list(tenant.memberships.filter(role=Membership.Role.STAFF))
+    assert len(staff) == 2 and {m.role for m in staff} == {Membership.Role.STAFF}
