@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+from django.db.models import QuerySet
+
 from lib.statements import UUID, Statement
 from social.models import SocialAccount
 from tenants.statements import TENANT
@@ -46,7 +48,26 @@ class InboxPage:
     older: InboxCursor | None  # where the next page starts; None on the last page
 
 
-def inbox_threads(
+def inbox_threads(*, tenant: Any, before: InboxCursor | None = None, **filters: Any) -> InboxPage:
+    """Conversations and comment threads, newest activity first, filtered (``filters``: those
+    of `_threads`), as the list shows them (`ThreadRow`): a page of `INBOX_PAGE_SIZE`, after
+    ``before`` when given."""
+    state = filters.get("state", "open")
+    narrowed = before is not None or any(v for name, v in filters.items() if name != "state")
+    if state == "open" and not narrowed:  # the inbox as it opens, and beside a thread
+        rows = _OPEN_THREADS.all(tenant=tenant)
+    else:
+        rows = list(_threads(tenant=tenant, before=before, **filters))
+    page = [ThreadRow(*row) for row in rows]
+    older = None
+    if len(page) > INBOX_PAGE_SIZE:
+        page.pop()
+        last = page[-1]
+        older = InboxCursor(last.last_message_at, last.pk)  # type: ignore[arg-type]  # not NULL
+    return InboxPage(page, older)
+
+
+def _threads(
     *,
     tenant: Any,
     account_id: str = "",
@@ -56,9 +77,7 @@ def inbox_threads(
     needs_human: bool = False,
     state: str = "open",
     before: InboxCursor | None = None,
-) -> InboxPage:
-    """Conversations and comment threads, newest activity first, filtered, as the list shows
-    them (`ThreadRow`): a page of `INBOX_PAGE_SIZE`, after ``before`` when given."""
+) -> QuerySet[Conversation, Any]:
     threads = Conversation.objects.filter(tenant=tenant, last_message_at__isnull=False)
     if account_id:
         threads = threads.filter(account__pk=account_id)
@@ -84,13 +103,11 @@ def inbox_threads(
     # -last_message_at, -id) index gives in order: a page of a big inbox without a sort. One
     # row more than a page tells whether there is an older page.
     rows = threads.order_by("-last_message_at", "-id").values_list(*LIST_FIELDS)
-    page = [ThreadRow(*row) for row in rows[: INBOX_PAGE_SIZE + 1]]
-    older = None
-    if len(page) > INBOX_PAGE_SIZE:
-        page.pop()
-        last = page[-1]
-        older = InboxCursor(last.last_message_at, last.pk)  # type: ignore[arg-type]  # not NULL
-    return InboxPage(page, older)
+    return rows[: INBOX_PAGE_SIZE + 1]
+
+
+# The open inbox without filters: the list's first page (lib/statements.py: compiled once).
+_OPEN_THREADS = Statement(lambda tenant: _threads(tenant=tenant), tenant=TENANT)
 
 
 # What a list row shows (webhooks/inbox_rows.py) and its version covers, in `ThreadRow`'s order.
