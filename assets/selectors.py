@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -303,22 +302,20 @@ def folder_move_targets(*, nodes: list[FolderNode], folder: Folder) -> list[Fold
     return out
 
 
-def tag_suggestions(*, tenant: Tenant, limit: int = 500) -> list[str]:
+def tag_suggestions(*, tenant: Tenant) -> list[str]:
     """The tenant's tag names, for the tag inputs' <datalist> (the autocomplete)."""
-    return _tag_names(limit).all(tenant=tenant)
+    return _TAG_NAMES.all(tenant=tenant)
 
 
-@functools.cache
-def _tag_names(limit: int) -> Statement:
-    """`tag_suggestions`' query for this many names (a limit is part of the SQL's text)."""
-    return Statement(
-        lambda tenant: (
-            Tag.objects.filter(tenant=tenant)
-            .order_by("name")
-            .values_list("name", flat=True)[:limit]
-        ),
-        tenant=TENANT,
-    )
+TAG_SUGGESTIONS = 500  # at most, in the tag inputs' autocomplete
+_TAG_NAMES = Statement(
+    lambda tenant: (
+        Tag.objects.filter(tenant=tenant)
+        .order_by("name")
+        .values_list("name", flat=True)[:TAG_SUGGESTIONS]
+    ),
+    tenant=TENANT,
+)
 
 
 def rendition_for(*, asset: Asset, kind: str) -> Rendition | None:

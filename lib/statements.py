@@ -1,4 +1,5 @@
-"""Querysets compiled to SQL once per process (docs/performance.md, "Statements compiled once").
+"""Querysets compiled to SQL once per process (docs/performance.md, "2 December, night:
+statements compiled once"; the rule of use: docs/conventions.md).
 
 Building a queryset (``filter``, ``annotate``, the tenant scope's own filter) and compiling it
 to SQL costs 0.2–1 ms of Python each time, more than PostgreSQL takes to run the prepared
@@ -27,8 +28,8 @@ What makes it safe:
 - a tenant argument compiles inside that stand-in tenant's scope, so the scope's filter is in
   the SQL and takes the caller's tenant (tenants/statements.py).
 
-A test holds every statement of the project equal to its queryset (lib/tests/test_statements.py
-and the apps' tests).
+lib/tests/test_statements.py holds each shape equal to its queryset and compiles every statement
+of the project; the apps' page tests check what each one reads.
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +35,8 @@ class Held:
 # Held publications looked at per page (a restaurant has a handful, when one of its accounts
 # broke with posts scheduled).
 HELD_READ = 200
+# The dashboard's "Coming up" posts and "Needs you" lines, at most.
+DASHBOARD_LINES = 5
 
 
 def publications_held(*, tenant: Tenant) -> Held:
@@ -309,44 +310,42 @@ def _as_chips(tenant: Tenant, rows: list[tuple[int, str, datetime]]) -> list[Chi
     return [ChipPost(pk, text, when, publications[pk]) for pk, text, when in rows]
 
 
-def upcoming_posts(*, tenant: Tenant, limit: int = 5) -> list[ChipPost]:
+def upcoming_posts(*, tenant: Tenant) -> list[ChipPost]:
     """The next posts waiting to go out (scheduled or held), soonest first, as chips (text,
     time, and each publication's state and network, as `_as_chips` gives them): one query,
-    the publications of the first ``limit`` such posts with their post's text and time."""
+    the publications of the first `DASHBOARD_LINES` such posts with their post's text and time."""
     # The first posts are picked among the waiting publications (the (tenant, state) index),
     # grouped by post: ordering posts by time and keeping those with a waiting publication
     # made PostgreSQL walk the restaurant's whole history, oldest first, before it reached
     # the first waiting post (docs/performance.md, "Pages").
     chips: dict[int, ChipPost] = {}
-    for post_id, text, when, state, network in _upcoming(limit).all(tenant=tenant):
+    for post_id, text, when, state, network in _UPCOMING.all(tenant=tenant):
         chip = chips.setdefault(post_id, ChipPost(post_id, text, when, []))
         chip.publication_list.append(ChipPublication(state, network))
     return list(chips.values())
 
 
-@functools.cache
-def _upcoming(limit: int) -> Statement:
-    """`upcoming_posts`' query for this many posts (a limit is part of the SQL's text)."""
-
-    def build(tenant: Tenant) -> QuerySet[Publication, Any]:
-        first = (
-            Publication.objects.filter(
-                tenant=tenant,
-                state__in=(Publication.State.SCHEDULED, Publication.State.HELD),
-                post__scheduled_at__isnull=False,
-            )
-            .values("post_id")
-            .annotate(at=Min("post__scheduled_at"))
-            .order_by("at", "post_id")
-            .values("post_id")[:limit]
+def _upcoming(tenant: Tenant) -> QuerySet[Publication, Any]:
+    first = (
+        Publication.objects.filter(
+            tenant=tenant,
+            state__in=(Publication.State.SCHEDULED, Publication.State.HELD),
+            post__scheduled_at__isnull=False,
         )
-        return (
-            Publication.objects.filter(tenant=tenant, post__in=first)
-            .order_by("post__scheduled_at", "post_id", "network", "id")
-            .values_list("post_id", "post__text", "post__scheduled_at", "state", "network")
-        )
+        .values("post_id")
+        .annotate(at=Min("post__scheduled_at"))
+        .order_by("at", "post_id")
+        .values("post_id")[:DASHBOARD_LINES]
+    )
+    return (
+        Publication.objects.filter(tenant=tenant, post__in=first)
+        .order_by("post__scheduled_at", "post_id", "network", "id")
+        .values_list("post_id", "post__text", "post__scheduled_at", "state", "network")
+    )
 
-    return Statement(build, tenant=TENANT)
+
+# The dashboard's two lists (lib/statements.py: compiled once per process).
+_UPCOMING = Statement(_upcoming, tenant=TENANT)
 
 
 class AttentionLine(NamedTuple):
@@ -363,25 +362,22 @@ class AttentionLine(NamedTuple):
         return str(Publication.State(self.state).label)
 
 
-def failed_publications(*, tenant: Tenant, limit: int = 5) -> list[AttentionLine]:
+def failed_publications(*, tenant: Tenant) -> list[AttentionLine]:
     """Publications that need the owner: failed or held, newest first, with what the
     dashboard shows of them (network, state, the sentence for the owner, the post's text)."""
-    return [AttentionLine(*row) for row in _attention(limit).all(tenant=tenant)]
+    return [AttentionLine(*row) for row in _ATTENTION.all(tenant=tenant)]
 
 
-@functools.cache
-def _attention(limit: int) -> Statement:
-    """`failed_publications`' query for this many lines (a limit is part of the SQL's text)."""
-    return Statement(
-        lambda tenant: (
-            Publication.objects.filter(
-                tenant=tenant, state__in=(Publication.State.FAILED, Publication.State.HELD)
-            )
-            .order_by("-updated_at")
-            .values_list("post_id", "network", "state", "last_error", "post__text")[:limit]
-        ),
-        tenant=TENANT,
-    )
+_ATTENTION = Statement(
+    lambda tenant: (
+        Publication.objects.filter(
+            tenant=tenant, state__in=(Publication.State.FAILED, Publication.State.HELD)
+        )
+        .order_by("-updated_at")
+        .values_list("post_id", "network", "state", "last_error", "post__text")[:DASHBOARD_LINES]
+    ),
+    tenant=TENANT,
+)
 
 
 def post_parts_load(*, post: Post) -> Post:
@@ -401,14 +397,15 @@ def post_parts_load(*, post: Post) -> Post:
     return post
 
 
-def post_edit_parts(*, post: Post) -> tuple[list[Publication], list[int]]:
-    """What editing ``post`` starts from: its publications that are not cancelled (with their
-    accounts) and its photos' ids in order (photos deleted since are left out)."""
-    tenant = post.tenant
-    return (
-        _LIVE_PUBLICATIONS.all(tenant=tenant, post_id=post.pk),
-        _PHOTO_IDS.all(tenant=tenant, post_id=post.pk),
-    )
+def post_live_publications(*, post: Post) -> list[Publication]:
+    """``post``'s publications that are not cancelled, with their accounts (what editing it
+    starts from)."""
+    return _LIVE_PUBLICATIONS.all(tenant=post.tenant, post_id=post.pk)
+
+
+def post_photo_ids(*, post: Post) -> list[int]:
+    """``post``'s photos' ids in order (photos deleted since are left out)."""
+    return _PHOTO_IDS.all(tenant=post.tenant, post_id=post.pk)
 
 
 # The post page's parts and the composer's (lib/statements.py: compiled once per process).

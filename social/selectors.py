@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from typing import Any
 
@@ -28,13 +27,14 @@ def accounts_for_tenant(*, tenant: Tenant) -> list[SocialAccount]:
     return _ACCOUNTS.all(tenant=tenant)
 
 
-def recent_checks(*, tenant: Tenant, limit: int = 20) -> list[TokenCheck]:
+def recent_checks(*, tenant: Tenant) -> list[TokenCheck]:
     """The latest token checks with their account's name and kind (what the accounts page shows
     of it: a whole account per check would load its tokens and 25 other columns)."""
-    return _checks(limit).all(tenant=tenant)
+    return _CHECKS.all(tenant=tenant)
 
 
 # The accounts page's reads (lib/statements.py: compiled once per process).
+RECENT_CHECKS = 20
 _ACCOUNTS = Statement(
     lambda tenant: (
         SocialAccount.objects.filter(tenant=tenant)
@@ -45,18 +45,15 @@ _ACCOUNTS = Statement(
 )
 
 
-@functools.cache
-def _checks(limit: int) -> Statement:
-    """`recent_checks`' query for this many checks (a limit is part of the SQL's text)."""
-    return Statement(
-        lambda tenant: TokenCheck.objects.filter(tenant=tenant)
-        .select_related("account")
-        .only(
-            "id", "tenant_id", "account_id", "checked_at", "result", "status_after", "detail",
-            "account__id", "account__tenant_id", "account__name", "account__kind",
-        )[:limit],  # newest first (the model's ordering)
-        tenant=TENANT,
-    )  # fmt: skip
+_CHECKS = Statement(
+    lambda tenant: TokenCheck.objects.filter(tenant=tenant)
+    .select_related("account")
+    .only(
+        "id", "tenant_id", "account_id", "checked_at", "result", "status_after", "detail",
+        "account__id", "account__tenant_id", "account__name", "account__kind",
+    )[:RECENT_CHECKS],  # newest first (the model's ordering)
+    tenant=TENANT,
+)  # fmt: skip
 
 
 def accounts_to_check() -> list[tuple[int, str]]:

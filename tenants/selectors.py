@@ -6,12 +6,12 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 
 from lib.queries import counts
-from lib.statements import Statement
+from lib.statements import INT, Statement
 from tenants.models import Invitation, Membership, Tenant, has_opening_hours
+from tenants.scoping import scopes_disabled
 from tenants.statements import TENANT
 
 # What the AI writer and auto-replies need from the profile, as the owner would name it.
@@ -53,42 +53,23 @@ def profile_completeness(tenant: Tenant) -> Completeness:
 def memberships_of(*, user: Any) -> list[Membership]:
     """Every restaurant this user belongs to, by name (then id), each membership with its
     restaurant loaded. Unscoped on purpose: it is how a request finds its tenant, before any
-    is chosen (the tenant middleware, the home page).
-
-    Every portal request runs it, so it is one SQL statement written once per process
-    (`_memberships_sql`) rather than a queryset compiled per request: about a third of the
-    CPU (docs/performance.md, "Pages"). Restaurants come through ``Tenant.objects.raw``, which
-    converts their columns as the ORM does; a membership carries its id, user, restaurant and
-    role (``created_at``, which no request reads, is loaded if asked for). A test holds it
-    equal to the queryset it replaces."""
-    memberships = []
-    for tenant in Tenant.objects.raw(_memberships_sql(), [user.pk]):
-        row: Any = tenant  # the statement's two membership columns are annotations on it
-        values = [row.m__id, user.pk, tenant.pk, row.m__role]
-        membership = Membership.from_db(tenant._state.db, _MEMBERSHIP_FIELDS, values)
-        membership.tenant = tenant
-        memberships.append(membership)
-    return memberships
+    is chosen (the tenant middleware, the home page). Every portal request runs it, so it is a
+    statement, compiled once per process (lib/statements.py); ``created_at``, which no request
+    reads, is loaded if asked for. A test holds it equal to the plain queryset."""
+    return _MEMBERSHIPS.all(user_id=user.pk)
 
 
-_MEMBERSHIP_FIELDS = ["id", "user_id", "tenant_id", "role"]
+def _memberships(user_id: int) -> Any:
+    with scopes_disabled():
+        return (
+            Membership.objects.select_related("tenant")
+            .filter(user_id=user_id)
+            .defer("created_at")
+            .order_by("tenant__name", "tenant_id")
+        )
 
 
-@functools.cache
-def _memberships_sql() -> str:
-    quote = connection.ops.quote_name
-    t, m = Tenant._meta, Membership._meta
-
-    def column(meta: Any, name: str) -> str:
-        return quote(meta.get_field(name).column)
-
-    tenant_columns = ", ".join(f"t.{quote(str(f.column))}" for f in t.concrete_fields)
-    return (
-        f"SELECT {tenant_columns}, m.{column(m, 'id')} AS m__id, m.{column(m, 'role')} AS m__role "  # noqa: S608 (names from the models)
-        f"FROM {quote(t.db_table)} t JOIN {quote(m.db_table)} m "
-        f"ON m.{column(m, 'tenant')} = t.{column(t, 'id')} "
-        f"WHERE m.{column(m, 'user')} = %s ORDER BY t.{column(t, 'name')}, t.{column(t, 'id')}"
-    )
+_MEMBERSHIPS = Statement(_memberships, user_id=INT)
 
 
 def member_list(*, tenant: Tenant) -> list[Membership]:

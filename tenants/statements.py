@@ -1,5 +1,5 @@
-"""The tenant argument of a `lib.statements.Statement` (docs/performance.md, "Statements
-compiled once").
+"""The tenant argument of a `lib.statements.Statement` (docs/conventions.md; docs/architecture.md,
+invariant 1).
 
 The statement compiles inside the scope of a stand-in restaurant, so the scoped manager's own
 tenant filter is in its SQL, and every call puts the caller's restaurant in its place: a

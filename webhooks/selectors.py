@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from django.db.models import QuerySet
 
-from lib.statements import UUID, Statement
+from lib.statements import UUID, Statement, attach
 from social.models import SocialAccount
 from tenants.statements import TENANT
 from webhooks.models import AutoReplyRule, Conversation, Message, ThreadNaming
@@ -138,8 +138,7 @@ class ThreadRow(ThreadNaming):
 
 def thread_messages(*, conversation: Conversation) -> list[Message]:
     messages = _THREAD.all(tenant=conversation.tenant, conversation_id=conversation.pk)
-    for message in messages:  # as the related manager would: no query for its conversation
-        _MESSAGE_CONVERSATION.set_cached_value(message, conversation)
+    attach(conversation, "messages", messages)  # each message's conversation without a query
     return messages
 
 
@@ -153,7 +152,6 @@ _THREAD = Statement(
     tenant=TENANT,
     conversation_id=UUID,
 )
-_MESSAGE_CONVERSATION = Message._meta.get_field("conversation")
 
 
 def comment_tree(*, messages: list[Message]) -> list[tuple[Message, list[Message]]]:

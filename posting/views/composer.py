@@ -134,7 +134,7 @@ def _say_done(request: TenantRequest, result: services.PostResult, *, action: st
 def post_edit(request: TenantRequest, tenant_slug: str, post_id: int) -> HttpResponse:
     tenant = request.tenant
     post = access_post(tenant=tenant, id=post_id)
-    publications, photo_ids = selectors.post_edit_parts(post=post)
+    publications = selectors.post_live_publications(post=post)
     if not publications or not all(p.is_editable for p in publications):
         messages.error(request, services.EDIT_REFUSED)
         return redirect("posting:detail", tenant_slug=tenant.slug, post_id=post.pk)
@@ -148,7 +148,7 @@ def post_edit(request: TenantRequest, tenant_slug: str, post_id: int) -> HttpRes
             "text_facebook": post.text_facebook,
             "text_instagram": post.text_instagram,
             "link": post.link,
-            "asset_ids": ",".join(str(pk) for pk in photo_ids),
+            "asset_ids": ",".join(str(pk) for pk in selectors.post_photo_ids(post=post)),
             "date": local.date() if local else None,
             "time": local.strftime("%H:%M") if local else None,
             "action": "schedule" if local else "draft",
