@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -469,22 +470,27 @@ def dashboard(*, tenant: Tenant, period: Period, scope: Scope, now: datetime) ->
 # count and latest ``updated_at`` (publishing states move through `posting.states`, which sets
 # it), a few short lists (names shown on the page) by a digest of what is shown.
 _CHANGES = [
-    (MetricSnapshot, "count(*) || '/' || coalesce(max(id), 0)"),
-    (AccountDailySnapshot, "count(*) || '/' || coalesce(max(id), 0)"),
-    (Publication, "count(*) || '/' || coalesce(max(updated_at)::text, '')"),
-    (Post, "count(*) || '/' || coalesce(max(updated_at)::text, '')"),
-    (PostMedia, "count(*) || '/' || coalesce(max(id), 0)"),
+    (MetricSnapshot, "count(*) || '/' || coalesce(max(id), 0)", ("id",)),
+    (AccountDailySnapshot, "count(*) || '/' || coalesce(max(id), 0)", ("id",)),
+    (Publication, "count(*) || '/' || coalesce(max(updated_at)::text, '')", ("id", "updated_at")),
+    (Post, "count(*) || '/' || coalesce(max(updated_at)::text, '')", ("id", "updated_at")),
+    (PostMedia, "count(*) || '/' || coalesce(max(id), 0)", ("id",)),
     # Moving photos to a folder is one UPDATE of their folder alone (assets.services).
     (
         Asset,
         "count(*) || '/' || coalesce(max(updated_at)::text, '') || '/' || "
         "md5(coalesce(string_agg(id || ':' || coalesce(folder_id, 0), '/' ORDER BY id), ''))",
+        ("id", "updated_at", "folder_id"),
     ),
-    (Rendition, "count(*) || '/' || coalesce(max(id), 0)"),
-    (AssetTag, "count(*) || '/' || coalesce(max(id), 0)"),
-    (Tag, "md5(coalesce(string_agg(id || ':' || name, '/' ORDER BY id), ''))"),
-    (Folder, "md5(coalesce(string_agg(id || ':' || name, '/' ORDER BY id), ''))"),
-    (SocialAccount, "md5(coalesce(string_agg(id || kind || status || name, '/' ORDER BY id), ''))"),
+    (Rendition, "count(*) || '/' || coalesce(max(id), 0)", ("id",)),
+    (AssetTag, "count(*) || '/' || coalesce(max(id), 0)", ("id",)),
+    (Tag, "md5(coalesce(string_agg(id || ':' || name, '/' ORDER BY id), ''))", ("id", "name")),
+    (Folder, "md5(coalesce(string_agg(id || ':' || name, '/' ORDER BY id), ''))", ("id", "name")),
+    (
+        SocialAccount,
+        "md5(coalesce(string_agg(id || kind || status || name, '/' ORDER BY id), ''))",
+        ("id", "kind", "status", "name"),
+    ),
 ]
 
 
@@ -494,9 +500,11 @@ def dashboard_version(*, tenant: Tenant, now: datetime) -> str:
     every value is a parameter. The best-time history ends at ``now``: the
     number of published posts inside it is part of the version, so a post leaving the 180 days
     changes it too."""
+    if connection.vendor != "postgresql":
+        return _dashboard_version_portable(tenant=tenant, now=now)
     parts = [
         f"(SELECT {changes} FROM {model._meta.db_table} WHERE tenant_id = %(tenant)s)"  # noqa: S608
-        for model, changes in _CHANGES
+        for model, changes, _ in _CHANGES
     ]
     parts.append(
         f"(SELECT count(*) FROM {Publication._meta.db_table} WHERE tenant_id = %(tenant)s"  # noqa: S608
@@ -514,6 +522,23 @@ def dashboard_version(*, tenant: Tenant, now: datetime) -> str:
         )
         row = cursor.fetchone()
     return "|".join(str(value) for value in row)
+
+
+def _dashboard_version_portable(*, tenant: Tenant, now: datetime) -> str:
+    """`dashboard_version` on the embedded SQLite default (`make run` on a laptop), which has
+    no ``string_agg`` or ``md5``: a digest of the same columns of every row, read through the
+    ORM. Slower, and only for development; production runs PostgreSQL."""
+    digest = hashlib.sha256()
+    for model, _, fields in _CHANGES:
+        rows = model.objects.filter(tenant=tenant).order_by("id").values_list(*fields)
+        digest.update(repr(list(rows)).encode())
+    published = Publication.objects.filter(
+        tenant=tenant,
+        state=Publication.State.PUBLISHED,
+        published_at__gte=now - BEST_TIME_HISTORY,
+        published_at__lt=now,
+    ).count()
+    return f"{digest.hexdigest()}|{published}"
 
 
 def _thumbs(*, tenant: Tenant, rows: list[PostRow]) -> None:

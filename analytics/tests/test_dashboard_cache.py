@@ -25,6 +25,17 @@ from tenants.scoping import scopes_disabled
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(params=["postgresql", "portable"], autouse=True)
+def version(request, monkeypatch):
+    """Every test runs with the one-query version (PostgreSQL) and with the portable one that
+    the embedded SQLite default uses (`make run` on a laptop)."""
+    from analytics import selectors
+
+    if request.param == "portable":
+        monkeypatch.setattr(selectors, "dashboard_version", selectors._dashboard_version_portable)
+    return request.param
+
+
 @pytest.fixture
 def page(tenant):
     return make_page(tenant, name="Trattoria Alba")
