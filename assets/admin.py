@@ -5,16 +5,14 @@ gets the same staff-only treatment."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Count, Model, Sum
+from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from assets.models import Asset, Folder, Rendition, Tag, TenantStorage
@@ -25,7 +23,8 @@ from lib.urls import reverse_many
 
 
 class _AssetChangeList(ChangeList):
-    """The rows' links and thumbnails reversed once per page (lib/urls.py), not once per row."""
+    """The rows' thumbnails reversed once per page (lib/urls.py), not once per row (the change
+    links are, by lib.admin.ChangeList)."""
 
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)
@@ -37,18 +36,6 @@ class _AssetChangeList(ChangeList):
         )
         for asset in self.result_list:
             asset.admin_thumbnail_url = thumbnail(asset.pk)
-
-    @cached_property
-    def _change_url(self) -> Callable[[int], str]:
-        return reverse_many(
-            "admin:assets_asset_change",
-            vary="object_id",
-            kwargs={},
-            current_app=self.model_admin.admin_site.name,
-        )
-
-    def url_for_result(self, result: Model) -> str:
-        return self._change_url(result.pk)
 
 
 @admin.register(Asset)
