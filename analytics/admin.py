@@ -96,7 +96,7 @@ class RestaurantFiguresAdmin(ReadOnly):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         now = timezone.now()
-        late = Counter(p.tenant_id for p, _point, _due in collection.late_collections(now=now))
+        late = Counter(row.tenant_id for row in collection.late_collections(now=now))
         published = Publication.objects.filter(
             tenant=OuterRef("pk"),
             state=Publication.State.PUBLISHED,
@@ -186,7 +186,10 @@ class LateCollectionAdmin(ReadOnly):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         now = timezone.now()
-        late = {p.pk: (point, due) for p, point, due in collection.late_collections(now=now)}
+        late = {
+            row.publication_id: (row.point, row.due_at)
+            for row in collection.late_collections(now=now)
+        }
         self_points = Case(
             *[When(pk=pk, then=Value(point)) for pk, (point, _due) in late.items()],
             default=Value(""),
