@@ -57,6 +57,9 @@ class Arg:
 
     sample: Callable[[int], Any]  # the n-th stand-in given to ``build``
     param: Callable[[Any], Any] = _same  # a value → the SQL parameter Django would send
+    # ... as the database in use takes it (SQLite has no date-time or UUID type: Django sends
+    # text there); given the parameter and the connection.
+    database: Callable[[Any, Any], Any] = lambda value, connection: value
     # The compile runs inside ``during(stand-in)`` (e.g. the tenant's scope).
     during: Callable[[Any], AbstractContextManager[Any]] | None = None
 
@@ -69,10 +72,16 @@ def _int(value: Any) -> int:
 
 INT = Arg(sample=lambda n: 982_451_653 + n, param=_int)
 TEXT = Arg(sample=lambda n: f"\x00statement-argument-{n}\x00", param=str)
-DATETIME = Arg(sample=lambda n: datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC) + timedelta(seconds=n))
+DATETIME = Arg(
+    sample=lambda n: datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC) + timedelta(seconds=n),
+    database=lambda value, connection: connection.ops.adapt_datetimefield_value(value),
+)
 UUID = Arg(
     sample=lambda n: uuid.UUID(int=0x5747_E3E7 << 96 | n),
     param=lambda value: value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)),
+    database=lambda value, connection: (
+        value if connection.features.has_native_uuid_field else value.hex
+    ),
 )
 
 
@@ -135,14 +144,16 @@ class Statement:
                 f"This statement takes {sorted(self._arguments)}, not {sorted(values)}."
             )
         compiled = self._compiled.get(using) or self._compile(using)
+        connection = connections[using]  # this thread's connection
         params = list(compiled.params)
         for position, name in compiled.slots:
             value = values[name]
             if value is None:
                 raise TypeError(f"A statement's argument cannot be None ({name}).")
-            params[position] = self._arguments[name].param(value)
+            arg = self._arguments[name]
+            params[position] = arg.database(arg.param(value), connection)
         compiler = copy.copy(compiled.compiler)
-        compiler.connection = connections[using]  # this thread's connection
+        compiler.connection = connection
         sql, bound = compiled.sql, tuple(params)
         compiler.as_sql = lambda *args, **kwargs: (sql, bound)
         # A shallow copy of the compiled queryset (``copy.copy`` would evaluate it: QuerySet's
@@ -167,7 +178,11 @@ class Statement:
                 raise ImproperlyConfigured("A statement's build function returns a queryset.")
             compiler = queryset.query.get_compiler(using=using)
             sql, params = compiler.as_sql()
-        wanted = {name: self._arguments[name].param(samples[name]) for name in samples}
+        connection = connections[using]
+        wanted = {
+            name: arg.database(arg.param(samples[name]), connection)
+            for name, arg in self._arguments.items()
+        }
         slots: list[tuple[int, str]] = []
         for position, param in enumerate(params):
             names = [n for n, v in wanted.items() if type(param) is type(v) and param == v]

@@ -309,3 +309,26 @@ def test_attach_replaces_a_cache_that_was_filtered_otherwise(restaurants):
         attach(tenant, "memberships", everyone)
         staff = list(tenant.memberships.filter(role=Membership.Role.STAFF))
     assert len(staff) == 2 and {m.role for m in staff} == {Membership.Role.STAFF}
+
+
+def test_on_sqlite_date_times_and_uuids_are_sent_as_the_text_django_sends():
+    """The embedded default (SQLite) has neither type: Django sends text there, so a call's
+    values must be that text to match what the compiled SQL expects (every page on SQLite:
+    lib/tests/test_sqlite_pages.py)."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from django.db import connections
+    from django.db.utils import load_backend
+
+    config = connections.configure_settings(
+        {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+    )["default"]
+    sqlite = load_backend(config["ENGINE"]).DatabaseWrapper(config, "sqlite")
+    moment = datetime(2026, 12, 3, 10, 30, 15, tzinfo=UTC)
+    key = uuid.UUID(int=0xABC)
+    assert DATETIME.database(moment, sqlite) == "2026-12-03 10:30:15"
+    assert UUID.database(key, sqlite) == key.hex
+    assert DATETIME.database(moment, connection) is moment  # PostgreSQL takes them as they are
+    assert UUID.database(key, connection) is key
+    assert INT.database(7, sqlite) == 7 and TEXT.database("a", sqlite) == "a"
