@@ -3,10 +3,15 @@ comment or rule, or a missing one, is a 404."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from django.http import Http404
+
+from lib.statements import UUID, Statement
 from tenants.access import access_in_tenant
 from tenants.models import Tenant
+from tenants.statements import TENANT
 from webhooks.models import AutoReplyRule, Conversation, Message
 
 
@@ -16,17 +21,46 @@ def access_conversation(
     """With its account (and the account's Page, whose token an Instagram reply goes out
     with). ``tokens=False`` (the thread page and its poll, which show the account's name and
     send nothing) loads only the account's name: an account's row is wide and its encrypted
-    fields cost their context even unread."""
+    fields cost their context even unread. That read, on every thread page and poll, is a
+    statement compiled once per process (lib/statements.py), with `access_in_tenant`'s
+    answers: the row of this tenant with this id, its ``tenant`` the one given, or `Http404`
+    for a missing, another restaurant's or a malformed id."""
+    if not tokens and not lock:
+        return _shown(tenant=tenant, id=id)
     if tokens:
         conversations = Conversation.objects.select_related("account", "account__linked_page")
     else:
-        conversations = Conversation.objects.select_related("account").only(
-            *_CONVERSATION_FIELDS, "account__name"
-        )
+        conversations = _named(Conversation.objects.all())
     return access_in_tenant(conversations, tenant=tenant, id=id, lock=lock, what="conversation")
 
 
+def _shown(*, tenant: Tenant, id: Any) -> Conversation:
+    try:
+        found = _SHOWN.first(
+            tenant=tenant, id=id if isinstance(id, uuid.UUID) else uuid.UUID(str(id))
+        )
+    except ValueError:  # not a thread's id
+        found = None
+    if found is None:
+        raise Http404("No such conversation.")
+    found.tenant = tenant  # the row's own: the statement filtered on it
+    return found
+
+
 _CONVERSATION_FIELDS = [field.name for field in Conversation._meta.concrete_fields]
+
+
+def _named(conversations: Any) -> Any:
+    """The conversation with its account's name only (``tokens=False``)."""
+    return conversations.select_related("account").only(*_CONVERSATION_FIELDS, "account__name")
+
+
+# A thread page's conversation (lib/statements.py: compiled once per process).
+_SHOWN = Statement(
+    lambda tenant, id: _named(Conversation.objects.filter(tenant=tenant, pk=id))[:1],
+    tenant=TENANT,
+    id=UUID,
+)
 
 
 def access_comment(*, tenant: Tenant, conversation: Conversation, id: Any) -> Message:
