@@ -3,6 +3,7 @@ post to another day to move it (keeping its time), or open it to reschedule by k
 
 from __future__ import annotations
 
+import functools
 from calendar import monthrange
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
@@ -57,31 +59,47 @@ class Chip:
     @property
     def grid(self) -> SafeString:
         """The chip in the month or week grid (draggable when it can move)."""
-        drag = f' draggable="true" data-post-id="{int(self.post.pk)}"' if self.movable else ""
-        return mark_safe(  # noqa: S308
-            f'<li><a class="chip state-{escape(self.state)}" href="{escape(self.url)}"{drag}>\n'
-            f'<span class="chip-time">{self.local:%H:%M}</span>\n{self._icons()}\n'
-            f'<span class="chip-text">{escape(self._text(40))}</span>\n'
-            f'<span class="sr-only">, {escape(self.words)}</span>\n</a></li>\n'
-        )
+        return mark_safe(self._drawn[0])  # noqa: S308 - every value is escaped
 
     @property
     def line(self) -> SafeString:
         """The chip in the agenda under the grid."""
-        return mark_safe(  # noqa: S308
-            f'<li><a class="chip state-{escape(self.state)}" href="{escape(self.url)}">'
-            f'<span class="chip-time">{self.local:%H:%M}</span>{self._icons()}'
-            f'<span class="chip-text">{escape(self._text(60))}</span>'
-            f'<span class="chip-state">{escape(self.words)}</span></a></li>'
-        )
+        return mark_safe(self._drawn[1])  # noqa: S308 - every value is escaped
 
-    def _icons(self) -> str:
-        return "".join(net_icon(n, 12) for n in self.networks)
+    @cached_property
+    def _drawn(self) -> tuple[str, str]:
+        """(the grid's chip, the agenda's line): their shared parts escaped once, and plain
+        text (marked safe once per page, not per chip: docs/performance.md, "Pages")."""
+        state, url = _escaped(self.state), escape(self.url)
+        words = _escaped(self.words)
+        at = f"{self.local.hour:02d}:{self.local.minute:02d}"
+        icons = _icons(tuple(self.networks))
+        drag = f' draggable="true" data-post-id="{int(self.post.pk)}"' if self.movable else ""
+        return (
+            f'<li><a class="chip state-{state}" href="{url}"{drag}>\n'
+            f'<span class="chip-time">{at}</span>\n{icons}\n'
+            f'<span class="chip-text">{escape(self._text(40))}</span>\n'
+            f'<span class="sr-only">, {words}</span>\n</a></li>\n',
+            f'<li><a class="chip state-{state}" href="{url}">'
+            f'<span class="chip-time">{at}</span>{icons}'
+            f'<span class="chip-text">{escape(self._text(60))}</span>'
+            f'<span class="chip-state">{words}</span></a></li>',
+        )
 
     def _text(self, length: int) -> str:
         """The text cut to ``length`` characters with an ellipsis, as ``truncatechars`` cuts it
         (lib/display.py)."""
         return cut(self.post.text or "Photo post", length)
+
+
+# A state and its words: a handful of values, each escaped once per process.
+_escaped = functools.cache(escape)
+
+
+@functools.cache
+def _icons(networks: tuple[str, ...]) -> str:
+    """The chip's network marks (a few combinations, drawn once per process)."""
+    return "".join(str(net_icon(n, 12)) for n in networks)
 
 
 @dataclass
@@ -99,30 +117,55 @@ class Day:
     @property
     def cell(self) -> SafeString:
         """The day in the month or week grid, with its chips."""
-        classes = "cal-day" + (" is-other" if not self.in_month else "")
-        classes += " is-today" if self.is_today else ""
-        label = escape(self.label) + (", today" if self.is_today else "")
-        add = ""
-        if self.add_url:
-            add = (
-                f'<a class="cal-add" href="{escape(self.add_url)}" '
-                f'aria-label="New post on {escape(self.label)}">+</a>'
-            )
-        return mark_safe(  # noqa: S308 - every value is escaped
-            f'<section class="{classes}" data-date="{escape(self.iso)}" aria-label="{label}">\n'
-            f'<div class="cal-day-head">\n<span class="cal-date">{self.day.day}</span>\n{add}\n'
-            f'</div>\n<ul class="chips">\n{"".join(c.grid for c in self.chips)}</ul>\n</section>\n'
-        )
+        return mark_safe(self._cell())  # noqa: S308 - every value is escaped
 
     @property
     def agenda(self) -> SafeString:
         """The day in the agenda under the grid: its name and its chips as lines."""
+        return mark_safe(self._agenda())  # noqa: S308 - every value is escaped
+
+    def _cell(self) -> str:
+        classes = "cal-day" + (" is-other" if not self.in_month else "")
+        classes += " is-today" if self.is_today else ""
+        label = escape(self.label)
+        add = ""
+        if self.add_url:
+            add = (
+                f'<a class="cal-add" href="{escape(self.add_url)}" '
+                f'aria-label="New post on {label}">+</a>'
+            )
+        if self.is_today:
+            label += ", today"
+        return (
+            f'<section class="{classes}" data-date="{escape(self.iso)}" aria-label="{label}">\n'
+            f'<div class="cal-day-head">\n<span class="cal-date">{self.day.day}</span>\n{add}\n'
+            f'</div>\n<ul class="chips">\n{"".join(c._drawn[0] for c in self.chips)}</ul>\n'
+            "</section>\n"
+        )
+
+    def _agenda(self) -> str:
         today = " is-today" if self.is_today else ""
-        return mark_safe(  # noqa: S308 - every value is escaped
+        return (
             f'<h3 class="agenda-day{today}">{escape(self.label)}'
             f"{' · Today' if self.is_today else ''}</h3>\n"
-            f'<ul class="chips">{"".join(c.line for c in self.chips)}</ul>\n'
+            f'<ul class="chips">{"".join(c._drawn[1] for c in self.chips)}</ul>\n'
         )
+
+
+def weeks_html(weeks: list[list[Day]]) -> SafeString:
+    """The grid's weeks, as the template's loop over them wrote each (its line breaks and
+    indents kept; posting/tests/test_calendar_html.py compares the two)."""
+    return mark_safe(  # noqa: S308 - every value is escaped
+        "".join(
+            f'\n  <div class="cal-week">\n    {"".join(d._cell() for d in week)}\n  </div>\n  '
+            for week in weeks
+        )
+    )
+
+
+def agenda_html(days: list[Day]) -> SafeString:
+    """The agenda's days with chips, as the template's loop over them wrote each."""
+    return mark_safe("".join(d._agenda() for d in days))  # noqa: S308 - every value is escaped
 
 
 def post_state(post: selectors.ChipPost) -> str:
@@ -197,13 +240,13 @@ def month(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     cursor = first
     while cursor <= last:
         in_month = view == "week" or cursor.month == month_start.month
-        iso = f"{cursor:%Y-%m-%d}"
+        iso = cursor.isoformat()
         days[cursor] = Day(
             cursor,
             in_month,
             cursor == today,
             iso=iso,
-            label=f"{cursor:%A} {cursor.day} {cursor:%B}",
+            label=cursor.strftime(f"%A {cursor.day} %B"),
             add_url=f"{new_url}?date={iso}" if cursor >= today else "",
         )
         cursor += timedelta(days=1)
@@ -216,8 +259,8 @@ def month(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     context = {
         "view": view,
         "title": title,
-        "weeks": [ordered[i : i + 7] for i in range(0, len(ordered), 7)],
-        "agenda": [d for d in ordered if d.chips],
+        "weeks": weeks_html([ordered[i : i + 7] for i in range(0, len(ordered), 7)]),
+        "agenda": agenda_html([d for d in ordered if d.chips]),
         "prev_q": prev_q,
         "next_q": next_q,
         "today": today,
