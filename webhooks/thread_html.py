@@ -5,14 +5,11 @@ or Instagram thread every message as a bubble; through the template engine (an i
 comment, three CSRF fields, a dozen conditions; filters and lookups per bubble) they cost more
 than the rest of the page (docs/performance.md, "Pages"). As for the inbox's rows
 (webhooks/inbox_rows.py), the markup is built in Python and every value is escaped with
-`html.escape`; the text keeps Django's ``linebreaksbr``."""
+`html.escape`; the text keeps Django's ``linebreaksbr`` (both through webhooks/markup.py)."""
 
 from __future__ import annotations
 
-from html import escape
-
-from django.template.defaultfilters import linebreaksbr
-
+from webhooks.markup import escape, linebreaks
 from webhooks.models import Message
 
 
@@ -35,12 +32,12 @@ def comment(c: Message, *, account_name: str, reply_text: str, csrf_field: str) 
     classes = f"comment-body comment-{escape(c.direction)}"
     if state != "visible":
         classes += f" comment-{escape(state)}"
-    text = linebreaksbr(c.text or "(no text)", autoescape=True)
+    text = linebreaks(c.text or "(no text)")
     actions = ""
     if c.direction == "in" and state != "removed":
         actions = _actions(c, reply_text=reply_text, csrf_field=csrf_field)
     return (
-        f'<div class="{classes}" id="comment-{c.pk}">\n'
+        f'<div class="{classes}" id="comment-{c.id}">\n'
         f'<div class="comment-meta"><strong>{author}</strong>\n'
         f' · <time datetime="{escape(c.when_iso)}">{escape(c.when)}</time>{badges}\n</div>\n'  # type: ignore[attr-defined]
         f'<div class="comment-text">{text}</div>\n{actions}</div>\n'
@@ -95,7 +92,7 @@ def _form(
     text: str,
     csrf_field: str,
 ) -> str:
-    field_id = f"{kind}-{c.pk}"
+    field_id = f"{kind}-{c.id}"
     opened = " open" if getattr(c, "open_form", "") == kind else ""
     return (
         f"<details{opened}>\n<summary>{summary}</summary>\n"
@@ -127,7 +124,7 @@ def bubble(m: Message, *, customer_name: str) -> str:
     return (
         f'<li class="bubble bubble-{direction}{" bubble-auto" if m.automatic else ""}" '
         f'data-direction="{direction}">\n'
-        f'<div class="bubble-text">{linebreaksbr(m.text, autoescape=True) if m.text else ""}'
+        f'<div class="bubble-text">{linebreaks(m.text) if m.text else ""}'
         f"{attachments}</div>\n"
         f'<div class="bubble-meta">{who}\n'
         f' · <time datetime="{escape(m.when_iso)}">{escape(m.when)}</time>'  # type: ignore[attr-defined]

@@ -96,24 +96,23 @@ def _present_messages(
     thread: list[Message], *, conversation: Conversation, zone, form_for: str = "", action: str = ""
 ) -> None:
     """Times, and for comments the three action links and which form is open (after a refusal)."""
-    links = {}
-    if conversation.is_comments:
-        kwargs = {"tenant_slug": conversation.tenant.slug, "conversation_id": conversation.pk}
-        links = {
-            name: reverse_many(f"webhooks:{name}", vary="message_id", kwargs=kwargs)
-            for name in ("comment_reply", "comment_private_reply", "comment_hide")
-        }
+    current = timezone.get_current_timezone()  # looked up once, not per message
+    when = inbox_rows.when
     for m in thread:
-        _set_times(m, m.sent_at, zone)
-        if links:
-            m.reply_url = links["comment_reply"](m.pk)  # type: ignore[attr-defined]
-            m.private_url = links["comment_private_reply"](m.pk)  # type: ignore[attr-defined]
-            m.hide_url = links["comment_hide"](m.pk)  # type: ignore[attr-defined]
-            m.open_form = action if form_for == str(m.pk) else ""  # type: ignore[attr-defined]
-
-
-def _set_times(obj, at: datetime, zone) -> None:
-    obj.when_iso, obj.when = inbox_rows.when(at, zone)
+        m.when_iso, m.when = when(m.sent_at, zone, current)  # type: ignore[attr-defined]
+    if not conversation.is_comments:
+        return
+    kwargs = {"tenant_slug": conversation.tenant.slug, "conversation_id": conversation.pk}
+    reply, private, hide = (
+        reverse_many(f"webhooks:{name}", vary="message_id", kwargs=kwargs)
+        for name in ("comment_reply", "comment_private_reply", "comment_hide")
+    )
+    for m in thread:
+        pk = m.pk
+        m.reply_url = reply(pk)  # type: ignore[attr-defined]
+        m.private_url = private(pk)  # type: ignore[attr-defined]
+        m.hide_url = hide(pk)  # type: ignore[attr-defined]
+        m.open_form = action if form_for and form_for == str(pk) else ""  # type: ignore[attr-defined]
 
 
 def _list_version(threads: list[selectors.ThreadRow]) -> str:
