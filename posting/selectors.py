@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet, Window
 from django.db.models.functions import Coalesce
 
 from assets.models import Asset, Rendition
 from assets.selectors import rendition_url
-from lib.statements import DATETIME, INT, Statement, attach
+from lib.statements import DATETIME, INT, TEXT, Statement, attach
 from posting.models import Post, PostMedia, Publication, PublishAttempt
 from social.models import SocialAccount
 from tenants.models import Tenant
@@ -197,35 +197,69 @@ class PostListed:
 
 def posts_listed(*, tenant: Tenant, rows: Iterable[tuple[Any, ...]]) -> list[PostListed]:
     """A page of posts (``POST_LIST_FIELDS`` rows of `post_history`) with each post's
-    publication lines (`PublicationLine`, by network) and first photo: two queries."""
+    publication lines (`PublicationLine`, by network) and first photo: two queries for a page
+    of up to `LIST_PAGE` posts, each compiled once per process."""
     posts = [PostListed(*row) for row in rows]
     by_id = {post.pk: post for post in posts}
-    if not by_id:
-        return posts
-    for row in (
-        Publication.objects.filter(tenant=tenant, post_id__in=list(by_id))
+    for ids in _in_pages(list(by_id)):
+        for row in _LISTED_PUBLICATIONS.all(tenant=tenant, **ids):
+            pk, post_id, network, state, permalink, published, error, next_at, name, status = row
+            by_id[post_id].publication_list.append(
+                PublicationLine(
+                    pk, post_id, network, state, permalink, published, error, next_at,
+                    AccountLine(name, status),
+                )
+            )  # fmt: skip
+    for ids in _in_pages(list(by_id)):
+        for post_id, asset_id in _LISTED_PHOTOS.all(tenant=tenant, **ids):
+            post = by_id[post_id]
+            if post.first_asset_id is None:
+                post.first_asset_id = asset_id
+    return posts
+
+
+# The posts list's page: its size (posting.views.history), and how many posts' ids one read of
+# their publications or photos takes (lib/statements.py: a list for ``__in`` would change the
+# SQL with its length, so the statement has one integer argument per post of a page).
+LIST_PAGE = 20
+_PAGE_IDS = tuple(f"post_{n}" for n in range(LIST_PAGE))
+
+
+def _in_pages(ids: list[int]) -> Iterator[dict[str, Any]]:
+    """``ids`` as the statements' arguments, `LIST_PAGE` at a time; a short page repeats its
+    last id in the places left (``IN`` is the same with an id twice)."""
+    for at in range(0, len(ids), LIST_PAGE):
+        chunk = ids[at : at + LIST_PAGE]
+        chunk += [chunk[-1]] * (LIST_PAGE - len(chunk))
+        yield dict(zip(_PAGE_IDS, chunk, strict=True))
+
+
+def _of_page(rows: Callable[[list[int]], QuerySet[Any]]) -> Statement:
+    def build(tenant: Tenant, **ids: int) -> QuerySet[Any]:
+        return rows([ids[name] for name in _PAGE_IDS])
+
+    return Statement(build, tenant=TENANT, **dict.fromkeys(_PAGE_IDS, INT))
+
+
+# What a `PublicationLine` is made of, in its order.
+_LINE_FIELDS = (
+    *("id", "post_id", "network", "state", "permalink", "published_at", "last_error"),
+    *("next_attempt_at", "account__name", "account__status"),
+)
+_LISTED_PUBLICATIONS = _of_page(
+    lambda ids: (
+        Publication.objects.filter(post_id__in=ids)
         .order_by("network", "id")
-        .values_list(
-            "id", "post_id", "network", "state", "permalink", "published_at", "last_error",
-            "next_attempt_at", "account__name", "account__status",
-        )
-    ):  # fmt: skip
-        pk, post_id, network, state, permalink, published, error, next_at, name, status = row
-        by_id[post_id].publication_list.append(
-            PublicationLine(
-                pk, post_id, network, state, permalink, published, error, next_at,
-                AccountLine(name, status),
-            )
-        )  # fmt: skip
-    for post_id, asset_id in (
-        PostMedia.objects.filter(tenant=tenant, post_id__in=list(by_id))
+        .values_list(*_LINE_FIELDS)
+    )
+)
+_LISTED_PHOTOS = _of_page(
+    lambda ids: (
+        PostMedia.objects.filter(post_id__in=ids)
         .order_by("post_id", "position")
         .values_list("post_id", "asset_id")
-    ):
-        post = by_id[post_id]
-        if post.first_asset_id is None:
-            post.first_asset_id = asset_id
-    return posts
+    )
+)
 
 
 def post_history(*, tenant: Tenant, filters: HistoryFilters) -> QuerySet[Post]:
@@ -258,6 +292,37 @@ def post_history(*, tenant: Tenant, filters: HistoryFilters) -> QuerySet[Post]:
             | Q(text_instagram__icontains=filters.q)
         )
     return posts.annotate(when=Coalesce("scheduled_at", "created_at")).order_by("-when", "-id")
+
+
+def posts_first_page(
+    *, tenant: Tenant, filters: HistoryFilters
+) -> tuple[list[tuple[Any, ...]], int] | None:
+    """The first `LIST_PAGE` rows (``POST_LIST_FIELDS``) of `post_history` and how many posts
+    it lists in all, in one query compiled once per process, when the filters are a state, a
+    network, both or none (the list as it opens, and the filters its links use); None for any
+    other filter (a search, an account or dates: the caller pages the queryset)."""
+    if filters.q or filters.account or filters.start or filters.end:
+        return None
+    values = {"state": filters.state, "network": filters.network}
+    given = {name: value for name, value in values.items() if value}
+    rows = _FIRST_POSTS[tuple(sorted(given))].all(tenant=tenant, **given)
+    # Each row carries the total (``COUNT(*) OVER ()``, as lib/pagination.py reads it).
+    return [row[:-1] for row in rows], (rows[0][-1] if rows else 0)
+
+
+def _first_posts(*filtered: str) -> Statement:
+    def build(tenant: Tenant, state: str = "", network: str = "") -> QuerySet[Any]:
+        listed = post_history(tenant=tenant, filters=HistoryFilters(state=state, network=network))
+        window = listed.values_list(*POST_LIST_FIELDS).annotate(total=Window(Count("pk")))
+        return window[:LIST_PAGE]
+
+    return Statement(build, tenant=TENANT, **dict.fromkeys(filtered, TEXT))
+
+
+_FIRST_POSTS: dict[tuple[str, ...], Statement] = {
+    filtered: _first_posts(*filtered)
+    for filtered in ((), ("state",), ("network",), ("network", "state"))
+}
 
 
 class ChipPublication(NamedTuple):

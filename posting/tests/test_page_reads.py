@@ -1,17 +1,19 @@
-"""The calendar's read and markup, made cheaper (docs/performance.md, "Pages"), give what the
-queryset and template they replaced gave: the grid and agenda byte for byte as the template's
-loops drew them, every value escaped; the statement's rows as the ORM reads them, for this
-restaurant only."""
+"""The posts list's and the calendar's reads and markup, made cheaper (docs/performance.md,
+"Pages"), give what the querysets and templates they replaced gave: the calendar's grid and
+agenda byte for byte as the template's loops drew them, every value escaped; the statements'
+rows as the ORM reads them, for this restaurant only."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from django.template import Context, Template
 
+from lib.pagination import page_with_total
 from posting import selectors
-from posting.models import Post, Publication
-from posting.selectors import ChipPost, ChipPublication
+from posting.models import Post, PostMedia, Publication
+from posting.selectors import ChipPost, ChipPublication, HistoryFilters
 from posting.tests.factories import make_instagram, make_page
 from posting.views.calendar import Chip, Day, agenda_html, weeks_html
 from social.models import SocialAccount
@@ -158,3 +160,137 @@ def test_the_calendars_posts_are_the_ones_the_queryset_read_for_this_restaurant_
         theirs = selectors.calendar_posts(tenant=other_tenant, start=start, end=end)
     assert {c.text.split()[0] for c in theirs} == {"Theirs"} and len(theirs) == 4
     assert all(c.publication_list == [ChipPublication(S.SCHEDULED, "facebook")] for c in theirs)
+
+
+# -- the posts list's reads --------------------------------------------------------------------
+def _orm_listed(tenant, rows) -> list[selectors.PostListed]:
+    """A page's publication lines and first photos as the querysets they replaced read them."""
+    posts = [selectors.PostListed(*row) for row in rows]
+    by_id = {post.pk: post for post in posts}
+    for row in (
+        Publication.objects.filter(tenant=tenant, post_id__in=list(by_id))
+        .order_by("network", "id")
+        .values_list(*selectors._LINE_FIELDS)
+    ):
+        *line, name, status = row
+        by_id[row[1]].publication_list.append(
+            selectors.PublicationLine(*line, selectors.AccountLine(name, status))
+        )
+    for post_id, asset_id in (
+        PostMedia.objects.filter(tenant=tenant, post_id__in=list(by_id))
+        .order_by("post_id", "position")
+        .values_list("post_id", "asset_id")
+    ):
+        if by_id[post_id].first_asset_id is None:
+            by_id[post_id].first_asset_id = asset_id
+    return posts
+
+
+@pytest.fixture
+def many_posts(tenant, other_tenant):
+    """45 posts here (publications in several states, photos on some), and posts of another
+    restaurant made in between (their ids fall among ours)."""
+    from assets.tests.factories import make_asset
+
+    page = make_page(tenant, name="Trattoria <Alba>")
+    ig = make_instagram(tenant, page=page)
+    elsewhere = make_page(other_tenant)
+    photos = [make_asset(tenant, title=f"Photo {n}") for n in range(3)]
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    states = [S.SCHEDULED, S.PUBLISHED, S.FAILED, S.HELD, S.CANCELLED]
+    for n in range(45):
+        at = None if n % 9 == 0 else start + timedelta(hours=n * 5)
+        both = [(page, states[n % 5]), (ig, states[(n + 2) % 5])]
+        post = _post(tenant, *both[: n % 2 + 1], text=f"Post {n} {HOSTILE}", at=at)
+        if n % 2:
+            _post(other_tenant, (elsewhere, S.SCHEDULED), text=f"Theirs {n}", at=at)
+        with scopes_disabled():
+            for position, photo in enumerate(photos[: n % 4]):
+                PostMedia.objects.create(
+                    tenant=tenant, post=post, asset=photo, position=(position + n) % 4
+                )
+    return page, ig
+
+
+@pytest.mark.parametrize("size", [0, 1, 7, 20, 45])
+def test_a_pages_lines_and_photos_are_the_ones_the_querysets_read(
+    tenant, other_tenant, many_posts, size
+):
+    with tenant_scope(tenant):
+        rows = list(
+            selectors.post_history(tenant=tenant, filters=HistoryFilters()).values_list(
+                *selectors.POST_LIST_FIELDS
+            )[:size]
+        )
+        assert len(rows) == size
+        listed = selectors.posts_listed(tenant=tenant, rows=rows)
+        assert listed == _orm_listed(tenant, rows)
+    assert sum(len(p.publication_list) for p in listed) >= size
+    # A page of another restaurant's ids reads nothing of ours, and ours nothing of theirs.
+    with tenant_scope(other_tenant):
+        theirs = selectors.posts_listed(tenant=other_tenant, rows=rows)
+    assert all(not p.publication_list and p.first_asset_id is None for p in theirs)
+
+
+FILTERS = [
+    HistoryFilters(),
+    HistoryFilters(state=S.PUBLISHED),
+    HistoryFilters(state=S.FAILED, network="instagram"),
+    HistoryFilters(network="instagram"),
+    HistoryFilters(state=S.NEEDS_RECONCILE),  # none
+]
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+def test_the_first_page_is_the_one_the_paginated_queryset_gives(
+    tenant, other_tenant, many_posts, filters
+):
+    with tenant_scope(tenant):
+        listed = selectors.post_history(tenant=tenant, filters=filters)
+        expected = page_with_total(
+            listed.values_list(*selectors.POST_LIST_FIELDS),
+            per_page=selectors.LIST_PAGE,
+            number=1,
+        )
+        first = selectors.posts_first_page(tenant=tenant, filters=filters)
+    assert first == (expected.object_list, expected.paginator.count)
+    with tenant_scope(other_tenant):
+        rows, total = selectors.posts_first_page(tenant=other_tenant, filters=filters) or ([], 0)
+    assert all(text.startswith("Theirs") for _, text, _, _ in rows)
+    assert total == (22 if filters == HistoryFilters() else 0)  # one scheduled Page post each
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        HistoryFilters(q="Post"),
+        HistoryFilters(account="5"),
+        HistoryFilters(start=date(2026, 3, 2)),
+        HistoryFilters(state=S.PUBLISHED, end=date(2026, 3, 2)),
+    ],
+)
+def test_other_filters_are_left_to_the_queryset(tenant, filters):
+    with tenant_scope(tenant):
+        assert selectors.posts_first_page(tenant=tenant, filters=filters) is None
+
+
+def test_the_posts_pages_read_as_before_on_every_page_and_filter(owner_client, tenant, many_posts):
+    """The first page from the statement and the pages after it from the queryset: each post
+    once, newest first, the count and pager right."""
+    from django.urls import reverse
+
+    url = reverse("posting:history", args=[tenant.slug])
+    seen = []
+    for number in ("", "2", "3"):
+        html = owner_client.get(url, {"page": number} if number else {}).content.decode()
+        assert "45 posts found." in html and f"Page {number or 1} of 3" in html
+        seen += [n for n in range(45) if f">Post {n} &lt;script&gt;" in html]
+        assert "<script>alert" not in html
+    assert sorted(seen) == list(range(45)) and len(seen) == 45
+    with tenant_scope(tenant):
+        failed = selectors.post_history(tenant=tenant, filters=HistoryFilters(state=S.FAILED))
+        count = failed.count()
+    html = owner_client.get(url, {"page": "x", "state": S.FAILED}).content.decode()
+    assert f"{count} posts found." in html and 'class="pager"' not in html
+    html = owner_client.get(url, {"state": S.NEEDS_RECONCILE}).content.decode()
+    assert "0 posts found." in html and "No post matches these filters." in html

@@ -8,6 +8,7 @@ from typing import cast
 
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Page, Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -20,8 +21,9 @@ from posting.access import access_post, access_publication
 from posting.models import Publication
 from posting.rules import PostRefused
 from tenants.http import TenantRequest
+from tenants.models import Tenant
 
-PAGE_SIZE = 20
+PAGE_SIZE = selectors.LIST_PAGE
 
 
 class HistoryFilterForm(forms.Form):
@@ -58,12 +60,7 @@ def history(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     filters = selectors.HistoryFilters()
     if form.is_valid():
         filters = selectors.HistoryFilters(**form.cleaned_data)
-    listed = selectors.post_history(tenant=tenant, filters=filters)
-    page = page_with_total(
-        listed.values_list(*selectors.POST_LIST_FIELDS),
-        per_page=PAGE_SIZE,
-        number=request.GET.get("page"),
-    )
+    page = _page(tenant, filters, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     posts = selectors.posts_listed(tenant=tenant, rows=page.object_list)
@@ -82,6 +79,30 @@ def history(request: TenantRequest, tenant_slug: str) -> HttpResponse:
         "held": held.for_reconnect,
     }
     return TemplateResponse(request, "posting/history.html", context)
+
+
+def _page(tenant: Tenant, filters: selectors.HistoryFilters, number: str | None) -> Page:
+    """The page of posts asked for, with the total: the first page of the list as it opens (or
+    filtered by state or network) from one statement (`selectors.posts_first_page`), any other
+    page as `lib.pagination.page_with_total` reads it."""
+    first = _page_number(number) == 1 and selectors.posts_first_page(tenant=tenant, filters=filters)
+    if not first:
+        listed = selectors.post_history(tenant=tenant, filters=filters)
+        return page_with_total(
+            listed.values_list(*selectors.POST_LIST_FIELDS), per_page=PAGE_SIZE, number=number
+        )
+    rows, total = first
+    paginator = Paginator(rows, PAGE_SIZE)
+    paginator.count = total  # cached_property: nothing counts the rows again
+    return paginator.page(1)
+
+
+def _page_number(number: str | None) -> int:
+    """As `page_with_total` reads it: anything but a number is the first page."""
+    try:
+        return int(number or "")
+    except ValueError:
+        return 1
 
 
 class _Links:
