@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
+from functools import lru_cache
 from typing import Any, cast
 
 from django import forms
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 from webhooks.models import AutoReplyRule, Conversation, ReplySettings
 
@@ -48,6 +52,28 @@ class InboxFilterForm(forms.Form):
             "needs_human": data["needs_human"],
             "state": data["state"] or "open",
         }
+
+
+def filter_fields(form: InboxFilterForm, *, accounts: Sequence[Hashable]) -> SafeString:
+    """The filter's fields as templates/webhooks/_filter_fields.html draws them. Unbound (the
+    inbox as it opens, and beside every thread) the form depends on nothing but the accounts
+    it was made with (``accounts``, as given to it: `selectors.inbox_accounts`' rows), so it
+    is drawn once per process for each list of accounts: its six widgets through the form
+    templates were a tenth of a thread page (docs/performance.md, "Pages")."""
+    if form.is_bound:
+        return _fields(form)
+    return _unbound_fields(tuple(accounts))
+
+
+@lru_cache(maxsize=1024)
+def _unbound_fields(accounts: tuple[Hashable, ...]) -> SafeString:
+    return _fields(InboxFilterForm(accounts=list(accounts)))
+
+
+def _fields(form: InboxFilterForm) -> SafeString:
+    markup = render_to_string("webhooks/_filter_fields.html", {"filter_form": form})
+    # The file's own last line break is not the page's (inbox.html has its own).
+    return mark_safe(markup.removesuffix("\n"))  # noqa: S308 - a template's output
 
 
 class ReplyForm(forms.Form):

@@ -21,7 +21,13 @@ from tenants.access import owner_required
 from tenants.http import TenantRequest
 from webhooks import inbox_rows, replies, selectors, services
 from webhooks.access import access_comment, access_conversation, access_rule
-from webhooks.forms import InboxFilterForm, ReplyForm, ReplySettingsForm, RuleForm
+from webhooks.forms import (
+    InboxFilterForm,
+    ReplyForm,
+    ReplySettingsForm,
+    RuleForm,
+    filter_fields,
+)
 from webhooks.models import Conversation, Message
 
 
@@ -53,20 +59,21 @@ def _list_context(request: TenantRequest, current_id: str = "") -> dict:
     current_id = _uuid_text(current_id)  # the poll's ?current= is the browser's to send
     query["current"] = current_id
     slug = request.tenant.slug
+    inbox_url = reverse("webhooks:inbox", kwargs={"tenant_slug": slug})
     here = (  # the page the list is on (the poll, too, answers for that page)
         reverse("webhooks:thread", kwargs={"tenant_slug": slug, "conversation_id": current_id})
         if current_id
-        else reverse("webhooks:inbox", kwargs={"tenant_slug": slug})
+        else inbox_url
     )
     return {
         "filter_form": form,
+        "inbox_url": inbox_url,
         "threads": threads,
         "rows": inbox_rows.rows(
             threads, tenant=request.tenant, current_id=current_id, query=list_query
         ),
         # "← All conversations" on a phone's thread page: back to the same list page.
-        "list_url": reverse("webhooks:inbox", kwargs={"tenant_slug": slug})
-        + (f"?{list_query}" if list_query else ""),
+        "list_url": inbox_url + (f"?{list_query}" if list_query else ""),
         "older_url": f"{here}?{older.urlencode()}" if page.older else "",
         "newest_url": f"{here}?{newest.urlencode()}" if before is not None else "",
         "list_poll_url": reverse(
@@ -80,6 +87,14 @@ def _list_context(request: TenantRequest, current_id: str = "") -> dict:
         "poll_seconds": settings.WEBHOOK_INBOX_POLL_SECONDS,
         "tz": request.tenant.tzinfo,
     }
+
+
+def _page_context(request: TenantRequest, current_id: str = "") -> dict:
+    """The list with the filter form above it (the inbox and thread pages; the list's poll
+    answers with the list alone)."""
+    context = _list_context(request, current_id)
+    context["filter_fields"] = filter_fields(context["filter_form"], accounts=context["accounts"])
+    return context
 
 
 def _uuid_text(text: str) -> str:
@@ -126,7 +141,7 @@ def _list_version(threads: list[selectors.ThreadRow]) -> str:
 
 @require_GET
 def inbox(request: TenantRequest, tenant_slug: str) -> HttpResponse:
-    return render(request, "webhooks/inbox.html", _list_context(request))
+    return render(request, "webhooks/inbox.html", _page_context(request))
 
 
 @require_GET
@@ -149,7 +164,7 @@ def _thread_context(request: TenantRequest, conversation: Conversation, **extra)
     )
     allowed, tag, why = services.reply_mode(conversation=conversation)
     context = {
-        **_list_context(request, current_id=str(conversation.pk)),
+        **_page_context(request, current_id=str(conversation.pk)),
         "conversation": conversation,
         "thread": thread,
         "comments": selectors.comment_tree(messages=thread) if conversation.is_comments else [],
