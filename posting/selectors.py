@@ -118,10 +118,23 @@ _ACCOUNT_NAMES = Statement(
 def composer_media(*, tenant: Tenant, asset_ids: Sequence[int]) -> list[MediaItem]:
     """The chosen photos in order, with the URLs the previews show (two queries)."""
     ids = [int(i) for i in asset_ids]
-    assets = {a.pk: a for a in Asset.objects.filter(tenant=tenant, pk__in=ids)}
-    renditions: dict[tuple[int, str], Rendition] = {
-        (r.asset_id, r.kind): r for r in Rendition.objects.filter(tenant=tenant, asset_id__in=ids)
-    }
+    assets: dict[int, Asset] = {}
+    renditions: dict[tuple[int, str], Rendition] = {}
+    for arguments in _id_arguments(list(dict.fromkeys(ids))):
+        assets.update((a.pk, a) for a in _COMPOSER_ASSETS.all(tenant=tenant, **arguments))
+        renditions.update(
+            ((r.asset_id, r.kind), r) for r in _COMPOSER_RENDITIONS.all(tenant=tenant, **arguments)
+        )
+    return _media_items(tenant, ids, assets, renditions)
+
+
+def _media_items(
+    tenant: Tenant,
+    ids: list[int],
+    assets: dict[int, Asset],
+    renditions: dict[tuple[int, str], Rendition],
+) -> list[MediaItem]:
+    """The photos of ``ids`` found in ``assets``, in order, with their renditions' URLs."""
     items = []
     for asset_id in dict.fromkeys(ids):
         asset = assets.get(asset_id)
@@ -135,6 +148,35 @@ def composer_media(*, tenant: Tenant, asset_ids: Sequence[int]) -> list[MediaIte
         ratio = ig.width / ig.height if ig and ig.height else 1.0
         items.append(MediaItem(asset, urls["thumb"], urls["web"], urls["instagram"], ratio))
     return items
+
+
+# Every composer page with photos, and its partials (lib/statements.py: compiled once per process;
+# `_of_ids`).
+def _of_ids(rows: Callable[[list[int]], QuerySet[Any]]) -> Statement:
+    """A statement of ``rows(ids)`` for up to `IDS_PER_READ` ids at a time (`_id_arguments`):
+    a list for ``__in`` would change the SQL with its length (lib/statements.py), so it takes
+    one integer argument per id."""
+
+    def build(tenant: Tenant, **ids: int) -> QuerySet[Any]:
+        return rows([ids[name] for name in _ID_NAMES])
+
+    return Statement(build, tenant=TENANT, **dict.fromkeys(_ID_NAMES, INT))
+
+
+def _id_arguments(ids: list[int]) -> Iterator[dict[str, Any]]:
+    """``ids`` as an `_of_ids` statement's arguments, `IDS_PER_READ` at a time; the last read
+    repeats its last id in the places left (``IN`` is the same with an id twice)."""
+    for at in range(0, len(ids), IDS_PER_READ):
+        chunk = ids[at : at + IDS_PER_READ]
+        chunk += [chunk[-1]] * (IDS_PER_READ - len(chunk))
+        yield dict(zip(_ID_NAMES, chunk, strict=True))
+
+
+# A page of the posts list, or a composer's photos (`asset_ids_of` keeps 20), in one read.
+IDS_PER_READ = 20
+_ID_NAMES = tuple(f"id_{n}" for n in range(IDS_PER_READ))
+_COMPOSER_ASSETS = _of_ids(lambda ids: Asset.objects.filter(pk__in=ids))
+_COMPOSER_RENDITIONS = _of_ids(lambda ids: Rendition.objects.filter(asset_id__in=ids))
 
 
 def asset_ids_of(value: str) -> list[int]:
@@ -201,8 +243,8 @@ def posts_listed(*, tenant: Tenant, rows: Iterable[tuple[Any, ...]]) -> list[Pos
     of up to `LIST_PAGE` posts, each compiled once per process."""
     posts = [PostListed(*row) for row in rows]
     by_id = {post.pk: post for post in posts}
-    for ids in _in_pages(list(by_id)):
-        for row in _LISTED_PUBLICATIONS.all(tenant=tenant, **ids):
+    for arguments in _id_arguments(list(by_id)):
+        for row in _LISTED_PUBLICATIONS.all(tenant=tenant, **arguments):
             pk, post_id, network, state, permalink, published, error, next_at, name, status = row
             by_id[post_id].publication_list.append(
                 PublicationLine(
@@ -210,35 +252,16 @@ def posts_listed(*, tenant: Tenant, rows: Iterable[tuple[Any, ...]]) -> list[Pos
                     AccountLine(name, status),
                 )
             )  # fmt: skip
-    for ids in _in_pages(list(by_id)):
-        for post_id, asset_id in _LISTED_PHOTOS.all(tenant=tenant, **ids):
+    for arguments in _id_arguments(list(by_id)):
+        for post_id, asset_id in _LISTED_PHOTOS.all(tenant=tenant, **arguments):
             post = by_id[post_id]
             if post.first_asset_id is None:
                 post.first_asset_id = asset_id
     return posts
 
 
-# The posts list's page: its size (posting.views.history), and how many posts' ids one read of
-# their publications or photos takes (lib/statements.py: a list for ``__in`` would change the
-# SQL with its length, so the statement has one integer argument per post of a page).
-LIST_PAGE = 20
-_PAGE_IDS = tuple(f"post_{n}" for n in range(LIST_PAGE))
-
-
-def _in_pages(ids: list[int]) -> Iterator[dict[str, Any]]:
-    """``ids`` as the statements' arguments, `LIST_PAGE` at a time; a short page repeats its
-    last id in the places left (``IN`` is the same with an id twice)."""
-    for at in range(0, len(ids), LIST_PAGE):
-        chunk = ids[at : at + LIST_PAGE]
-        chunk += [chunk[-1]] * (LIST_PAGE - len(chunk))
-        yield dict(zip(_PAGE_IDS, chunk, strict=True))
-
-
-def _of_page(rows: Callable[[list[int]], QuerySet[Any]]) -> Statement:
-    def build(tenant: Tenant, **ids: int) -> QuerySet[Any]:
-        return rows([ids[name] for name in _PAGE_IDS])
-
-    return Statement(build, tenant=TENANT, **dict.fromkeys(_PAGE_IDS, INT))
+# The posts list's page (posting.views.history): its posts' lines and photos in one read each.
+LIST_PAGE = IDS_PER_READ
 
 
 # What a `PublicationLine` is made of, in its order.
@@ -246,14 +269,14 @@ _LINE_FIELDS = (
     *("id", "post_id", "network", "state", "permalink", "published_at", "last_error"),
     *("next_attempt_at", "account__name", "account__status"),
 )
-_LISTED_PUBLICATIONS = _of_page(
+_LISTED_PUBLICATIONS = _of_ids(
     lambda ids: (
         Publication.objects.filter(post_id__in=ids)
         .order_by("network", "id")
         .values_list(*_LINE_FIELDS)
     )
 )
-_LISTED_PHOTOS = _of_page(
+_LISTED_PHOTOS = _of_ids(
     lambda ids: (
         PostMedia.objects.filter(post_id__in=ids)
         .order_by("post_id", "position")

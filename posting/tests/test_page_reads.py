@@ -294,3 +294,47 @@ def test_the_posts_pages_read_as_before_on_every_page_and_filter(owner_client, t
     assert f"{count} posts found." in html and 'class="pager"' not in html
     html = owner_client.get(url, {"state": S.NEEDS_RECONCILE}).content.decode()
     assert "0 posts found." in html and "No post matches these filters." in html
+
+
+# -- the composer's photos ---------------------------------------------------------------------
+def _orm_media(tenant, asset_ids) -> list[selectors.MediaItem]:
+    """The chosen photos as the querysets they replaced read them (the items made of them as
+    the selector makes them)."""
+    from assets.models import Asset, Rendition
+
+    ids = [int(i) for i in asset_ids]
+    assets = {a.pk: a for a in Asset.objects.filter(tenant=tenant, pk__in=ids)}
+    renditions = {
+        (r.asset_id, r.kind): r for r in Rendition.objects.filter(tenant=tenant, asset_id__in=ids)
+    }
+    return selectors._media_items(tenant, ids, assets, renditions)
+
+
+def test_the_composers_photos_are_the_ones_the_querysets_read_in_order_for_this_restaurant(
+    tenant, other_tenant
+):
+    from assets.models import Rendition
+    from assets.tests.factories import make_asset
+
+    ours = [make_asset(tenant, title=f"Dish {n}", width=64 + n, height=48) for n in range(23)]
+    theirs = [make_asset(other_tenant, title="Theirs") for _ in range(2)]
+    with scopes_disabled():  # a photo whose renditions are not all made yet
+        Rendition.objects.filter(asset=ours[4], kind="instagram").delete()
+    chosen = [
+        *(ours[22].pk, ours[0].pk, ours[0].pk, theirs[0].pk, 10**9, ours[4].pk),
+        *(a.pk for a in reversed(ours[5:21])),
+        *(theirs[1].pk, ours[3].pk),
+    ]  # more than one read's ids, repeated, missing and another restaurant's among them
+    for asset_ids in (chosen, chosen[:1], [], [theirs[0].pk]):
+        with tenant_scope(tenant):
+            media = selectors.composer_media(tenant=tenant, asset_ids=asset_ids)
+            assert media == _orm_media(tenant, asset_ids)
+    with tenant_scope(tenant):
+        media = selectors.composer_media(tenant=tenant, asset_ids=chosen)
+    assert [m.asset.title for m in media[:3]] == ["Dish 22", "Dish 0", "Dish 4"]
+    assert len(media) == 20 and media[-1].asset.pk == ours[3].pk
+    assert media[2].instagram_url == "" and media[2].instagram_ratio == 1.0
+    assert all(m.asset.tenant_id == tenant.pk for m in media)
+    with tenant_scope(other_tenant):
+        media = selectors.composer_media(tenant=other_tenant, asset_ids=chosen)
+    assert [m.asset.pk for m in media] == [theirs[0].pk, theirs[1].pk]
