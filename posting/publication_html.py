@@ -10,6 +10,7 @@ active time zone, which the tenant middleware sets)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,24 @@ from social.models import SocialAccount
 
 State = Publication.State
 _CANCELLABLE = (State.SCHEDULED, State.HELD, State.FAILED, State.DRAFT)
+# Values a page repeats on every line (a state, the zone, the page to come back to): each
+# escaped once per process. A handful of values, from the models' choices and the settings.
+_escaped = functools.cache(escape)
+
+
+@functools.cache
+def _state_label(state: str) -> str:
+    return escape(str(State(state).label))
+
+
+@functools.cache
+def _network_label(network: str) -> str:
+    return escape(str(Publication.Network(network).label))
+
+
+@functools.cache
+def _icon(network: str) -> str:
+    return str(net_icon(network))
 
 
 @dataclass(frozen=True)
@@ -70,12 +89,14 @@ def line(
     links; ``csrf_field``: the hidden input every action form carries; ``reconnect_url``: the
     accounts page; ``zone``: the restaurant's time zone's name, shown with a scheduled time."""
     account = escape(p.account.name)
-    state = escape(p.state)
-    actions = _actions(p, back=back, urls=urls, csrf_field=csrf_field, reconnect_url=reconnect_url)
+    state = _escaped(p.state)
+    actions = _actions(
+        p, account, back=back, urls=urls, csrf_field=csrf_field, reconnect_url=reconnect_url
+    )
     return (
         f'<li class="pub pub-{state}">\n'
-        f'  <span class="pub-account">{net_icon(p.network)} {account}</span>\n'
-        f'  <span class="pub-state badge badge-{state}">{escape(str(State(p.state).label))}</span>\n'
+        f'  <span class="pub-account">{_icon(p.network)} {account}</span>\n'
+        f'  <span class="pub-state badge badge-{state}">{_state_label(p.state)}</span>\n'
         f'  <span class="pub-detail">{_detail(p, zone=zone)}</span>\n'
         f'  <span class="pub-actions">{actions}</span>\n'
         "</li>\n"
@@ -91,7 +112,7 @@ def _detail(p: Publication | PublicationLine, *, zone: str) -> str:
         if p.permalink:
             shown = (
                 f'<a href="{escape(p.permalink)}" rel="noopener" target="_blank">View on '
-                f"{escape(str(Publication.Network(p.network).label))}"
+                f"{_network_label(p.network)}"
                 '<span class="sr-only"> (opens a new tab)</span></a>'
             )
         else:
@@ -104,7 +125,7 @@ def _detail(p: Publication | PublicationLine, *, zone: str) -> str:
         return f'<span class="pub-reason">{reason}</span>'
     if p.state == State.SCHEDULED:
         when = _when(p.next_attempt_at, "D j M, H:i") if p.next_attempt_at else ""
-        return f'<span class="muted small">Goes out {when} ({escape(zone)})</span>'
+        return f'<span class="muted small">Goes out {when} ({_escaped(zone)})</span>'
     if p.state == State.NEEDS_RECONCILE:
         return (
             '<span class="muted small">We are checking on Facebook whether it went out before'
@@ -117,19 +138,21 @@ def _detail(p: Publication | PublicationLine, *, zone: str) -> str:
 
 def _actions(
     p: Publication | PublicationLine,
+    account: str,  # escaped
     *,
     back: str,
     urls: ActionUrls,
     csrf_field: str,
     reconnect_url: str,
 ) -> str:
-    account = escape(p.account.name)
+    if p.state not in _CANCELLABLE:  # nothing to do: published, publishing, being checked
+        return ""
 
     def form(url: str, label: str, primary: bool) -> str:
         kind = "btn btn-small btn-primary" if primary else "btn btn-small"
         return (
             f'<form method="post" action="{escape(url)}">{csrf_field}'
-            f'<input type="hidden" name="next" value="{escape(back)}">'
+            f'<input type="hidden" name="next" value="{_escaped(back)}">'
             f'<button class="{kind}">{label}<span class="sr-only"> on {account}</span></button>'
             "</form>"
         )
