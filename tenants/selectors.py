@@ -6,10 +6,10 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import IntegerField, QuerySet, Subquery
 from django.utils import timezone
 
-from lib.queries import counts
-from lib.statements import INT, Statement
+from lib.statements import DATETIME, INT, Statement
 from tenants.models import Invitation, Membership, Tenant, has_opening_hours
 from tenants.scoping import scopes_disabled
 from tenants.statements import TENANT
@@ -114,6 +114,44 @@ def _dashboard_accounts() -> Statement:
     )
 
 
+class _Count(Subquery):
+    """A queryset's count as a column: ``(SELECT COUNT(*) FROM (<its SQL>))``, what
+    `lib.queries.counts` asks for."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
+
+
+_FIGURES = ("ready", "preparing", "members", "invitations", "folders")
+
+
+def _figures(tenant: Any, now: Any) -> QuerySet:
+    """The dashboard's figures, each a count of the queryset as written (scoped managers), in
+    one row: photos ready and being prepared, members, open invitations, folders."""
+    from assets.models import Asset, Folder
+
+    def count(queryset: QuerySet) -> _Count:
+        return _Count(queryset.order_by().values("pk"))
+
+    return Tenant.objects.filter(pk=tenant.pk).values(
+        ready=count(Asset.objects.filter(tenant=tenant, status=Asset.Status.READY)),
+        preparing=count(Asset.objects.filter(tenant=tenant, status=Asset.Status.PROCESSING)),
+        members=count(Membership.objects.filter(tenant=tenant)),
+        invitations=count(
+            Invitation.objects.filter(tenant=tenant, accepted_at__isnull=True, expires_at__gt=now)
+        ),
+        folders=count(Folder.objects.filter(tenant=tenant)),
+    )
+
+
+@functools.cache
+def _dashboard_figures() -> Statement:
+    """Every figure in one round trip, compiled once per process (lib/statements.py): built
+    and compiled on each visit, the five counts were a fifth of the dashboard's Python
+    (docs/performance.md, "Pages"). Made on first use, as `_dashboard_accounts`."""
+    return Statement(_figures, tenant=TENANT, now=DATETIME)
+
+
 @dataclass(frozen=True)
 class NextStep:
     text: str
@@ -148,19 +186,11 @@ class DashboardSummary:
 def dashboard_summary(*, tenant: Tenant) -> DashboardSummary:
     """Connected accounts, photos, members and what to do next, for the dashboard. Reads the
     social and assets apps' tables (scoped by the caller's tenant scope like every read)."""
-    from assets.models import Asset, Folder
     from social.models import SocialAccount
 
     accounts = _dashboard_accounts().all(tenant=tenant)
-    # Every figure in one round trip (lib/queries.py).
-    figures = counts(
-        ready=Asset.objects.filter(tenant=tenant, status=Asset.Status.READY),
-        preparing=Asset.objects.filter(tenant=tenant, status=Asset.Status.PROCESSING),
-        members=Membership.objects.filter(tenant=tenant),
-        invitations=Invitation.objects.filter(
-            tenant=tenant, accepted_at__isnull=True, expires_at__gt=timezone.now()
-        ),
-        folders=Folder.objects.filter(tenant=tenant),
+    figures = _dashboard_figures().first(tenant=tenant, now=timezone.now()) or dict.fromkeys(
+        _FIGURES, 0
     )
     photo_count, members, invitations = figures["ready"], figures["members"], figures["invitations"]
     completeness = profile_completeness(tenant)
