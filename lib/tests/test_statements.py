@@ -332,3 +332,8 @@ def test_on_sqlite_date_times_and_uuids_are_sent_as_the_text_django_sends():
     assert DATETIME.database(moment, connection) is moment  # PostgreSQL takes them as they are
     assert UUID.database(key, connection) is key
     assert INT.database(7, sqlite) == 7 and TEXT.database("a", sqlite) == "a"
+
+
+def test_every_statement_made_is_registered_for_the_compile_check():
+    statement = Statement(lambda user_id: Membership.objects.filter(user_id=user_id), user_id=INT)
+    assert Statement.made[-1] is statement
