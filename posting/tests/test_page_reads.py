@@ -338,3 +338,50 @@ def test_the_composers_photos_are_the_ones_the_querysets_read_in_order_for_this_
     with tenant_scope(other_tenant):
         media = selectors.composer_media(tenant=other_tenant, asset_ids=chosen)
     assert [m.asset.pk for m in media] == [theirs[0].pk, theirs[1].pk]
+
+
+# -- a post, by its id -------------------------------------------------------------------------
+def _outcome(find, id):
+    from django.http import Http404
+
+    try:
+        found = find(id)
+    except Http404:
+        return "404"
+    return (found.pk, found.text, found.scheduled_at, found.tenant_id)
+
+
+def test_a_post_is_found_as_access_in_tenant_finds_it_and_others_are_404(tenant, other_tenant):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from posting.access import access_post
+    from tenants.access import access_in_tenant
+
+    page = make_page(tenant)
+    ours = _post(tenant, (page, S.SCHEDULED), text="Ours", at=datetime(2026, 3, 1, tzinfo=UTC))
+    theirs = _post(other_tenant, text="Theirs", at=None)
+    ids = [
+        *(ours.pk, str(ours.pk), f" {ours.pk} ", f"+{ours.pk}", theirs.pk, str(theirs.pk)),
+        *(10**9, -1, 0, 2**63, -(2**63) - 1, 2**70, "", "abc", "1.5", "12abc", f"{ours.pk}.0"),
+    ]
+    with tenant_scope(tenant):
+        for id in ids:
+            expected = _outcome(
+                lambda i: access_in_tenant(Post.objects.all(), tenant=tenant, id=i, what="post"),
+                id,
+            )
+            assert _outcome(lambda i: access_post(tenant=tenant, id=i), id) == expected, id
+        with CaptureQueriesContext(connection) as queries:
+            found = access_post(tenant=tenant, id=ours.pk)
+            assert found.tenant is tenant and found.tenant.name == tenant.name
+        assert len(queries) == 1
+        with transaction.atomic():
+            locked = access_post(tenant=tenant, id=ours.pk, lock=True)
+        assert locked.pk == ours.pk and locked.tenant is tenant
+        found_by = [_outcome(lambda i: access_post(tenant=tenant, id=i), id) for id in ids[:6]]
+    assert [outcome[0] for outcome in found_by[:4]] == [ours.pk] * 4  # its id, as a number or text
+    assert found_by[4:] == ["404", "404"]  # another restaurant's
+    with tenant_scope(other_tenant):
+        assert _outcome(lambda i: access_post(tenant=other_tenant, id=i), theirs.pk)[1] == "Theirs"
+        assert _outcome(lambda i: access_post(tenant=other_tenant, id=i), ours.pk) == "404"
