@@ -480,20 +480,45 @@ _ATTENTION = Statement(
 )
 
 
-def post_parts_load(*, post: Post) -> Post:
+@dataclass(frozen=True)
+class PostPage:
+    """What the post page shows of a post, read once (`post_page`)."""
+
+    post: Post  # its publications (and their accounts) left on it as prefetch_related would
+    publications: list[Publication]  # by network, with their accounts
+    attempts: dict[int, list[PublishAttempt]]  # each publication's, newest first
+    media: list[PostMedia]  # its photos (each with its asset) in order
+
+    @property
+    def attempt_lists(self) -> list[tuple[Publication, list[PublishAttempt]]]:
+        """The publications that were tried, each with its attempts."""
+        return [(p, self.attempts[p.pk]) for p in self.publications if self.attempts[p.pk]]
+
+
+def post_page(*, post: Post) -> PostPage:
     """``post`` (as `posting.access.access_post` found it, its restaurant with it) with its
-    publications (their accounts and attempts) and photos, loaded onto it as
-    ``prefetch_related`` would (three queries, two without publications; each compiled once)."""
+    publications, their attempts and its photos (three queries, two without publications; each
+    compiled once). Only the publications are left on the post (analytics' figures read them
+    there); the page reads the rest from plain lists, since leaving each part on its row builds
+    a related manager's queryset per row (docs/performance.md, "Pages")."""
     tenant = post.tenant
     publications = _POST_PUBLICATIONS.all(tenant=tenant, post_id=post.pk)
-    attempts: dict[Any, list[Any]] = {p.pk: [] for p in publications}
+    attempts: dict[int, list[PublishAttempt]] = {p.pk: [] for p in publications}
     if publications:
         for attempt in _POST_ATTEMPTS.all(tenant=tenant, post_id=post.pk):
             attempts[attempt.publication_id].append(attempt)
-    for publication in publications:
-        attach(publication, "attempts", attempts[publication.pk])
     attach(post, "publications", publications)
-    attach(post, "media_items", _POST_MEDIA.all(tenant=tenant, post_id=post.pk))
+    media = _POST_MEDIA.all(tenant=tenant, post_id=post.pk)
+    return PostPage(post, publications, attempts, media)
+
+
+def post_parts_load(*, post: Post) -> Post:
+    """``post`` with its publications (their accounts and attempts) and photos, as `post_page`
+    reads them, loaded onto it as ``prefetch_related`` would."""
+    page = post_page(post=post)
+    for publication in page.publications:
+        attach(publication, "attempts", page.attempts[publication.pk])
+    attach(post, "media_items", page.media)
     return post
 
 

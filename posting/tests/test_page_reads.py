@@ -385,3 +385,81 @@ def test_a_post_is_found_as_access_in_tenant_finds_it_and_others_are_404(tenant,
     with tenant_scope(other_tenant):
         assert _outcome(lambda i: access_post(tenant=other_tenant, id=i), theirs.pk)[1] == "Theirs"
         assert _outcome(lambda i: access_post(tenant=other_tenant, id=i), ours.pk) == "404"
+
+
+# -- the post page -----------------------------------------------------------------------------
+# The post page's loops as the template wrote them over the parts left on the post, before it
+# read them from plain lists (`selectors.post_page`).
+_OLD_POST_PARTS = Template(
+    '{% load posting %}<ul class="pubs">{% for p in post.publications.all %}'
+    '{% publication_line p "detail" %}{% endfor %}</ul>\n'
+    '{% for p in post.publications.all %}{% if p.state == "failed" or p.state == "held" or '
+    'p.state == "scheduled" %}<form id="reschedule-{{ p.pk }}">{{ p.account.name }}</form>\n'
+    "{% endif %}{% endfor %}{% if post.media_items.all %}\n"
+    "<ul>{% for m in post.media_items.all %}<li>{% if m.asset %}{{ m.asset_id }} {{ m.asset.title }}"
+    "{% else %}A photo that was deleted{% endif %}</li>{% endfor %}</ul>\n{% endif %}"
+    "{% for p in post.publications.all %}{% if p.attempts.all %}\n"
+    "  <h2>Attempts on {{ p.account.name }}</h2>{% for a in p.attempts.all %}"
+    '<li>{{ a.started_at|date:"j M, H:i:s" }}: {{ a.get_outcome_display }}{% if a.detail %}.'
+    " {{ a.detail }}{% endif %}</li>{% endfor %}\n  {% endif %}{% endfor %}"
+)
+_NEW_POST_PARTS = Template(
+    '{% load posting %}<ul class="pubs">{% for p in publications %}'
+    '{% publication_line p "detail" %}{% endfor %}</ul>\n'
+    '{% for p in publications %}{% if p.state == "failed" or p.state == "held" or '
+    'p.state == "scheduled" %}<form id="reschedule-{{ p.pk }}">{{ p.account.name }}</form>\n'
+    "{% endif %}{% endfor %}{% if media %}\n"
+    "<ul>{% for m in media %}<li>{% if m.asset %}{{ m.asset_id }} {{ m.asset.title }}"
+    "{% else %}A photo that was deleted{% endif %}</li>{% endfor %}</ul>\n{% endif %}"
+    "{% for p, attempts in attempt_lists %}\n"
+    "  <h2>Attempts on {{ p.account.name }}</h2>{% for a in attempts %}"
+    '<li>{{ a.started_at|date:"j M, H:i:s" }}: {{ a.get_outcome_display }}{% if a.detail %}.'
+    " {{ a.detail }}{% endif %}</li>{% endfor %}\n  {% endfor %}"
+)
+
+
+@pytest.mark.parametrize("shape", ["full", "bare"])
+def test_the_post_pages_parts_read_as_the_template_drew_them_from_the_post(tenant, shape):
+    from assets.tests.factories import make_asset
+    from posting.access import access_post
+    from posting.models import PublishAttempt
+
+    page = make_page(tenant, name="Trattoria <Alba>")
+    ig = make_instagram(tenant, page=page, name='alba "ig"')
+    at = datetime(2026, 3, 1, 18, 30, tzinfo=UTC)
+    if shape == "full":
+        post = _post(tenant, (page, S.FAILED), (ig, S.SCHEDULED), text=HOSTILE, at=at)
+        photos = [make_asset(tenant, title=HOSTILE), make_asset(tenant, title="Second")]
+        with scopes_disabled():
+            failed = Publication.objects.get(post=post, account=page)
+            for n, outcome in enumerate(["failed", "retry", "published"]):
+                PublishAttempt.objects.create(
+                    tenant=tenant, publication=failed, number=n + 1, outcome=outcome,
+                    started_at=at + timedelta(minutes=n), detail=HOSTILE if n else "",
+                )  # fmt: skip
+            for position, photo in enumerate(photos):
+                PostMedia.objects.create(tenant=tenant, post=post, asset=photo, position=position)
+            photos[0].delete()  # a photo deleted from the library since
+    else:
+        post = _post(tenant, text="", at=None)
+    context = {"tenant": tenant, "csrf_token": "tok"}
+    with tenant_scope(tenant):
+        old = _OLD_POST_PARTS.render(
+            Context(
+                {
+                    **context,
+                    "post": selectors.post_parts_load(post=access_post(tenant=tenant, id=post.pk)),
+                }
+            )
+        )
+        read = selectors.post_page(post=access_post(tenant=tenant, id=post.pk))
+        lists = {"publications": read.publications, "attempt_lists": read.attempt_lists}
+        new = _NEW_POST_PARTS.render(Context({**context, **lists, "media": read.media}))
+        assert new == old
+        assert read.post.publications.all()[:] == read.publications  # left for the figures
+    if shape == "full":
+        assert new.count("<li>") == 5 and "A photo that was deleted" in new
+        assert "Attempts on Trattoria &lt;Alba&gt;" in new and "<script>" not in new
+        assert [len(a) for _, a in read.attempt_lists] == [3]
+    else:
+        assert read.publications == read.media == read.attempt_lists == []

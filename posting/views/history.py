@@ -125,10 +125,17 @@ class _Links:
 @require_GET
 def detail(request: TenantRequest, tenant_slug: str, post_id: int) -> HttpResponse:
     tenant = request.tenant
-    post = selectors.post_parts_load(post=access_post(tenant=tenant, id=post_id))
-    live = [p for p in post.publications.all() if p.state != Publication.State.CANCELLED]
+    page = selectors.post_page(post=access_post(tenant=tenant, id=post_id))
+    live = [p for p in page.publications if p.state != Publication.State.CANCELLED]
     editable = bool(live) and all(p.is_editable for p in live)
-    return TemplateResponse(request, "posting/detail.html", {"post": post, "editable": editable})
+    context = {
+        "post": page.post,
+        "publications": page.publications,
+        "attempt_lists": page.attempt_lists,
+        "media": page.media,
+        "editable": editable,
+    }
+    return TemplateResponse(request, "posting/detail.html", context)
 
 
 def _back(request: TenantRequest, publication: Publication) -> HttpResponse:
