@@ -463,3 +463,39 @@ def test_the_post_pages_parts_read_as_the_template_drew_them_from_the_post(tenan
         assert [len(a) for _, a in read.attempt_lists] == [3]
     else:
         assert read.publications == read.media == read.attempt_lists == []
+
+
+# -- the posts list's filter -------------------------------------------------------------------
+# The loop history.html drew the filter's fields with before templates/posting/_filter_fields.html.
+_OLD_FILTER = Template(
+    "{% for field in form %}\n"
+    '    <div class="field"><label for="{{ field.id_for_label }}">{{ field.label }}</label>'
+    "{{ field }}</div>\n"
+    "    {% endfor %}"
+)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "state=published&network=instagram",
+        "q=<script>alert('x')</script>&start=2026-03-01&end=not-a-date",
+        'account=a1&state="><b>&page=2',
+    ],
+)
+def test_the_filter_fields_are_the_template_loops_byte_for_byte(query):
+    from django.http import QueryDict
+
+    from posting.views.history import HistoryFilterForm, _unbound_fields, filter_fields
+
+    accounts = [("a1", 'Trattoria "<da>" Maria & Co'), ("a2", "@maria's <script>x</script>")]
+    data = QueryDict(query) if query else None
+    form = HistoryFilterForm(data, accounts=accounts)
+    markup = filter_fields(form)
+    assert markup == _OLD_FILTER.render(Context({"form": form}))
+    assert "<script>" not in markup and "Trattoria &quot;&lt;da&gt;&quot; Maria &amp; Co" in markup
+    if not query:  # the list as it opens: drawn once per list of accounts
+        assert _unbound_fields(tuple(accounts)) == markup
+        assert _unbound_fields(tuple(accounts)) is _unbound_fields(tuple(accounts))
+        assert _unbound_fields((*accounts, ("a3", "Third"))) != markup
