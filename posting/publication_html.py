@@ -18,7 +18,7 @@ from html import escape
 from typing import Any
 
 from lib.display import cut, date_text
-from lib.urls import reverse_many
+from posting import links
 from posting.models import Publication
 from posting.selectors import PublicationLine
 from posting.templatetags.posting import net_icon
@@ -58,20 +58,13 @@ class ActionUrls:
 
     @classmethod
     def for_restaurant(cls, slug: str) -> ActionUrls:
-        kwargs = {"tenant_slug": slug}
-
-        def action(name: str) -> Callable[[int], str]:
-            return reverse_many(
-                "posting:publication_action",
-                vary="publication_id",
-                kwargs={**kwargs, "action": name},
-            )
-
+        """The restaurant's (posting/links.py: reversed once per process for each)."""
+        urls = links.of_restaurant(slug)
         return cls(
-            edit=reverse_many("posting:edit", vary="post_id", kwargs=kwargs),
-            retry=action("retry"),
-            publish_now=action("publish-now"),
-            cancel=action("cancel"),
+            edit=urls.edit,
+            retry=urls.retry,
+            publish_now=urls.publish_now,
+            cancel=urls.cancel_publication,
         )
 
 

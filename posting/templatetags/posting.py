@@ -10,12 +10,11 @@ from datetime import timedelta
 from typing import Any
 
 from django import template
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from posting import selectors
+from posting import links, selectors
 
 register = template.Library()
 NUDGE_DAYS = 7
@@ -86,7 +85,7 @@ def _line_parts(context: template.Context) -> dict[str, Any]:
                 '<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
                 context.get("csrf_token", ""),
             ),
-            "reconnect_url": reverse("social:accounts", kwargs={"tenant_slug": tenant.slug}),
+            "reconnect_url": links.of_restaurant(tenant.slug).pages["accounts"],
             "zone": str(tenant.timezone),
             "urls": publication_html.ActionUrls.for_restaurant(tenant.slug),
         }

@@ -499,3 +499,38 @@ def test_the_filter_fields_are_the_template_loops_byte_for_byte(query):
         assert _unbound_fields(tuple(accounts)) == markup
         assert _unbound_fields(tuple(accounts)) is _unbound_fields(tuple(accounts))
         assert _unbound_fields((*accounts, ("a3", "Third"))) != markup
+
+
+# -- the pages' links --------------------------------------------------------------------------
+def test_each_link_is_the_restaurants_as_reverse_gives_it():
+    from django.urls import reverse, set_script_prefix
+
+    from posting import links
+
+    for slug in ("alba", "bruno"):
+        urls = links.of_restaurant(slug)
+        kwargs = {"tenant_slug": slug}
+        assert dict(urls.pages) == {
+            short: reverse(name, kwargs=kwargs) for short, name in links._PAGES.items()
+        }
+        assert urls.detail(7) == reverse("posting:detail", kwargs={**kwargs, "post_id": 7})
+        assert urls.edit(7) == reverse("posting:edit", kwargs={**kwargs, "post_id": 7})
+        assert urls.cancel(7) == reverse("posting:cancel", kwargs={**kwargs, "post_id": 7})
+        assert urls.thumb(9) == reverse(
+            "assets:asset_file", kwargs={**kwargs, "asset_id": 9, "kind": "thumb"}
+        )
+        for name, action in [
+            ("retry", "retry"),
+            ("publish_now", "publish-now"),
+            ("cancel_publication", "cancel"),
+        ]:
+            assert getattr(urls, name)(5) == reverse(
+                "posting:publication_action",
+                kwargs={**kwargs, "publication_id": 5, "action": action},
+            )
+        assert links.of_restaurant(slug) is urls  # once per process
+    set_script_prefix("/under/")  # an app served below a path has its own
+    try:
+        assert links.of_restaurant("alba").pages["history"].startswith("/under/")
+    finally:
+        set_script_prefix("/")

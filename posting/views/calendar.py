@@ -21,8 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from lib.display import cut
-from lib.urls import reverse_many
-from posting import selectors, services
+from posting import links, selectors, services
 from posting.access import access_post
 from posting.models import Publication
 from posting.rules import PostRefused
@@ -235,7 +234,8 @@ def month(request: TenantRequest, tenant_slug: str) -> HttpResponse:
         prev_q, next_q = f"month={prev_month:%Y-%m}", f"month={next_month:%Y-%m}"
     start = datetime.combine(first, time.min, tzinfo=zone)
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
-    new_url = reverse("posting:new", args=[tenant.slug])
+    urls = links.of_restaurant(tenant.slug)
+    new_url = urls.pages["new"]
     days = {}
     cursor = first
     while cursor <= last:
@@ -250,13 +250,13 @@ def month(request: TenantRequest, tenant_slug: str) -> HttpResponse:
             add_url=f"{new_url}?date={iso}" if cursor >= today else "",
         )
         cursor += timedelta(days=1)
-    detail_url = reverse_many("posting:detail", vary="post_id", kwargs={"tenant_slug": tenant.slug})
     for post in selectors.calendar_posts(tenant=tenant, start=start, end=end):
-        chip = _chip(post, zone, detail_url=detail_url)
+        chip = _chip(post, zone, detail_url=urls.detail)
         if chip.local.date() in days and chip.state != S.CANCELLED:
             days[chip.local.date()].chips.append(chip)
     ordered = list(days.values())
     context = {
+        "links": urls.pages,
         "view": view,
         "title": title,
         "weeks": weeks_html([ordered[i : i + 7] for i in range(0, len(ordered), 7)]),

@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from posting import ai, selectors, services
+from posting import ai, links, selectors, services
 from posting.access import access_post
 from posting.forms import ComposerForm
 from posting.models import Post
@@ -32,6 +32,7 @@ def _context(request: TenantRequest, form: ComposerForm, *, post: Post | None = 
     tenant = request.tenant
     chosen = selectors.asset_ids_of(form.selected_asset_ids())
     return {
+        "links": links.of_restaurant(tenant.slug).pages,
         "form": form,
         "post": post,
         "accounts": form.account_list,

@@ -18,8 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from lib.pagination import page_with_total
-from lib.urls import reverse_many
-from posting import selectors, services
+from posting import links, selectors, services
 from posting.access import access_post, access_publication
 from posting.models import Publication
 from posting.rules import PostRefused
@@ -89,10 +88,13 @@ def history(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     posts = selectors.posts_listed(tenant=tenant, rows=page.object_list)
     held = selectors.publications_held(tenant=tenant)
     awaiting = held.awaiting_choice[:20]
-    links = _Links(tenant.slug)
+    urls = links.of_restaurant(tenant.slug)
     for post in posts:
-        links.post(post)
+        post.url = urls.detail(post.pk)
+        first = post.first_asset_id
+        post.thumb_url = urls.thumb(first) if first else ""
     context = {
+        "links": urls.pages,
         "filter_fields": fields,
         "page": page,
         "posts": posts,
@@ -128,30 +130,17 @@ def _page_number(number: str | None) -> int:
         return 1
 
 
-class _Links:
-    """A post row's links, each view reversed once per page (lib/urls.reverse_many); the
-    publications' lines have theirs (posting.publication_html.ActionUrls)."""
-
-    def __init__(self, slug: str) -> None:
-        kwargs = {"tenant_slug": slug}
-        self.detail = reverse_many("posting:detail", vary="post_id", kwargs=kwargs)
-        self.thumb = reverse_many(
-            "assets:asset_file", vary="asset_id", kwargs={**kwargs, "kind": "thumb"}
-        )
-
-    def post(self, post: selectors.PostListed) -> None:
-        post.url = self.detail(post.pk)
-        first = post.first_asset_id
-        post.thumb_url = self.thumb(first) if first else ""
-
-
 @require_GET
 def detail(request: TenantRequest, tenant_slug: str, post_id: int) -> HttpResponse:
     tenant = request.tenant
     page = selectors.post_page(post=access_post(tenant=tenant, id=post_id))
     live = [p for p in page.publications if p.state != Publication.State.CANCELLED]
     editable = bool(live) and all(p.is_editable for p in live)
+    urls = links.of_restaurant(tenant.slug)
     context = {
+        "links": urls.pages,
+        "edit_url": urls.edit(page.post.pk),
+        "cancel_url": urls.cancel(page.post.pk),
         "post": page.post,
         "publications": page.publications,
         "attempt_lists": page.attempt_lists,
