@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from assets.selectors import asset_instagram_url, asset_rendition_bytes
 from assets.services import asset_mark_posted
+from lib.statements import INT, Statement
 from lib.tasks import bounded_countdown, enqueue_on_commit
 from posting import budget, errors, states
 from posting.models import Publication, PublishAttempt
@@ -36,6 +37,8 @@ from posting.services import account_publications_hold
 from social.graph import GraphClient, GraphError, RateLimited, publishing
 from social.models import SocialAccount
 from social.services.token_health import account_mark_broken
+from tenants.scoping import current_tenant
+from tenants.statements import TENANT
 
 logger = logging.getLogger(__name__)
 S = Publication.State
@@ -155,25 +158,33 @@ def _notify_failed(publication: Publication) -> None:
 
 
 # -- one claim -------------------------------------------------------------------------------
-def _begin(publication_id: Any) -> Context | str:
-    with transaction.atomic():
-        found = list(
-            Publication.objects.select_for_update(of=("self",))
-            .select_related("account", "account__linked_page", "post")
-            # Whether this claim already has its attempt, in the same query.
-            .annotate(
-                claim_started=Exists(
-                    PublishAttempt.objects.filter(
-                        publication=OuterRef("pk"), number=OuterRef("attempt_count")
-                    )
+def _claimed(tenant: Any, publication_id: int) -> Any:
+    """The publication with its account, Page and post, locked, and whether this claim already
+    has its attempt. Compiled once per process (lib/statements.py): building and compiling it,
+    with the task's restaurant (tenants/tasks.py), was a third of a publication's Python work in
+    the worker (docs/publishing.md, "Proof under failure, and the benchmark")."""
+    return (
+        Publication.objects.select_for_update(of=("self",))
+        .select_related("account", "account__linked_page", "post")
+        # Whether this claim already has its attempt, in the same query.
+        .annotate(
+            claim_started=Exists(
+                PublishAttempt.objects.filter(
+                    publication=OuterRef("pk"), number=OuterRef("attempt_count")
                 )
             )
-            .filter(pk=publication_id)
-            # One row by id: no ORDER BY to compile (the worker's hot path). `.first()` would
-            # order an unordered query by id, so a slice it is.
-            .order_by()[:1]
         )
-        publication = found[0] if found else None
+        .filter(pk=publication_id)
+        .order_by()[:1]  # one row by id: no ORDER BY
+    )
+
+
+_CLAIMED = Statement(_claimed, tenant=TENANT, publication_id=INT)
+
+
+def _begin(publication_id: Any) -> Context | str:
+    with transaction.atomic():
+        publication = _CLAIMED.first(tenant=current_tenant(), publication_id=int(publication_id))
         if publication is None or publication.state != S.PUBLISHING:
             return "not publishing"
         number = publication.attempt_count

@@ -15,7 +15,14 @@ from django_scopes import ScopedManager, get_scope, scope, scopes_disabled
 from django_scopes.exceptions import ScopeError
 from django_scopes.manager import DisabledQuerySet
 
-__all__ = ["ScopeError", "TenantScopedManager", "scope", "scopes_disabled", "tenant_scope"]
+__all__ = [
+    "ScopeError",
+    "TenantScopedManager",
+    "current_tenant",
+    "scope",
+    "scopes_disabled",
+    "tenant_scope",
+]
 
 
 class StrictDisabledQuerySet(DisabledQuerySet):
@@ -61,3 +68,13 @@ def tenant_scope(tenant):
     if tenant is None:
         raise ScopeError("tenant_scope() needs a tenant, not None.")
     return scope(tenant=tenant)
+
+
+def current_tenant():
+    """The restaurant whose scope is active (a portal request's, a `TenantTask`'s); `ScopeError`
+    outside one, as a query through a scoped manager would raise."""
+    current = get_scope()
+    tenant = current.get("tenant")
+    if tenant is None or not current.get("_enabled", True):
+        raise ScopeError("No restaurant's scope is active.")
+    return tenant

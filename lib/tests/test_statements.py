@@ -242,7 +242,7 @@ def test_every_statement_of_the_project_compiles():
 
     for config in apps.get_app_configs():
         if config.path.startswith(str(settings.BASE_DIR)):
-            for name in ("selectors", "views", "services", "banners"):
+            for name in ("selectors", "views", "services", "banners", "tasks"):
                 try:
                     importlib.import_module(f"{config.name}.{name}")
                 except ModuleNotFoundError as exc:

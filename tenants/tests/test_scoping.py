@@ -232,3 +232,38 @@ def test_restaurants_of_the_same_name_are_listed_by_id_whatever_order_they_joine
 
     TenantScopeMiddleware(view)(_portal_request(tenant, owner))
     assert seen == [*sorted(ids), tenant.pk]  # "Aglio" × 5, then "Trattoria Alba"
+
+
+def test_current_tenant_is_the_active_scopes_restaurant_and_refuses_outside_one(tenant):
+    from tenants.scoping import current_tenant, scopes_disabled, tenant_scope
+
+    with tenant_scope(tenant):
+        assert current_tenant() is tenant
+        with scopes_disabled(), pytest.raises(ScopeError):
+            current_tenant()  # unscoped code has no restaurant to give
+    with pytest.raises(ScopeError):
+        current_tenant()
+
+
+def test_a_tenant_task_runs_in_its_restaurants_scope_and_refuses_an_unknown_one(
+    tenant, other_tenant
+):
+    from celery import current_app
+
+    from tenants.scoping import current_tenant
+    from tenants.tasks import TenantTask
+
+    class Probe(TenantTask):  # not registered with the app: called directly
+        name = "tenants.tests.probe"
+
+        def run(self, *, tenant_id: int) -> int:
+            return current_tenant().pk
+
+    Probe.bind(current_app)
+    probe = Probe()
+    assert probe(tenant_id=other_tenant.pk) == other_tenant.pk
+    assert probe(tenant_id=str(tenant.pk)) == tenant.pk  # an id as JSON text carries it
+    with pytest.raises(Tenant.DoesNotExist):
+        probe(tenant_id=other_tenant.pk + 1000)
+    with pytest.raises(TypeError):
+        probe()
