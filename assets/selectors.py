@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import storages
@@ -227,13 +228,7 @@ def with_tile_links(*, tenant: Tenant, assets: Iterable[Asset], tags: bool = Tru
         for asset in missing:
             asset.thumb_id = found.get(asset.pk)  # type: ignore[attr-defined]  # as asset_list annotates
     tag_names: dict[int, list[str]] = {}
-    for asset_id, name in (
-        AssetTag.objects.filter(tenant=tenant, asset_id__in=[a.pk for a in assets])
-        .order_by("tag__name")
-        .values_list("asset_id", "tag__name")
-        if tags and assets
-        else ()
-    ):
+    for asset_id, name in _tag_names_of(tenant, [a.pk for a in assets]) if tags and assets else ():
         tag_names.setdefault(asset_id, []).append(name)
     for asset in assets:
         asset.detail_url = detail(asset.pk)
@@ -241,6 +236,36 @@ def with_tile_links(*, tenant: Tenant, assets: Iterable[Asset], tags: bool = Tru
         asset.thumb_url = f"{thumb(asset.pk)}?v={thumb_id}" if thumb_id else ""
         asset.tag_names = tag_names.get(asset.pk, [])
     return assets
+
+
+def _tag_names_of(tenant: Tenant, asset_ids: list[int]) -> list[tuple[int, str]]:
+    """(photo id, tag name) for each tag of the photos, by name. A grid's page or fewer is read
+    by `_TILE_TAGS` (the ids as its integer arguments, the last one repeated in the places
+    left: ``IN`` is the same with an id twice); more by the queryset itself."""
+    if len(asset_ids) > TILE_TAG_IDS:
+        return list(_tile_tags(tenant, asset_ids))
+    padded = asset_ids + asset_ids[-1:] * (TILE_TAG_IDS - len(asset_ids))
+    ids: dict[str, Any] = dict(zip(_TILE_TAG_NAMES, padded, strict=True))
+    return _TILE_TAGS.all(tenant=tenant, **ids)
+
+
+def _tile_tags(tenant: Tenant, asset_ids: list[int]) -> QuerySet[AssetTag, tuple[int, str]]:
+    return (
+        AssetTag.objects.filter(tenant=tenant, asset_id__in=asset_ids)
+        .order_by("tag__name")
+        .values_list("asset_id", "tag__name")
+    )
+
+
+# One integer argument per id: a list for ``__in`` would change the SQL with its length
+# (lib/statements.py). At most a page of the grid (assets.views.PAGE_SIZE).
+TILE_TAG_IDS = 48
+_TILE_TAG_NAMES = tuple(f"asset_{n}" for n in range(TILE_TAG_IDS))
+_TILE_TAGS = Statement(
+    lambda tenant, **ids: _tile_tags(tenant, [ids[name] for name in _TILE_TAG_NAMES]),
+    tenant=TENANT,
+    **dict.fromkeys(_TILE_TAG_NAMES, INT),
+)
 
 
 @dataclass
