@@ -11,9 +11,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar, overload
 
 from django.conf import settings
 from django.core.files.storage import storages
@@ -32,8 +32,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from assets import tiles
 from assets.models import Asset, AssetTag, Folder, Rendition, Tag
-from lib.statements import INT, Statement
+from assets.tiles import TileRow
+from lib.statements import INT, TEXT, Arg, Statement
 from lib.urls import reverse_many
 from tenants.models import Tenant
 from tenants.scoping import scopes_disabled
@@ -138,20 +140,32 @@ def _summary(tenant: Tenant) -> QuerySet:
 _SUMMARY = Statement(_summary, tenant=TENANT)  # every library page (lib/statements.py)
 
 
+def _words(q: str) -> list[str]:
+    return re.findall(r"\w+", q)[:10]
+
+
+def _tsquery(words: list[str]) -> str:
+    # Prefix matching ("brun" finds "brunch"); \w+ words cannot carry tsquery operators.
+    return " & ".join(f"{w}:*" for w in words)
+
+
 def _search(qs: QuerySet[Asset], q: str) -> QuerySet[Asset]:
-    words = re.findall(r"\w+", q)[:10]
+    words = _words(q)
     if not words:
         return qs
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector
-
-        # Prefix matching ("brun" finds "brunch"); \w+ words cannot carry tsquery operators.
-        query = SearchQuery(" & ".join(f"{w}:*" for w in words), search_type="raw", config="simple")
-        # alias, not annotate: the vector is for the filter (and its index), not for the rows.
-        return qs.alias(search=SearchVector("search_text", config="simple")).filter(search=query)
+        return _full_text(qs, _tsquery(words))
     for word in words:
         qs = qs.filter(search_text__icontains=word)
     return qs
+
+
+def _full_text(qs: QuerySet[Asset], tsquery: str) -> QuerySet[Asset]:
+    from django.contrib.postgres.search import SearchQuery, SearchVector
+
+    query = SearchQuery(tsquery, search_type="raw", config="simple")
+    # alias, not annotate: the vector is for the filter (and its index), not for the rows.
+    return qs.alias(search=SearchVector("search_text", config="simple")).filter(search=query)
 
 
 @dataclass
@@ -170,12 +184,20 @@ def asset_list(
 ) -> QuerySet[Asset]:
     """The library grid's query: the assets with the id of each one's thumbnail (for
     `with_tile_links`, which adds their tags with one more query per page). The picker asks
-    for ``ready_only`` (a photo still being prepared cannot be posted yet)."""
+    for ``ready_only`` (a photo still being prepared cannot be posted yet). The pages read it
+    through `AssetMatches`."""
     f = filters or AssetFilters()
+    return _in_order(tenant, _matching(tenant, f, ready_only=ready_only), f.sort)
+
+
+def _matching(
+    tenant: Tenant, f: AssetFilters, *, ready_only: bool, tsquery: str | None = None
+) -> QuerySet[Asset]:
+    """The photos ``f`` finds, in no order; ``tsquery`` searches instead of ``f.q``."""
     qs = Asset.objects.filter(tenant=tenant)
     if ready_only:
         qs = qs.filter(status=Asset.Status.READY)
-    qs = _search(qs, f.q)
+    qs = _search(qs, f.q) if tsquery is None else _full_text(qs, tsquery)
     if f.folder is not None:
         qs = qs.filter(folder=f.folder)
     elif f.unfiled:
@@ -192,11 +214,158 @@ def asset_list(
         qs = qs.filter(times_used__gt=0)
     elif f.used == "unused":
         qs = qs.filter(times_used=0)
-    order = SORTS.get(f.sort, SORTS["newest"])[1]
+    return qs
+
+
+def _in_order(tenant: Tenant, qs: QuerySet[Asset], sort: str) -> QuerySet[Asset]:
+    order = SORTS.get(sort, SORTS["newest"])[1]
     thumb = Rendition.objects.filter(
         tenant=tenant, asset=OuterRef("pk"), kind=Rendition.Kind.THUMB
     ).values("pk")[:1]
     return qs.order_by(*order).annotate(thumb_id=Subquery(thumb))
+
+
+class AssetMatches:
+    """The photos ``filters`` find, as a `Paginator` takes them: ``count()``, and a page's
+    slice as `tiles.TileRow`s in the grid's order.
+
+    The count and the first page are read by statements compiled once per process for each
+    shape of filter (`_Shape`: what changes the SQL; folder, tag and search words are their
+    arguments), made the first time a shape is asked for (`STATEMENTS_MOST` at most); later
+    pages, and a search on SQLite (a ``LIKE`` per word), by the queryset. Both are
+    `asset_list`'s (lib/statements.py)."""
+
+    def __init__(
+        self, *, tenant: Tenant, filters: AssetFilters, per_page: int, ready_only: bool = False
+    ) -> None:
+        self.tenant, self.filters, self.per_page = tenant, filters, per_page
+        self.ready_only = ready_only
+        self._shape = _Shape.of(filters, ready_only=ready_only)
+        self._values = self._shape[1] if self._shape else {}
+
+    def count(self) -> int:
+        statement = _statement(self._shape[0], None) if self._shape else None
+        if statement is None:
+            return _matching(self.tenant, self.filters, ready_only=self.ready_only).count()
+        found = statement.all(tenant=self.tenant, **self._values)
+        return found[0] if found else 0
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[TileRow]:  # not what a Paginator does: every photo
+        return iter(self[0 : self.count()])
+
+    @overload
+    def __getitem__(self, index: int) -> TileRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[TileRow]: ...
+    def __getitem__(self, index: int | slice) -> TileRow | list[TileRow]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        start, stop = index.start or 0, index.stop
+        if stop is None or index.step is not None:
+            raise TypeError("A page of photos is a slice with an end and no step.")
+        if stop <= start:
+            return []  # as a queryset's empty slice: no query
+        statement = None
+        if start == 0 and stop <= self.per_page and self._shape:
+            statement = _statement(self._shape[0], self.per_page)
+        if statement is not None:
+            rows = statement.all(tenant=self.tenant, **self._values)[:stop]
+        else:
+            qs = asset_list(tenant=self.tenant, filters=self.filters, ready_only=self.ready_only)
+            rows = list(qs.values_list(*tiles.FIELDS)[start:stop])
+        return [TileRow(*row) for row in rows]
+
+
+_ORIENTATIONS = ("portrait", "landscape", "square")
+_USES = ("used", "unused")
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What of a grid's filters and order changes its SQL (`_matching`, `_in_order`)."""
+
+    ready_only: bool
+    folder: str  # "" (every folder), "folder" (the ``folder`` argument) or "none"
+    tag: bool  # the ``tag`` argument
+    orientation: str
+    used: str
+    search: bool  # the ``words`` argument: a tsquery (PostgreSQL only)
+    sort: str
+
+    @classmethod
+    def of(cls, f: AssetFilters, *, ready_only: bool) -> tuple[_Shape, dict[str, Any]] | None:
+        """The shape of ``f`` and its statements' arguments; None for a search on SQLite."""
+        words = _words(f.q)
+        if words and connection.vendor != "postgresql":
+            return None
+        values: dict[str, Any] = {}
+        folder = ""
+        if f.folder is not None:
+            folder, values["folder"] = "folder", f.folder.pk
+        elif f.unfiled:
+            folder = "none"
+        if f.tag is not None:
+            values["tag"] = f.tag.pk
+        if words:
+            values["words"] = _tsquery(words)
+        shape = cls(
+            ready_only=ready_only,
+            folder=folder,
+            tag=f.tag is not None,
+            orientation=f.orientation if f.orientation in _ORIENTATIONS else "",
+            used=f.used if f.used in _USES else "",
+            search=bool(words),
+            sort=f.sort if f.sort in SORTS else "newest",
+        )
+        return shape, values
+
+    def arguments(self) -> dict[str, Arg]:
+        return {
+            "tenant": TENANT,
+            **({"folder": INT} if self.folder == "folder" else {}),
+            **({"tag": INT} if self.tag else {}),
+            **({"words": TEXT} if self.search else {}),
+        }
+
+    def filters(self, values: dict[str, Any]) -> AssetFilters:
+        """Filters of this shape with ``values`` (a statement's stand-ins) in their places."""
+        return AssetFilters(
+            folder=Folder(pk=values["folder"]) if self.folder == "folder" else None,
+            unfiled=self.folder == "none",
+            tag=Tag(pk=values["tag"]) if self.tag else None,
+            orientation=self.orientation,
+            used=self.used,
+            sort=self.sort,
+        )
+
+
+# (shape, the first page's length or None for the count) → its statement, made on first use.
+# There are 576 shapes (`_Shape` without the order), each with a count and a first page per
+# order: a compiled statement holds about 30 KB, so the first `STATEMENTS_MOST` asked for in a
+# process get one and any other is read by its queryset, as a later page is.
+STATEMENTS_MOST = 200
+_STATEMENTS: dict[tuple[_Shape, int | None], Statement] = {}
+
+
+def _statement(shape: _Shape, first: int | None) -> Statement | None:
+    key = (replace(shape, sort="") if first is None else shape, first)
+    found = _STATEMENTS.get(key)
+    if found is not None or len(_STATEMENTS) >= STATEMENTS_MOST:
+        return found
+
+    def build(tenant: Tenant, **values: Any) -> QuerySet[Any]:
+        f = shape.filters(values)
+        qs = _matching(tenant, f, ready_only=shape.ready_only, tsquery=values.get("words"))
+        if first is None:  # the count: one row (none without a match)
+            return (
+                qs.order_by().values("tenant").annotate(n=Count("pk")).values_list("n", flat=True)
+            )
+        return _in_order(tenant, qs, shape.sort).values_list(*tiles.FIELDS)[:first]
+
+    return _STATEMENTS.setdefault(key, Statement(build, **shape.arguments()))
 
 
 def rendition_url(*, tenant: Tenant, rendition: Rendition) -> str:
@@ -209,11 +378,15 @@ def rendition_url(*, tenant: Tenant, rendition: Rendition) -> str:
     return f"{url}?v={rendition.pk}"
 
 
-def with_tile_links(*, tenant: Tenant, assets: Iterable[Asset], tags: bool = True) -> list[Asset]:
-    """The assets with what a grid tile shows set on each: ``detail_url``, ``thumb_url``
-    (versioned like `rendition_url`) and ``tag_names``. URLs are reversed once per list and the
-    tag names come from one query (a prefetch would build a queryset per asset); ``tags=False``
-    (the picker, which shows none) leaves them empty without the query."""
+_Tile = TypeVar("_Tile", Asset, TileRow)
+
+
+def with_tile_links(*, tenant: Tenant, assets: Iterable[_Tile], tags: bool = True) -> list[_Tile]:
+    """The photos (assets or `tiles.TileRow`s) with what a grid tile shows set on each:
+    ``detail_url``, ``thumb_url`` (versioned like `rendition_url`) and ``tag_names``. URLs are
+    reversed once per list and the tag names come from one query (a prefetch would build a
+    queryset per asset); ``tags=False`` (the picker, which shows none) leaves them empty
+    without the query."""
     assets = list(assets)
     kwargs = {"tenant_slug": tenant.slug}
     detail = reverse_many("assets:asset_detail", vary="asset_id", kwargs=kwargs)

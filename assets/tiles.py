@@ -12,12 +12,13 @@ the page (docs/performance.md). Here a tile is one f-string: every value is esca
   ``views.asset_tile``, which answers this same part: only it is swapped, so the tick box,
   the caption and the focus stay put, and assets.js announces "ready" in ``#library-status``.
 
-The assets need the attributes `selectors.with_tile_links` sets (``detail_url``,
-``thumb_url``, ``tag_names``)."""
+The photos are `TileRow`s or `Asset`s with the attributes `selectors.with_tile_links` sets
+(``detail_url``, ``thumb_url``, ``tag_names``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from html import escape
 
 from django.urls import reverse
@@ -25,11 +26,29 @@ from django.utils.safestring import SafeString, mark_safe
 
 from assets.models import Asset
 
-# What a tile reads of an asset: the grid's query loads only these (`QuerySet.only`).
-FIELDS = ("title", "status", "folder_id")
+
+@dataclass(slots=True)
+class TileRow:
+    """A photo as its tile shows it, read as plain values (`selectors.AssetMatches`): 48 model
+    instances cost more than the grid's query (docs/performance.md, "Pages"). The last three
+    are set by `selectors.with_tile_links`, as on an `Asset`."""
+
+    pk: int
+    title: str
+    status: str
+    folder_id: int | None
+    thumb_id: int | None  # the thumbnail rendition's id, None until there is one
+    detail_url: str = ""
+    thumb_url: str = ""
+    tag_names: list[str] = field(default_factory=list)
 
 
-def tile_media(asset: Asset, *, tenant_slug: str) -> SafeString:
+# What a tile reads of a photo, in `TileRow`'s order: the grid's query selects only these.
+FIELDS = ("pk", "title", "status", "folder_id", "thumb_id")
+Tileable = Asset | TileRow
+
+
+def tile_media(asset: Tileable, *, tenant_slug: str) -> SafeString:
     """The picture part of a tile: the thumbnail, "could not prepare", or a placeholder that
     polls until the photo is ready."""
     title = escape(asset.title or "Untitled")
@@ -52,7 +71,7 @@ def tile_media(asset: Asset, *, tenant_slug: str) -> SafeString:
     )
 
 
-def tile(asset: Asset, *, tenant_slug: str) -> SafeString:
+def tile(asset: Tileable, *, tenant_slug: str) -> SafeString:
     """One photo's card in the grid. The caption is the card's link (its ::after covers the
     picture too: one tab stop per card); the tick box belongs to the bulk form."""
     pk = int(asset.pk)
@@ -77,7 +96,7 @@ def tile(asset: Asset, *, tenant_slug: str) -> SafeString:
     )
 
 
-def picker_tiles(assets: Iterable[Asset], *, multiple: bool) -> SafeString:
+def picker_tiles(assets: Iterable[Tileable], *, multiple: bool) -> SafeString:
     """The picker's cards: a tick box (a radio button when one photo is asked for) carrying
     the thumbnail's URL for assets.js, the picture and the title. Ready photos only."""
     kind = "checkbox" if multiple else "radio"
@@ -96,6 +115,6 @@ def picker_tiles(assets: Iterable[Asset], *, multiple: bool) -> SafeString:
     return mark_safe("\n      ".join(cards))  # noqa: S308 - every value is escaped
 
 
-def tiles(assets: Iterable[Asset], *, tenant_slug: str) -> SafeString:
+def tiles(assets: Iterable[Tileable], *, tenant_slug: str) -> SafeString:
     """The grid's cards, in order."""
     return mark_safe("".join(tile(asset, tenant_slug=tenant_slug) for asset in assets))  # noqa: S308

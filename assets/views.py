@@ -37,6 +37,7 @@ from assets.forms import (
     folder_choices,
 )
 from assets.models import Asset, Folder, Rendition
+from assets.tiles import TileRow
 from tenants.http import TenantRequest
 from tenants.redirects import safe_next_path
 
@@ -72,12 +73,14 @@ def library(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     tags = selectors.tag_list(tenant=tenant)
     filter_form = LibraryFilterForm(request.GET, tenant=tenant, nodes=nodes, tags=tags)
     status = 200
+    matches: selectors.AssetMatches | list[TileRow] = []
     if filter_form.is_valid():
-        assets = selectors.asset_list(tenant=tenant, filters=filter_form.filters())
-        assets = assets.only(*tiles.FIELDS)
+        matches = selectors.AssetMatches(
+            tenant=tenant, filters=filter_form.filters(), per_page=PAGE_SIZE
+        )
     else:
-        assets, status = Asset.objects.none(), 400
-    paginator = Paginator(assets, PAGE_SIZE)
+        status = 400
+    paginator = Paginator(matches, PAGE_SIZE)
     if filter_form.is_valid() and not filter_form.narrows():
         # A whole folder (or the whole library): the summary has counted it already.
         paginator.count = _folder_count(summary, filter_form.cleaned_data.get("folder"))
@@ -457,12 +460,12 @@ def picker(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     tenant = request.tenant
     nodes = selectors.folder_tree(tenant=tenant)
     form = LibraryFilterForm(request.GET, tenant=tenant, nodes=nodes, tags=None)
+    matches: selectors.AssetMatches | list[TileRow] = []
     if form.is_valid():
-        assets = selectors.asset_list(tenant=tenant, filters=form.filters(), ready_only=True)
-        assets = assets.only(*tiles.FIELDS)
-    else:
-        assets = Asset.objects.none()
-    page = Paginator(assets, PICKER_PAGE_SIZE).get_page(request.GET.get("page"))
+        matches = selectors.AssetMatches(
+            tenant=tenant, filters=form.filters(), per_page=PICKER_PAGE_SIZE, ready_only=True
+        )
+    page = Paginator(matches, PICKER_PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.with_tile_links(tenant=tenant, assets=page.object_list, tags=False)
     multiple = request.GET.get("multiple", "1") != "0"
     template = "assets/_picker.html"
