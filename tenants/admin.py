@@ -4,8 +4,13 @@ of queries whatever its length."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Count, QuerySet, URLField
 from django.http import HttpRequest
 
@@ -57,6 +62,28 @@ class TenantAdmin(ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tenant]:
         return super().get_queryset(request).annotate(_members_count=Count("memberships"))
+
+    # A restaurant whose owner never confirmed the sign-up takes its owner's account with it
+    # (registration.pending_owners); the confirmation page lists them.
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for user in registration.pending_owners(tenants=objs):
+            deleted.append(f"User: {user} (the owner's sign-up, never confirmed)")
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request: HttpRequest, obj: Tenant) -> None:
+        delete = super().delete_model
+        self._with_pending_owners([obj], lambda: delete(request, obj))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
+        delete = super().delete_queryset
+        self._with_pending_owners(queryset, lambda: delete(request, queryset))
+
+    def _with_pending_owners(self, tenants: Any, delete: Callable[[], None]) -> None:
+        with transaction.atomic():
+            owners = list(registration.pending_owners(tenants=tenants).values_list("pk", flat=True))
+            delete()
+            get_user_model().objects.filter(pk__in=owners).delete()
 
     @admin.display(description="Members", ordering="_members_count")
     def members_count(self, obj: Tenant) -> int:

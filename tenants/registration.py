@@ -13,6 +13,7 @@ by a link, never one an operator switched off.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -23,14 +24,14 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from lib import throttle
-from tenants.models import PendingSignup, Tenant
+from tenants.models import Membership, PendingSignup, Tenant
 from tenants.scoping import scopes_disabled
 from tenants.services import SLUG_TAKEN, normalize_email, send_email, slug_is_taken, tenant_create
 
@@ -199,6 +200,21 @@ def pending_login(*, email: str, password: str) -> bool:
         return False
     _email_existing(normalize_email(email))
     return True
+
+
+def pending_owners(*, tenants: Iterable[Tenant]) -> QuerySet:
+    """The owners of these restaurants' sign-ups that are still waiting for confirmation and
+    belong to no other restaurant. When an operator deletes such a restaurant its owner goes
+    too: they never had access, and left alone their account could neither log in nor reset
+    its password, and it would answer their next sign-up with "you already have an account"."""
+    ids = [tenant.pk for tenant in tenants]
+    with scopes_disabled():
+        elsewhere = Membership.objects.exclude(tenant_id__in=ids).values("user_id")
+        return (
+            get_user_model()
+            .objects.filter(is_active=False, pending_signup__tenant_id__in=ids)
+            .exclude(pk__in=elsewhere)
+        )
 
 
 def signups_purge() -> int:

@@ -404,3 +404,50 @@ def test_a_taken_web_address_when_adding_a_restaurant_is_just_taken(client, tena
     assert response.context["form"].errors["slug"] == [
         "This web address is taken: try another one."
     ]
+
+
+def _operator(client):
+    operator = User.objects.create_superuser("ops@tablecast.example", "ops@tablecast.example", "x")
+    client.force_login(operator)
+    return client
+
+
+@pytest.mark.parametrize("how", ["page", "action"])
+def test_an_operator_deleting_a_restaurant_whose_owner_never_confirmed_deletes_that_owner_too(
+    client, db, tenant, how
+):
+    _sign_up(client)
+    _sign_up(client, email="busy@verde.example", slug="verde-busy")
+    pending = Tenant.objects.get(slug=GOOD["slug"])
+    busy = User.objects.get(email="busy@verde.example")
+    with scopes_disabled():  # an operator made this pending owner a member elsewhere: kept
+        Membership.objects.create(tenant=tenant, user=busy, role="staff")
+    kept = make_user("kept@verde.example")  # a confirmed member of the deleted one: kept
+    with scopes_disabled():
+        Membership.objects.create(tenant=pending, user=kept, role="staff")
+    ops = _operator(client)
+    page = ops.get(reverse("admin:tenants_tenant_delete", args=[pending.pk])).content.decode()
+    assert f"User: {GOOD['email']} (the owner&#x27;s sign-up, never confirmed)" in page
+    if how == "page":
+        ops.post(reverse("admin:tenants_tenant_delete", args=[pending.pk]), {"post": "yes"})
+    else:
+        ops.post(
+            reverse("admin:tenants_tenant_changelist"),
+            {
+                "action": "delete_selected",
+                "post": "yes",
+                admin.helpers.ACTION_CHECKBOX_NAME: [
+                    pending.pk,
+                    Tenant.objects.get(slug="verde-busy").pk,
+                ],
+            },
+        )
+    assert not Tenant.objects.filter(slug=GOOD["slug"]).exists()
+    assert not User.objects.filter(email=GOOD["email"]).exists()
+    assert User.objects.filter(email="kept@verde.example").exists()
+    assert User.objects.filter(email="busy@verde.example").exists()
+    ops.logout()
+    mail.outbox.clear()
+    _sign_up(client, slug="verde-again")  # the address can sign up again
+    [message] = mail.outbox
+    assert message.subject == "Confirm your email to open Tablecast"
