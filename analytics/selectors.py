@@ -12,16 +12,17 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models import QuerySet
 
 from analytics.models import AccountDailySnapshot, AssetScore, MetricSnapshot
 from assets.models import Asset, AssetTag, Folder, Rendition, Tag
 from assets.selectors import with_tile_links
-from lib.statements import Statement
+from lib.statements import INT, Statement
 from posting.ai import POST_TYPES
 from posting.models import Post, PostMedia, Publication
 from social.models import SocialAccount
 from tenants.models import Tenant
+from tenants.scoping import current_tenant
 from tenants.statements import TENANT
 
 
@@ -637,5 +638,17 @@ def post_figures(*, post: Any) -> list[PublicationFigures]:
             .select_related("account")
             .order_by("network", "id")
         )
-    prefetch_related_objects(publications, "snapshots")
-    return [PublicationFigures(p, list(p.snapshots.all())) for p in publications]
+    snapshots: dict[int, list[MetricSnapshot]] = defaultdict(list)
+    for snapshot in _POST_SNAPSHOTS.all(tenant=current_tenant(), post_id=post.pk):
+        snapshots[snapshot.publication_id].append(snapshot)
+    return [PublicationFigures(p, snapshots[p.pk]) for p in publications]
+
+
+# Every post page (lib/statements.py): the post's snapshots, oldest first per publication.
+_POST_SNAPSHOTS = Statement(
+    lambda tenant, post_id: MetricSnapshot.objects.filter(publication__post_id=post_id).order_by(
+        "publication", "collected_at"
+    ),
+    tenant=TENANT,
+    post_id=INT,
+)
