@@ -4,7 +4,9 @@ restaurant's photos or tags."""
 
 from __future__ import annotations
 
+import html
 import itertools
+import random
 from datetime import timedelta
 
 import pytest
@@ -190,3 +192,12 @@ def test_a_tile_reads_the_same_from_a_row_and_from_a_photo():
         assert tiles.picker_tiles([row], multiple=True) == tiles.picker_tiles(
             [asset], multiple=True
         )
+
+
+def test_escaped_gives_what_html_escape_gives():
+    rng = random.Random(8)
+    alphabet = "ab &<>\"'é\u2003;#x27"
+    texts = ["", "Terrace 12", "/t/x/library/a/7/?v=9", "<script>\"&'</script>", "&amp;"]
+    texts += ["".join(rng.choices(alphabet, k=rng.randint(0, 12))) for _ in range(2000)]
+    for text in texts:
+        assert tiles.escaped(text) == html.escape(text), text
