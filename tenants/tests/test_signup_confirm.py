@@ -425,6 +425,10 @@ def test_an_operator_deleting_a_restaurant_whose_owner_never_confirmed_deletes_t
     kept = make_user("kept@verde.example")  # a confirmed member of the deleted one: kept
     with scopes_disabled():
         Membership.objects.create(tenant=pending, user=kept, role="staff")
+    _sign_up(client, email="waiting@verde.example", slug="verde-waiting")  # not deleted: kept
+    _sign_up(client, email="vouched@verde.example", slug="verde-vouched")
+    # An operator ticked "active" on this owner instead of confirming: they can log in, kept.
+    User.objects.filter(email="vouched@verde.example").update(is_active=True)
     ops = _operator(client)
     page = ops.get(reverse("admin:tenants_tenant_delete", args=[pending.pk])).content.decode()
     assert f"User: {GOOD['email']} (the owner&#x27;s sign-up, never confirmed)" in page
@@ -439,6 +443,7 @@ def test_an_operator_deleting_a_restaurant_whose_owner_never_confirmed_deletes_t
                 admin.helpers.ACTION_CHECKBOX_NAME: [
                     pending.pk,
                     Tenant.objects.get(slug="verde-busy").pk,
+                    Tenant.objects.get(slug="verde-vouched").pk,
                 ],
             },
         )
@@ -446,6 +451,8 @@ def test_an_operator_deleting_a_restaurant_whose_owner_never_confirmed_deletes_t
     assert not User.objects.filter(email=GOOD["email"]).exists()
     assert User.objects.filter(email="kept@verde.example").exists()
     assert User.objects.filter(email="busy@verde.example").exists()
+    assert User.objects.filter(email="waiting@verde.example").exists()
+    assert User.objects.filter(email="vouched@verde.example").exists()
     ops.logout()
     mail.outbox.clear()
     _sign_up(client, slug="verde-again")  # the address can sign up again
