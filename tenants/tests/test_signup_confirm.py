@@ -426,6 +426,7 @@ def test_an_operator_deleting_a_restaurant_whose_owner_never_confirmed_deletes_t
     with scopes_disabled():
         Membership.objects.create(tenant=pending, user=kept, role="staff")
     _sign_up(client, email="waiting@verde.example", slug="verde-waiting")  # not deleted: kept
+    make_user("off@verde.example", is_active=False)  # switched off by an operator: kept
     _sign_up(client, email="vouched@verde.example", slug="verde-vouched")
     # An operator ticked "active" on this owner instead of confirming: they can log in, kept.
     User.objects.filter(email="vouched@verde.example").update(is_active=True)
@@ -452,6 +453,7 @@ def test_an_operator_deleting_a_restaurant_whose_owner_never_confirmed_deletes_t
     assert User.objects.filter(email="kept@verde.example").exists()
     assert User.objects.filter(email="busy@verde.example").exists()
     assert User.objects.filter(email="waiting@verde.example").exists()
+    assert User.objects.filter(email="off@verde.example").exists()
     assert User.objects.filter(email="vouched@verde.example").exists()
     ops.logout()
     mail.outbox.clear()
