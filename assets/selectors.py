@@ -32,11 +32,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from assets import links as asset_links
 from assets import tiles
 from assets.models import Asset, AssetTag, Folder, Rendition, Tag
 from assets.tiles import TileRow
 from lib.statements import INT, TEXT, Arg, Statement
-from lib.urls import reverse_many
 from tenants.models import Tenant
 from tenants.scoping import scopes_disabled
 from tenants.statements import TENANT
@@ -388,9 +388,8 @@ def with_tile_links(*, tenant: Tenant, assets: Iterable[_Tile], tags: bool = Tru
     queryset per asset); ``tags=False`` (the picker, which shows none) leaves them empty
     without the query."""
     assets = list(assets)
-    kwargs = {"tenant_slug": tenant.slug}
-    detail = reverse_many("assets:asset_detail", vary="asset_id", kwargs=kwargs)
-    thumb = reverse_many("assets:asset_file", vary="asset_id", kwargs={**kwargs, "kind": "thumb"})
+    links = asset_links.of_restaurant(tenant.slug)
+    detail, thumb = links.detail, links.thumb
     missing = [a for a in assets if not hasattr(a, "thumb_id")]  # not from `asset_list`
     if missing:
         found = dict(

@@ -19,11 +19,11 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from assets import images, selectors, services, sidebar, tiles, uploads
+from assets import links as asset_links
 from assets.access import access_asset, access_folder
 from assets.forms import (
     AssetForm,
@@ -48,7 +48,7 @@ IMMUTABLE = "max-age=31536000, immutable"  # a year: for URLs whose bytes never 
 
 
 def _library_url(request: TenantRequest, **params) -> str:
-    url = reverse("assets:library", kwargs={"tenant_slug": request.tenant.slug})
+    url = asset_links.of_restaurant(request.tenant.slug).library
     query = "&".join(f"{k}={v}" for k, v in params.items() if v not in (None, ""))
     return f"{url}?{query}" if query else url
 
@@ -91,6 +91,7 @@ def library(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     current_folder = filter_form.cleaned_data.get("folder") if filter_form.is_valid() else None
     selected_tag_pk = getattr(filter_form.cleaned_data.get("tag"), "pk", None)
     context = {
+        "links": asset_links.of_restaurant(tenant.slug),
         "page": page,
         "tiles": tiles.tiles(page.object_list, tenant_slug=tenant.slug),
         "nodes": nodes,

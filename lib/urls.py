@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 # An id no real URL part holds; `reverse_many` checks it occurs exactly once.
 _MARKER = 7_346_251_908_413
@@ -38,3 +40,23 @@ def reverse_many(
 
 def _uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+_T = TypeVar("_T")
+
+
+def per_restaurant(build: Callable[[str], _T]) -> Callable[[str], _T]:
+    """``build(slug)`` (a restaurant's links) made once per process for each restaurant, URL
+    prefix and URL configuration (reverse reads those two itself): a page's dozen ``reverse``
+    or ``{% url %}`` cost tens of µs each, every request (docs/performance.md, "Pages")."""
+
+    @lru_cache(maxsize=1024)
+    def cached(slug: str, prefix: str, urlconf: str) -> _T:
+        return build(slug)
+
+    @wraps(build)
+    def links(slug: str) -> _T:
+        return cached(slug, get_script_prefix(), str(get_urlconf() or settings.ROOT_URLCONF))
+
+    links.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    return links

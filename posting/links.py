@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from types import MappingProxyType
 
-from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 
-from lib.urls import reverse_many
+from lib.urls import per_restaurant, reverse_many
 
 # The pages the posting templates link to, by the short name a template reads them by
 # (``links.history``, ``links.month``…).
@@ -44,14 +42,9 @@ class Links:
     cancel_publication: Callable[[int], str]
 
 
+@per_restaurant
 def of_restaurant(slug: str) -> Links:
     """The links of the restaurant whose web address is ``slug``."""
-    return _links(slug, get_script_prefix(), str(get_urlconf() or settings.ROOT_URLCONF))
-
-
-@lru_cache(maxsize=1024)
-def _links(slug: str, prefix: str, urlconf: str) -> Links:
-    """``prefix`` and ``urlconf`` are in the key only (reverse reads them itself)."""
     kwargs = {"tenant_slug": slug}
 
     def by_id(name: str, vary: str, **more: str) -> Callable[[int], str]:

@@ -6,11 +6,9 @@ they still filter by ``request.tenant`` explicitly. Owner-only actions use `owne
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 from types import MappingProxyType
 from typing import cast
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -21,10 +19,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lib import throttle
+from lib.urls import per_restaurant
 from tenants import registration, selectors, services
 from tenants.access import access_invitation, access_membership, owner_required
 from tenants.forms import (
@@ -212,9 +211,7 @@ def dashboard(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     if request.session.get(LAST_TENANT_SESSION_KEY) != request.tenant.slug:
         request.session[LAST_TENANT_SESSION_KEY] = request.tenant.slug
     summary = selectors.dashboard_summary(tenant=request.tenant)
-    links = _dashboard_links(
-        request.tenant.slug, get_script_prefix(), str(get_urlconf() or settings.ROOT_URLCONF)
-    )
+    links = _dashboard_links(request.tenant.slug)
     context = {
         "summary": summary,
         "links": links,
@@ -229,10 +226,10 @@ def dashboard(request: TenantRequest, tenant_slug: str) -> HttpResponse:
 _DASHBOARD_LINKS = ("social:accounts", "assets:library", "tenants:members", "tenants:profile")
 
 
-@lru_cache(maxsize=1024)
-def _dashboard_links(slug: str, prefix: str, urlconf: str) -> Mapping[str, str]:
+@per_restaurant
+def _dashboard_links(slug: str) -> Mapping[str, str]:
     """Each of the dashboard's pages by URL name, with its short name too (``accounts``,
-    ``library``…) for the template. ``prefix`` and ``urlconf`` are in the key only."""
+    ``library``…) for the template."""
     urls = {name: reverse(name, args=[slug]) for name in _DASHBOARD_LINKS}
     return MappingProxyType(urls | {name.partition(":")[2]: url for name, url in urls.items()})
 

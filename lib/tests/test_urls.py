@@ -29,3 +29,35 @@ def test_reverse_many_with_uuid_arguments():
         assert thread(message) == reverse(
             "webhooks:thread", kwargs={"tenant_slug": "a", "conversation_id": message}
         )
+
+
+def test_per_restaurant_builds_a_restaurants_links_once_per_prefix():
+    from django.urls import reverse, set_script_prefix
+
+    from assets import links
+    from lib.urls import per_restaurant
+
+    built: list[str] = []
+
+    @per_restaurant
+    def library(slug: str) -> str:
+        built.append(slug)
+        return reverse("assets:library", kwargs={"tenant_slug": slug})
+
+    assert library("alba") == "/t/alba/library/" == library("alba")
+    assert library("bruno") == reverse("assets:library", kwargs={"tenant_slug": "bruno"})
+    assert built == ["alba", "bruno"]
+    set_script_prefix("/under/")  # an app served below a path has its own links
+    try:
+        assert library("alba") == "/under/t/alba/library/"
+        assert links.of_restaurant("alba").bulk == "/under/t/alba/library/bulk/"
+    finally:
+        set_script_prefix("/")
+    urls = links.of_restaurant("alba")
+    kwargs = {"tenant_slug": "alba"}
+    for name in ("library", "folder_create", "upload", "bulk"):
+        assert getattr(urls, name) == reverse(f"assets:{name}", kwargs=kwargs)
+    assert urls.detail(7) == reverse("assets:asset_detail", kwargs={**kwargs, "asset_id": 7})
+    assert urls.thumb(9) == reverse(
+        "assets:asset_file", kwargs={**kwargs, "asset_id": 9, "kind": "thumb"}
+    )
