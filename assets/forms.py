@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 
 from assets.models import Asset, Folder, Tag
 from assets.selectors import SORTS, AssetFilters, FolderNode
+from lib.form_rendering import FixedChoicesSelect
 from tenants.models import Tenant
 
 OWN_FOLDER = "Choose one of your own folders."
@@ -31,6 +32,7 @@ class FolderField(forms.ChoiceField):
         choices = folder_choices(nodes, empty_label=empty_label)
         kwargs.setdefault("required", False)
         kwargs.setdefault("error_messages", {"invalid_choice": OWN_FOLDER})
+        kwargs.setdefault("widget", FixedChoicesSelect)
         super().__init__(choices=choices, **kwargs)
 
     def clean(self, value) -> Folder | None:
@@ -50,9 +52,11 @@ class LibraryFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Search")
     folder = forms.CharField(required=False)
     tag = forms.CharField(required=False)
+    # The menus' options are drawn once per process (lib/form_rendering.py), the chosen one marked.
     orientation = forms.ChoiceField(
         required=False,
         label="Shape",
+        widget=FixedChoicesSelect,
         choices=[
             ("", "Any shape"),
             ("portrait", "Portrait"),
@@ -63,10 +67,14 @@ class LibraryFilterForm(forms.Form):
     used = forms.ChoiceField(
         required=False,
         label="Used in posts",
+        widget=FixedChoicesSelect,
         choices=[("", "Used or not"), ("used", "Used"), ("unused", "Never used")],
     )
     sort = forms.ChoiceField(
-        required=False, label="Sort by", choices=[(key, label) for key, (label, _) in SORTS.items()]
+        required=False,
+        label="Sort by",
+        choices=[(key, label) for key, (label, _) in SORTS.items()],
+        widget=FixedChoicesSelect,
     )
 
     def __init__(
