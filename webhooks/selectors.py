@@ -142,11 +142,15 @@ def thread_messages(*, conversation: Conversation) -> list[Message]:
     return messages
 
 
+_MESSAGE_FIELDS = [field.name for field in Message._meta.concrete_fields]
 # Every thread page and its poll (lib/statements.py: compiled once per process).
 _THREAD = Statement(
     lambda tenant, conversation_id: (
         Message.objects.filter(conversation_id=conversation_id)
         .select_related("sent_by")
+        # A reply's author is shown by name or email: their password hash and the rest of
+        # their account stay in the database.
+        .only(*_MESSAGE_FIELDS, "sent_by__first_name", "sent_by__email")
         .order_by("sent_at", "id")
     ),
     tenant=TENANT,

@@ -454,3 +454,38 @@ def test_a_thread_page_and_its_poll_read_no_token_and_no_account_twice(owner_cli
         from_accounts = [sql for sql in sqls if 'FROM "social_socialaccount"' in sql]
         assert len(from_accounts) <= 2, from_accounts  # the inbox filter's list, the banner
         assert account(tenant).name in response.content.decode() or url.endswith("poll/")
+
+
+def test_a_replys_author_is_shown_without_loading_their_account(owner_client, tenant):
+    """The thread names who replied (first name, else email); the messages' query reads those
+    two columns of the author's account, never the password hash, and no query per reply."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tenants.testing import make_user
+
+    marco = make_user("marco@alba.example")
+    marco.first_name = "Marco"
+    marco.save()
+    conversation = _conversation(tenant, kind="messages")
+
+    def add(n: int) -> None:
+        with tenant_scope(tenant):
+            Message.objects.create(
+                tenant=tenant, conversation=conversation, direction="out", text=f"Reply {n}",
+                remote_id=f"r_{n}", sent_by=marco,
+            )  # fmt: skip
+
+    add(0)
+    with CaptureQueriesContext(connection) as first:
+        page = owner_client.get(_thread(tenant, conversation)).content.decode()
+    assert "Marco" in page
+    [messages_sql] = [
+        q["sql"] for q in first.captured_queries if 'FROM "webhooks_message"' in q["sql"]
+    ]
+    assert '"auth_user"."password"' not in messages_sql and '"auth_user"."email"' in messages_sql
+    for n in range(1, 4):
+        add(n)
+    with CaptureQueriesContext(connection) as more:
+        owner_client.get(_thread(tenant, conversation))
+    assert len(more.captured_queries) == len(first.captured_queries)
