@@ -36,7 +36,7 @@ from assets import links as asset_links
 from assets import tiles
 from assets.models import Asset, AssetTag, Folder, Rendition, Tag
 from assets.tiles import TileRow
-from lib.statements import INT, TEXT, Arg, Statement
+from lib.statements import INT, TEXT, Arg, IdsStatement, Statement
 from tenants.models import Tenant
 from tenants.scoping import scopes_disabled
 from tenants.statements import TENANT
@@ -411,14 +411,11 @@ def with_tile_links(*, tenant: Tenant, assets: Iterable[_Tile], tags: bool = Tru
 
 
 def _tag_names_of(tenant: Tenant, asset_ids: list[int]) -> list[tuple[int, str]]:
-    """(photo id, tag name) for each tag of the photos, by name. A grid's page or fewer is read
-    by `_TILE_TAGS` (the ids as its integer arguments, the last one repeated in the places
-    left: ``IN`` is the same with an id twice); more by the queryset itself."""
+    """(photo id, tag name) for each tag of the photos, by name: a grid's page or fewer by
+    `_TILE_TAGS`, more (analytics' lists) by the queryset itself, in one query."""
     if len(asset_ids) > TILE_TAG_IDS:
         return list(_tile_tags(tenant, asset_ids))
-    padded = asset_ids + asset_ids[-1:] * (TILE_TAG_IDS - len(asset_ids))
-    ids: dict[str, Any] = dict(zip(_TILE_TAG_NAMES, padded, strict=True))
-    return _TILE_TAGS.all(tenant=tenant, **ids)
+    return _TILE_TAGS.all(tenant=tenant, ids=asset_ids)
 
 
 def _tile_tags(tenant: Tenant, asset_ids: list[int]) -> QuerySet[AssetTag, tuple[int, str]]:
@@ -429,14 +426,10 @@ def _tile_tags(tenant: Tenant, asset_ids: list[int]) -> QuerySet[AssetTag, tuple
     )
 
 
-# One integer argument per id: a list for ``__in`` would change the SQL with its length
-# (lib/statements.py). At most a page of the grid (assets.views.PAGE_SIZE).
+# At most a page of the grid (assets.views.PAGE_SIZE); lib/statements.py.
 TILE_TAG_IDS = 48
-_TILE_TAG_NAMES = tuple(f"asset_{n}" for n in range(TILE_TAG_IDS))
-_TILE_TAGS = Statement(
-    lambda tenant, **ids: _tile_tags(tenant, [ids[name] for name in _TILE_TAG_NAMES]),
-    tenant=TENANT,
-    **dict.fromkeys(_TILE_TAG_NAMES, INT),
+_TILE_TAGS = IdsStatement(
+    lambda tenant, ids: _tile_tags(tenant, ids), size=TILE_TAG_IDS, tenant=TENANT
 )
 
 

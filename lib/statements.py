@@ -35,8 +35,9 @@ of the project; the apps' page tests check what each one reads.
 from __future__ import annotations
 
 import copy
+import functools
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -122,7 +123,8 @@ class Statement:
         Statement.made.append(self)
 
     def __repr__(self) -> str:
-        code = getattr(self._build, "__code__", None)
+        build = getattr(self._build, "__wrapped__", self._build)  # an `IdsStatement`'s own
+        code = getattr(build, "__code__", None)
         where = f"{code.co_filename}:{code.co_firstlineno}" if code else repr(self._build)
         return f"<Statement {where}>"
 
@@ -205,6 +207,40 @@ class Statement:
         compiled = _Compiled(queryset, compiler, sql, tuple(params), tuple(slots))
         self._compiled[using] = compiled
         return compiled
+
+
+class IdsStatement:
+    """A `Statement` over a list of integer ids for ``__in``. A list changes the SQL with its
+    length, so the statement takes ``size`` integer arguments instead and ``build`` gets them
+    as the list ``ids``; a shorter list repeats its last id in the places left (``IN`` is the
+    same with an id twice), a longer one is read ``size`` ids at a time.
+
+        _LINES = IdsStatement(
+            lambda tenant, ids: Publication.objects.filter(post_id__in=ids), size=20, tenant=TENANT
+        )
+        rows = _LINES.all(tenant=tenant, ids=post_ids)
+    """
+
+    def __init__(self, build: Callable[..., QuerySet], *, size: int, **arguments: Arg) -> None:
+        self.size = size
+        self._names = tuple(f"id_{n}" for n in range(size))
+
+        @functools.wraps(build)
+        def with_ids(**values: Any) -> QuerySet:
+            return build(ids=[values.pop(name) for name in self._names], **values)
+
+        self.statement = Statement(with_ids, **arguments, **dict.fromkeys(self._names, INT))
+
+    def all(self, *, ids: Sequence[int], using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[Any]:
+        """The rows of ``build(ids=ids, **values)``, a read per ``size`` ids (none for none)."""
+        rows: list[Any] = []
+        for at in range(0, len(ids), self.size):
+            chunk = list(ids[at : at + self.size])
+            chunk += chunk[-1:] * (self.size - len(chunk))
+            rows += self.statement.all(
+                using=using, **values, **dict(zip(self._names, chunk, strict=True))
+            )
+        return rows
 
 
 def attach(instance: Any, related_name: str, rows: list[Any]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 
 from assets.models import Asset, Rendition
 from assets.selectors import rendition_url
-from lib.statements import DATETIME, INT, TEXT, Statement, attach
+from lib.statements import DATETIME, INT, TEXT, IdsStatement, Statement, attach
 from posting.models import Post, PostMedia, Publication, PublishAttempt
 from social.models import SocialAccount
 from tenants.models import Tenant
@@ -118,13 +118,11 @@ _ACCOUNT_NAMES = Statement(
 def composer_media(*, tenant: Tenant, asset_ids: Sequence[int]) -> list[MediaItem]:
     """The chosen photos in order, with the URLs the previews show (two queries)."""
     ids = [int(i) for i in asset_ids]
-    assets: dict[int, Asset] = {}
-    renditions: dict[tuple[int, str], Rendition] = {}
-    for arguments in _id_arguments(list(dict.fromkeys(ids))):
-        assets.update((a.pk, a) for a in _COMPOSER_ASSETS.all(tenant=tenant, **arguments))
-        renditions.update(
-            ((r.asset_id, r.kind), r) for r in _COMPOSER_RENDITIONS.all(tenant=tenant, **arguments)
-        )
+    unique = list(dict.fromkeys(ids))
+    assets = {a.pk: a for a in _COMPOSER_ASSETS.all(tenant=tenant, ids=unique)}
+    renditions: dict[tuple[int, str], Rendition] = {
+        (r.asset_id, r.kind): r for r in _COMPOSER_RENDITIONS.all(tenant=tenant, ids=unique)
+    }
     return _media_items(tenant, ids, assets, renditions)
 
 
@@ -150,33 +148,15 @@ def _media_items(
     return items
 
 
-# Every composer page with photos, and its partials (lib/statements.py: compiled once per process;
-# `_of_ids`).
-def _of_ids(rows: Callable[[list[int]], QuerySet[Any]]) -> Statement:
-    """A statement of ``rows(ids)`` for up to `IDS_PER_READ` ids at a time (`_id_arguments`):
-    a list for ``__in`` would change the SQL with its length (lib/statements.py), so it takes
-    one integer argument per id."""
-
-    def build(tenant: Tenant, **ids: int) -> QuerySet[Any]:
-        return rows([ids[name] for name in _ID_NAMES])
-
-    return Statement(build, tenant=TENANT, **dict.fromkeys(_ID_NAMES, INT))
-
-
-def _id_arguments(ids: list[int]) -> Iterator[dict[str, Any]]:
-    """``ids`` as an `_of_ids` statement's arguments, `IDS_PER_READ` at a time; the last read
-    repeats its last id in the places left (``IN`` is the same with an id twice)."""
-    for at in range(0, len(ids), IDS_PER_READ):
-        chunk = ids[at : at + IDS_PER_READ]
-        chunk += [chunk[-1]] * (IDS_PER_READ - len(chunk))
-        yield dict(zip(_ID_NAMES, chunk, strict=True))
-
-
-# A page of the posts list, or a composer's photos (`asset_ids_of` keeps 20), in one read.
+# A page of the posts list, or a composer's photos (`asset_ids_of` keeps 20), in one read each
+# (lib/statements.py: compiled once per process).
 IDS_PER_READ = 20
-_ID_NAMES = tuple(f"id_{n}" for n in range(IDS_PER_READ))
-_COMPOSER_ASSETS = _of_ids(lambda ids: Asset.objects.filter(pk__in=ids))
-_COMPOSER_RENDITIONS = _of_ids(lambda ids: Rendition.objects.filter(asset_id__in=ids))
+_COMPOSER_ASSETS = IdsStatement(
+    lambda tenant, ids: Asset.objects.filter(pk__in=ids), size=IDS_PER_READ, tenant=TENANT
+)
+_COMPOSER_RENDITIONS = IdsStatement(
+    lambda tenant, ids: Rendition.objects.filter(asset_id__in=ids), size=IDS_PER_READ, tenant=TENANT
+)
 
 
 def asset_ids_of(value: str) -> list[int]:
@@ -243,20 +223,18 @@ def posts_listed(*, tenant: Tenant, rows: Iterable[tuple[Any, ...]]) -> list[Pos
     of up to `LIST_PAGE` posts, each compiled once per process."""
     posts = [PostListed(*row) for row in rows]
     by_id = {post.pk: post for post in posts}
-    for arguments in _id_arguments(list(by_id)):
-        for row in _LISTED_PUBLICATIONS.all(tenant=tenant, **arguments):
-            pk, post_id, network, state, permalink, published, error, next_at, name, status = row
-            by_id[post_id].publication_list.append(
-                PublicationLine(
-                    pk, post_id, network, state, permalink, published, error, next_at,
-                    AccountLine(name, status),
-                )
-            )  # fmt: skip
-    for arguments in _id_arguments(list(by_id)):
-        for post_id, asset_id in _LISTED_PHOTOS.all(tenant=tenant, **arguments):
-            post = by_id[post_id]
-            if post.first_asset_id is None:
-                post.first_asset_id = asset_id
+    for row in _LISTED_PUBLICATIONS.all(tenant=tenant, ids=list(by_id)):
+        pk, post_id, network, state, permalink, published, error, next_at, name, status = row
+        by_id[post_id].publication_list.append(
+            PublicationLine(
+                pk, post_id, network, state, permalink, published, error, next_at,
+                AccountLine(name, status),
+            )
+        )  # fmt: skip
+    for post_id, asset_id in _LISTED_PHOTOS.all(tenant=tenant, ids=list(by_id)):
+        post = by_id[post_id]
+        if post.first_asset_id is None:
+            post.first_asset_id = asset_id
     return posts
 
 
@@ -269,19 +247,23 @@ _LINE_FIELDS = (
     *("id", "post_id", "network", "state", "permalink", "published_at", "last_error"),
     *("next_attempt_at", "account__name", "account__status"),
 )
-_LISTED_PUBLICATIONS = _of_ids(
-    lambda ids: (
+_LISTED_PUBLICATIONS = IdsStatement(
+    lambda tenant, ids: (
         Publication.objects.filter(post_id__in=ids)
         .order_by("network", "id")
         .values_list(*_LINE_FIELDS)
-    )
+    ),
+    size=LIST_PAGE,
+    tenant=TENANT,
 )
-_LISTED_PHOTOS = _of_ids(
-    lambda ids: (
+_LISTED_PHOTOS = IdsStatement(
+    lambda tenant, ids: (
         PostMedia.objects.filter(post_id__in=ids)
         .order_by("post_id", "position")
         .values_list("post_id", "asset_id")
-    )
+    ),
+    size=LIST_PAGE,
+    tenant=TENANT,
 )
 
 

@@ -14,7 +14,7 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from lib.statements import DATETIME, INT, TEXT, UUID, Statement, attach
+from lib.statements import DATETIME, INT, TEXT, UUID, IdsStatement, Statement, attach
 from tenants.models import Invitation, Membership, Tenant
 from tenants.scoping import ScopeError, scopes_disabled, tenant_scope
 from tenants.statements import TENANT
@@ -337,3 +337,30 @@ def test_on_sqlite_date_times_and_uuids_are_sent_as_the_text_django_sends():
 def test_every_statement_made_is_registered_for_the_compile_check():
     statement = Statement(lambda user_id: Membership.objects.filter(user_id=user_id), user_id=INT)
     assert Statement.made[-1] is statement
+
+
+def test_an_ids_statement_reads_any_number_of_ids_size_at_a_time(restaurants):
+    """Padded with the last id, read ``size`` at a time, nothing read for no ids; the rows are
+    the queryset's, of the caller's restaurant only; one statement whatever the count."""
+    tenant, other = restaurants
+    members = IdsStatement(
+        lambda tenant, ids: Membership.objects.filter(pk__in=ids).order_by("pk"),
+        size=2,
+        tenant=TENANT,
+    )
+    with scopes_disabled():
+        ours = sorted(Membership.objects.filter(tenant=tenant).values_list("pk", flat=True))
+        theirs = list(Membership.objects.filter(tenant=other).values_list("pk", flat=True))
+    assert len(ours) == 3
+    with tenant_scope(tenant):
+        with CaptureQueriesContext(connection) as queries:
+            assert members.all(tenant=tenant, ids=[]) == []
+        assert len(queries) == 0
+        with CaptureQueriesContext(connection) as queries:
+            found = members.all(tenant=tenant, ids=[*ours, *theirs])  # 5 ids: 3 reads
+        assert [m.pk for m in found] == ours
+        assert len(queries) == 3
+        one = members.all(tenant=tenant, ids=ours[:1])  # padded: the same one id twice
+        assert [m.pk for m in one] == ours[:1]
+    assert members.statement in Statement.made
+    assert "test_statements.py" in repr(members.statement)  # where its build is written
