@@ -2,7 +2,7 @@
 folder links (a link per folder with its depth, its count and whether it is the one shown) and
 the options of its tag and bulk-action menus. Through the template engine each item's values
 cost more than the list's query (docs/performance.md, "Pages"). Every value is escaped with
-`html.escape` (`tiles.escaped`); numbers are plain ``int``."""
+`html.escape` (`lib.display.escape`); numbers are plain ``int``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from django.utils.safestring import SafeString, mark_safe
 
 from assets.selectors import FolderNode
-from assets.tiles import escaped
+from lib.display import escape
 
 
 def folder_links(nodes: Iterable[FolderNode], *, current_pk: int | None) -> SafeString:
@@ -24,7 +24,7 @@ def folder_links(nodes: Iterable[FolderNode], *, current_pk: int | None) -> Safe
         count = "None" if node.asset_count is None else int(node.asset_count)
         links.append(
             f'<a class="folder depth-{int(node.indent)}" href="?folder={pk}"{current}>'
-            f"{escaped(node.folder.name)} "
+            f"{escape(node.folder.name)} "
             f'<span class="count" data-count-for="{pk}">{count}</span></a>\n'
         )
     return mark_safe("".join(links))  # noqa: S308 - every value above is escaped or an int
@@ -39,6 +39,6 @@ def options(choices: Iterable[tuple[Any, Any]], *, selected: Any = None) -> Safe
     for value, label in choices:
         text = str(value)
         mark = " selected" if text == chosen else ""
-        shown = "" if label is None else escaped(str(label))
-        out.append(f'<option value="{escaped(text)}"{mark}>{shown}</option>')
+        shown = "" if label is None else escape(str(label))
+        out.append(f'<option value="{escape(text)}"{mark}>{shown}</option>')
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped

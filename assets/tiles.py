@@ -3,8 +3,8 @@
 A page has 48 tiles of a dozen values each; through the template engine every value costs a
 variable lookup, a localisation check and an escape, and a tile cost as much as the rest of
 the page (docs/performance.md). Here a tile is one f-string: every value is escaped with
-`html.escape` (what Django's ``escape`` does; `escaped` skips it for a text with nothing to
-escape) and numbers are plain ``int``.
+`html.escape` (what Django's ``escape`` does; `lib.display.escape` skips it for a text with
+nothing to escape) and numbers are plain ``int``.
 
 - `tile`: the whole card (tick box, picture part, caption link, tags), for the grid and for
   the upload answer that adds a card without a page load.
@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from html import escape
 
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from assets.models import Asset
+from lib.display import escape as escaped
 
 
 @dataclass(slots=True)
@@ -47,15 +47,6 @@ class TileRow:
 # What a tile reads of a photo, in `TileRow`'s order: the grid's query selects only these.
 FIELDS = ("pk", "title", "status", "folder_id", "thumb_id")
 Tileable = Asset | TileRow
-
-
-_SPECIAL = frozenset("&<>\"'")
-
-
-def escaped(text: str) -> str:
-    """`html.escape`, without its five replacements when there is nothing to replace (most
-    titles, every link): the same text."""
-    return text if _SPECIAL.isdisjoint(text) else escape(text)
 
 
 def tile_media(asset: Tileable, *, tenant_slug: str) -> SafeString:

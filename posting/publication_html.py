@@ -14,10 +14,9 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from html import escape
 from typing import Any
 
-from lib.display import cut, date_text
+from lib.display import cut, date_text, escape
 from posting import links
 from posting.models import Publication
 from posting.selectors import PublicationLine
@@ -26,11 +25,9 @@ from social.models import SocialAccount
 
 State = Publication.State
 _CANCELLABLE = (State.SCHEDULED, State.HELD, State.FAILED, State.DRAFT)
-# Values a page repeats on every line (a state, the zone, the page to come back to): each
-# escaped once per process. A handful of values, from the models' choices and the settings.
-_escaped = functools.cache(escape)
 
 
+# Labels a page repeats on every line: each drawn once per process (the models' choices).
 @functools.cache
 def _state_label(state: str) -> str:
     return escape(str(State(state).label))
@@ -82,7 +79,7 @@ def line(
     links; ``csrf_field``: the hidden input every action form carries; ``reconnect_url``: the
     accounts page; ``zone``: the restaurant's time zone's name, shown with a scheduled time."""
     account = escape(p.account.name)
-    state = _escaped(p.state)
+    state = escape(p.state)
     actions = _actions(
         p, account, back=back, urls=urls, csrf_field=csrf_field, reconnect_url=reconnect_url
     )
@@ -118,7 +115,7 @@ def _detail(p: Publication | PublicationLine, *, zone: str) -> str:
         return f'<span class="pub-reason">{reason}</span>'
     if p.state == State.SCHEDULED:
         when = _when(p.next_attempt_at, "D j M, H:i") if p.next_attempt_at else ""
-        return f'<span class="muted small">Goes out {when} ({_escaped(zone)})</span>'
+        return f'<span class="muted small">Goes out {when} ({escape(zone)})</span>'
     if p.state == State.NEEDS_RECONCILE:
         return (
             '<span class="muted small">We are checking on Facebook whether it went out before'
@@ -145,7 +142,7 @@ def _actions(
         kind = "btn btn-small btn-primary" if primary else "btn btn-small"
         return (
             f'<form method="post" action="{escape(url)}">{csrf_field}'
-            f'<input type="hidden" name="next" value="{_escaped(back)}">'
+            f'<input type="hidden" name="next" value="{escape(back)}">'
             f'<button class="{kind}">{label}<span class="sr-only"> on {account}</span></button>'
             "</form>"
         )

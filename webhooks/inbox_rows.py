@@ -4,7 +4,7 @@ The list shows a page of threads (50), on the inbox and next to every open threa
 template engine each row's dozen values cost a variable lookup, a localisation check and an
 escape each, and the rows cost more than the rest of the page (docs/performance.md, "Pages").
 As for the library's tiles (assets/tiles.py), a row is one f-string and every value is escaped
-with `html.escape` (what Django's ``escape`` does; through webhooks/markup.py)."""
+with `html.escape` (what Django's ``escape`` does; through lib/display.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from datetime import datetime, tzinfo
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from lib.display import escape
 from lib.urls import reverse_many
-from webhooks.markup import escape
 from webhooks.models import Conversation
 from webhooks.selectors import ThreadRow
 

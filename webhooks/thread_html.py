@@ -5,11 +5,11 @@ or Instagram thread every message as a bubble; through the template engine (an i
 comment, three CSRF fields, a dozen conditions; filters and lookups per bubble) they cost more
 than the rest of the page (docs/performance.md, "Pages"). As for the inbox's rows
 (webhooks/inbox_rows.py), the markup is built in Python and every value is escaped with
-`html.escape`; the text keeps Django's ``linebreaksbr`` (both through webhooks/markup.py)."""
+`html.escape`; the text keeps Django's ``linebreaksbr`` (both through lib/display.py)."""
 
 from __future__ import annotations
 
-from webhooks.markup import escape, linebreaks
+from lib.display import escape, linebreaks
 from webhooks.models import Message
 
 

@@ -195,9 +195,11 @@ def test_a_tile_reads_the_same_from_a_row_and_from_a_photo():
 
 
 def test_escaped_gives_what_html_escape_gives():
+    from lib.display import escape
+
     rng = random.Random(8)
     alphabet = "ab &<>\"'é\u2003;#x27"
     texts = ["", "Terrace 12", "/t/x/library/a/7/?v=9", "<script>\"&'</script>", "&amp;"]
     texts += ["".join(rng.choices(alphabet, k=rng.randint(0, 12))) for _ in range(2000)]
     for text in texts:
-        assert tiles.escaped(text) == html.escape(text), text
+        assert escape(text) == html.escape(text), text

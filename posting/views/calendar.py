@@ -8,7 +8,6 @@ from calendar import monthrange
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from html import escape
 
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
@@ -20,7 +19,7 @@ from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from lib.display import cut
+from lib.display import cut, escape
 from posting import links, selectors, services
 from posting.access import access_post
 from posting.models import Publication
@@ -69,8 +68,8 @@ class Chip:
     def _drawn(self) -> tuple[str, str]:
         """(the grid's chip, the agenda's line): their shared parts escaped once, and plain
         text (marked safe once per page, not per chip: docs/performance.md, "Pages")."""
-        state, url = _escaped(self.state), escape(self.url)
-        words = _escaped(self.words)
+        state, url = escape(self.state), escape(self.url)
+        words = escape(self.words)
         at = f"{self.local.hour:02d}:{self.local.minute:02d}"
         icons = _icons(tuple(self.networks))
         drag = f' draggable="true" data-post-id="{int(self.post.pk)}"' if self.movable else ""
@@ -89,10 +88,6 @@ class Chip:
         """The text cut to ``length`` characters with an ellipsis, as ``truncatechars`` cuts it
         (lib/display.py)."""
         return cut(self.post.text or "Photo post", length)
-
-
-# A state and its words: a handful of values, each escaped once per process.
-_escaped = functools.cache(escape)
 
 
 @functools.cache

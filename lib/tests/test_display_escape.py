@@ -1,4 +1,4 @@
-"""webhooks/markup.py gives what `html.escape` and Django's ``linebreaksbr`` give, hostile input
+"""lib/display.py's escape and line breaks give what `html.escape` and Django's ``linebreaksbr`` give, hostile input
 included (docs/performance.md, "Pages")."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from html import escape as html_escape
 import pytest
 from django.template.defaultfilters import linebreaksbr
 
-from webhooks.markup import escape, linebreaks
+from lib.display import escape, linebreaks
 
 HOSTILE = [
     "",
