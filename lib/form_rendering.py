@@ -205,3 +205,23 @@ class FastTemplates(DjangoTemplates):
             except _Fallback:
                 pass
         return super().render(template_name, context, request=request)
+
+
+# -- a list's filter fields ------------------------------------------------------------------
+def fields_html(template: str, **context: Any) -> SafeString:
+    """``template`` (a filter's fields, as a page includes them) drawn with ``context``; the
+    file's own last line break is not the page's."""
+    from django.template.loader import render_to_string
+
+    return mark_safe(render_to_string(template, context).removesuffix("\n"))  # noqa: S308 - a template's output
+
+
+@lru_cache(maxsize=1024)
+def unbound_fields_html(
+    template: str, name: str, form_class: type[forms.Form], accounts: tuple[Any, ...]
+) -> SafeString:
+    """A list's filter as the list opens (unbound): it depends on nothing but the accounts its
+    form offers, so it is drawn once per process for each list of them (a form's widgets
+    through the form templates were a tenth of the posts list and of a thread page:
+    docs/performance.md, "Pages"). ``name`` is the form's name in ``template``."""
+    return fields_html(template, **{name: form_class(accounts=list(accounts))})  # type: ignore[call-arg]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from functools import lru_cache
 from typing import Any, cast
 
 from django import forms
-from django.template.loader import render_to_string
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
+from lib.form_rendering import fields_html, unbound_fields_html
 from webhooks.models import AutoReplyRule, Conversation, ReplySettings
 
 
@@ -65,15 +64,15 @@ def filter_fields(form: InboxFilterForm, *, accounts: Sequence[Hashable]) -> Saf
     return _unbound_fields(tuple(accounts))
 
 
-@lru_cache(maxsize=1024)
 def _unbound_fields(accounts: tuple[Hashable, ...]) -> SafeString:
-    return _fields(InboxFilterForm(accounts=list(accounts)))
+    return unbound_fields_html(_FILTER_FIELDS, "filter_form", InboxFilterForm, accounts)
 
 
 def _fields(form: InboxFilterForm) -> SafeString:
-    markup = render_to_string("webhooks/_filter_fields.html", {"filter_form": form})
-    # The file's own last line break is not the page's (inbox.html has its own).
-    return mark_safe(markup.removesuffix("\n"))  # noqa: S308 - a template's output
+    return fields_html(_FILTER_FIELDS, filter_form=form)
+
+
+_FILTER_FIELDS = "webhooks/_filter_fields.html"
 
 
 class ReplyForm(forms.Form):

@@ -4,7 +4,6 @@ its publications' states, links and actions (retry, publish now, reschedule, can
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 from typing import cast
 
 from django import forms
@@ -12,11 +11,11 @@ from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 
+from lib.form_rendering import fields_html, unbound_fields_html
 from lib.pagination import page_with_total
 from posting import links, selectors, services
 from posting.access import access_post, access_publication
@@ -55,19 +54,17 @@ class HistoryFilterForm(forms.Form):
         ]
 
 
+_FILTER_FIELDS = "posting/_filter_fields.html"
+
+
 def filter_fields(form: HistoryFilterForm) -> SafeString:
     """The filter's fields as templates/posting/_filter_fields.html draws them."""
-    markup = render_to_string("posting/_filter_fields.html", {"form": form})
-    # The file's own last line break is not the page's (history.html has its own).
-    return mark_safe(markup.removesuffix("\n"))  # noqa: S308 - a template's output
+    return fields_html(_FILTER_FIELDS, form=form)
 
 
-@lru_cache(maxsize=1024)
 def _unbound_fields(accounts: tuple[tuple[str, str], ...]) -> SafeString:
-    """The filter as the list opens (no query): it depends on nothing but the accounts, so it
-    is drawn once per process for each list of them; its six widgets through the form templates
-    were a tenth of the page (docs/performance.md, "Pages")."""
-    return filter_fields(HistoryFilterForm(accounts=list(accounts)))
+    """The filter as the list opens, once per process for each list of accounts."""
+    return unbound_fields_html(_FILTER_FIELDS, "form", HistoryFilterForm, accounts)
 
 
 @require_GET
