@@ -231,15 +231,14 @@ class IdsStatement:
 
         self.statement = Statement(with_ids, **arguments, **dict.fromkeys(self._names, INT))
 
-    def all(self, *, ids: Sequence[int], using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[Any]:
+    def all(self, *, ids: Sequence[int], **values: Any) -> list[Any]:
         """The rows of ``build(ids=ids, **values)``, a read per ``size`` ids (none for none)."""
         rows: list[Any] = []
         for at in range(0, len(ids), self.size):
             chunk = list(ids[at : at + self.size])
             chunk += chunk[-1:] * (self.size - len(chunk))
-            rows += self.statement.all(
-                using=using, **values, **dict(zip(self._names, chunk, strict=True))
-            )
+            arguments: dict[str, Any] = {**values, **dict(zip(self._names, chunk, strict=True))}
+            rows += self.statement.all(**arguments)
         return rows
 
 

@@ -362,5 +362,12 @@ def test_an_ids_statement_reads_any_number_of_ids_size_at_a_time(restaurants):
         assert len(queries) == 3
         one = members.all(tenant=tenant, ids=ours[:1])  # padded: the same one id twice
         assert [m.pk for m in one] == ours[:1]
+    by_three = IdsStatement(
+        lambda tenant, ids: Membership.objects.filter(pk__in=ids).order_by("pk"),
+        size=3,
+        tenant=TENANT,
+    )
+    with tenant_scope(tenant):  # 3 ids, then 2 padded with the last one to 3
+        assert [m.pk for m in by_three.all(tenant=tenant, ids=[*theirs, *ours])] == ours
     assert members.statement in Statement.made
     assert "test_statements.py" in repr(members.statement)  # where its build is written
