@@ -9,7 +9,7 @@ from django.http import Http404
 
 from lib.statements import INT, Statement
 from posting.models import Post, Publication
-from tenants.access import access_in_tenant
+from tenants.access import access_in_tenant, access_read
 from tenants.models import Tenant
 from tenants.statements import TENANT
 
@@ -29,11 +29,9 @@ def access_post(*, tenant: Tenant, id: Any, lock: bool = False) -> Post:
         pk = int(id)  # as the queryset's lookup reads it (IntegerField.get_prep_value)
     except ValueError:
         raise Http404("No such post.") from None
-    found = _POST.first(tenant=tenant, pk=pk) if pk in _IDS else None
-    if found is None:
+    if pk not in _IDS:
         raise Http404("No such post.")
-    found.tenant = tenant  # the row's own: the statement filtered on it
-    return found
+    return access_read(_POST, tenant=tenant, what="post", pk=pk)
 
 
 _POST = Statement(

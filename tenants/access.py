@@ -38,6 +38,18 @@ def access_in_tenant(
     return found
 
 
+def access_read(statement: Any, *, tenant: Tenant, what: str = "object", **key: Any) -> Any:
+    """`access_in_tenant` for a lookup compiled once per process (a `lib.statements.Statement`
+    taking ``tenant`` and the object's key, already parsed by the caller: a page that reads its
+    object on every request). The same answers: the row, its ``tenant`` the one given, or
+    `Http404` for a missing one or another tenant's."""
+    found = statement.first(tenant=tenant, **key)
+    if found is None:
+        raise Http404(f"No such {what}.")
+    found.tenant = tenant  # the row's own: the statement filtered on it
+    return found
+
+
 def access_membership(*, tenant: Tenant, id: Any, lock: bool = False) -> Membership:
     return access_in_tenant(
         Membership.objects.select_related("user"),

@@ -9,7 +9,7 @@ from typing import Any
 from django.http import Http404
 
 from lib.statements import UUID, Statement
-from tenants.access import access_in_tenant
+from tenants.access import access_in_tenant, access_read
 from tenants.models import Tenant
 from tenants.statements import TENANT
 from webhooks.models import AutoReplyRule, Conversation, Message
@@ -36,15 +36,10 @@ def access_conversation(
 
 def _shown(*, tenant: Tenant, id: Any) -> Conversation:
     try:
-        found = _SHOWN.first(
-            tenant=tenant, id=id if isinstance(id, uuid.UUID) else uuid.UUID(str(id))
-        )
+        key = id if isinstance(id, uuid.UUID) else uuid.UUID(str(id))
     except ValueError:  # not a thread's id
-        found = None
-    if found is None:
-        raise Http404("No such conversation.")
-    found.tenant = tenant  # the row's own: the statement filtered on it
-    return found
+        raise Http404("No such conversation.") from None
+    return access_read(_SHOWN, tenant=tenant, what="conversation", id=key)
 
 
 _CONVERSATION_FIELDS = [field.name for field in Conversation._meta.concrete_fields]
