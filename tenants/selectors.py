@@ -6,9 +6,10 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import IntegerField, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from lib.queries import counts_row
 from lib.statements import DATETIME, INT, Statement
 from tenants.models import Invitation, Membership, Tenant, has_opening_hours
 from tenants.scoping import scopes_disabled
@@ -114,14 +115,6 @@ def _dashboard_accounts() -> Statement:
     )
 
 
-class _Count(Subquery):
-    """A queryset's count as a column: ``(SELECT COUNT(*) FROM (<its SQL>))``, what
-    `lib.queries.counts` asks for."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
-    output_field = IntegerField()
-
-
 _FIGURES = ("ready", "preparing", "members", "invitations", "folders")
 
 
@@ -130,17 +123,15 @@ def _figures(tenant: Any, now: Any) -> QuerySet:
     one row: photos ready and being prepared, members, open invitations, folders."""
     from assets.models import Asset, Folder
 
-    def count(queryset: QuerySet) -> _Count:
-        return _Count(queryset.order_by().values("pk"))
-
-    return Tenant.objects.filter(pk=tenant.pk).values(
-        ready=count(Asset.objects.filter(tenant=tenant, status=Asset.Status.READY)),
-        preparing=count(Asset.objects.filter(tenant=tenant, status=Asset.Status.PROCESSING)),
-        members=count(Membership.objects.filter(tenant=tenant)),
-        invitations=count(
-            Invitation.objects.filter(tenant=tenant, accepted_at__isnull=True, expires_at__gt=now)
+    return counts_row(
+        Tenant.objects.filter(pk=tenant.pk),
+        ready=Asset.objects.filter(tenant=tenant, status=Asset.Status.READY),
+        preparing=Asset.objects.filter(tenant=tenant, status=Asset.Status.PROCESSING),
+        members=Membership.objects.filter(tenant=tenant),
+        invitations=Invitation.objects.filter(
+            tenant=tenant, accepted_at__isnull=True, expires_at__gt=now
         ),
-        folders=count(Folder.objects.filter(tenant=tenant)),
+        folders=Folder.objects.filter(tenant=tenant),
     )
 
 
