@@ -152,3 +152,34 @@ def plan_nodes(sql: str) -> list[dict[str, Any]]:
         nodes.append(node)
         pending.extend(node.get("Plans", []))
     return nodes
+
+
+def run_on_sqlite(script: str, database: Any, *, timeout: int = 120) -> Any:
+    """Run ``script`` (Python that prints a JSON line last) in a process of its own with
+    development settings on a fresh SQLite file at ``database``, as `make run` has them on a
+    laptop; returns that JSON. The suite itself runs on PostgreSQL."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "TABLECAST_ENV": "development",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "CACHE_URL": "locmemcache://sqlite-run",
+        "CELERY_BROKER_URL": "memory://",
+        "ALLOWED_HOSTS": "testserver",
+        "LOG_LEVEL": "CRITICAL",
+    }
+    done = subprocess.run(  # noqa: S603 - a test's own script, with this Python
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -6,15 +6,10 @@ measures, and every admin list, is requested on a fresh SQLite file with the ben
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from lib.testing import run_on_sqlite
+
 SCRIPT = """
 import json, django
 django.setup()
@@ -46,26 +41,7 @@ print(json.dumps({"vendor": connection.vendor, "statuses": statuses}))
 
 @pytest.mark.slow
 def test_every_portal_page_and_admin_list_answers_on_sqlite(tmp_path):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "TABLECAST_ENV": "development",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "CACHE_URL": "locmemcache://sqlite-pages",
-        "CELERY_BROKER_URL": "memory://",
-        "ALLOWED_HOSTS": "testserver",
-        "LOG_LEVEL": "CRITICAL",
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_on_sqlite(SCRIPT, tmp_path / "db.sqlite3", timeout=300)
     assert result["vendor"] == "sqlite"
     statuses = result["statuses"]
     assert len(statuses) >= 40  # every page of the benchmark and every admin list

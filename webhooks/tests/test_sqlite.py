@@ -4,15 +4,10 @@ development settings on a fresh SQLite file, as `make run` does."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from lib.testing import run_on_sqlite
+
 SCRIPT = """
 import json, os, django
 django.setup()
@@ -38,23 +33,5 @@ with scopes_disabled():
 
 @pytest.mark.slow
 def test_on_sqlite_a_replayed_delivery_is_stored_once(tmp_path):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "TABLECAST_ENV": "development",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "CELERY_BROKER_URL": "memory://",
-        "ALLOWED_HOSTS": "testserver",
-        "LOG_LEVEL": "WARNING",
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_on_sqlite(SCRIPT, tmp_path / "db.sqlite3")
     assert result == {"vendor": "sqlite", "statuses": [200, 200, 200], "rows": 2, "enqueued": 1}
