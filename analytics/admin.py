@@ -61,7 +61,6 @@ class MetricSnapshotAdmin(ReadOnly):
     list_select_related = ("publication", "tenant")
     list_related_fields = ("publication__shape", "publication__state", "tenant__name")
     list_per_page = 50  # docs/performance.md, "Admin lists"
-    show_full_result_count = False
 
 
 @admin.register(AccountDailySnapshot)
@@ -71,7 +70,6 @@ class AccountDailySnapshotAdmin(ReadOnly):
     list_select_related = ("account", "tenant")
     list_related_fields = ("account__kind", "account__name", "tenant__name")
     list_per_page = 50  # docs/performance.md, "Admin lists"
-    show_full_result_count = False
 
 
 def _count(queryset: QuerySet) -> Subquery:

@@ -55,7 +55,6 @@ class AssetAdmin(ModelAdmin):
     # A page of 100 rows with thumbnails took 47 ms to render and 100 image requests to show;
     # the total count is one COUNT(*) over every tenant's photos (docs/performance.md).
     list_per_page = 50
-    show_full_result_count = False
     search_fields = ["title", "description", "tenant__name", "tenant__slug"]
     readonly_fields = [
         "thumbnail",

@@ -43,7 +43,6 @@ class PostAdmin(ModelAdmin):
     list_filter = (RestaurantFilter,)
     list_select_related = ("tenant",)
     list_per_page = 50  # docs/performance.md, "Admin lists"
-    show_full_result_count = False
     search_fields = ("text", "tenant__name")
     readonly_fields = ("tenant", "author", "scheduled_at", "schedule_note", "created_at")
     fields = (
@@ -122,7 +121,6 @@ class PublicationAdmin(ModelAdmin):
     list_select_related = ("tenant", "account")
     list_related_fields = ("tenant__name", "account__kind", "account__name")
     list_per_page = 50  # docs/performance.md, "Admin lists"
-    show_full_result_count = False
     search_fields = ("remote_id", "post__text", "tenant__name", "account__name", "last_fbtrace_id")
     readonly_fields = [f.name for f in Publication._meta.fields]
     inlines = [PublishAttemptInline]

@@ -105,7 +105,6 @@ class WebhookEventAdmin(ModelAdmin):
     )
     search_fields = ("entry_id", "delivery_id", "dedupe_key")
     list_per_page = 50  # docs/performance.md, "Admin lists"
-    show_full_result_count = False
     list_select_related = ("tenant",)
     list_related_fields = ("tenant__name",)
     actions = ["reprocess"]
@@ -199,7 +198,6 @@ class ConversationAdmin(ModelAdmin):
     list_select_related = ("tenant", "account")
     list_related_fields = ("tenant__name", "account__kind", "account__name")
     list_per_page = 50  # docs/performance.md, "Admin lists"
-    show_full_result_count = False
     readonly_fields = (
         "tenant",
         "account",
