@@ -16,9 +16,11 @@ loopback port (docs/publishing.md):
 2. pipeline: the due publications, W Celery worker processes and one beat (dispatch and sweep
    every second) drain them; posts per second next to (1) with the ratio (target ≥ 0.8×),
    claim-to-start latency p50 / p99 (attempt start − claim), duplicates and missing (both 0).
-   (1) and (2) run once per ``--graph-latency`` (default ``0,0.3``): an instant sandbox, where
-   the ratio compares CPU per post, and 0.3 s per post as a Graph write takes, where it
-   compares how well the pipeline keeps W × T calls in flight (docs/publishing.md);
+   (1) and (2) run once per ``--graph-latency`` (default ``0,0.2,0.3``): the target is judged
+   at 0.3 s per post, about as fast as Facebook answers a Graph write, where the ratio compares
+   how well the pipeline keeps W × T calls in flight; an instant sandbox, where it compares
+   CPU per post on one shared machine, and 0.2 s are printed beside it with no target
+   (docs/publishing.md, "Which reading of the 0.8× target counts");
 3. J1 full size: the chaos run (`posting.chaos`): every task sent twice, two beats, random
    kill -9 of workers; exactly one sandbox post per publication.
 
@@ -42,11 +44,20 @@ import requests
 from bench.bench_sandbox import _start_sandbox
 
 PRINT = "{:<34}{:>12}  {}"
-# What each run's ratio measures (docs/publishing.md, "Pipeline benchmark").
-RATIO_NOTE = {
-    0.0: "× raw (target ≥ 0.8): an instant sandbox, so CPU per post on this machine",
-    0.3: "× raw (target ≥ 0.8): 0.3 s per post, a Graph write's answer time",
-}
+# The run the 0.8× target is judged on: the sandbox answering a post in 0.3 s, about as fast as
+# Facebook answers a Graph write. Other latencies are printed beside it with no target
+# (docs/publishing.md, "Which reading of the 0.8× target counts").
+TARGET_LATENCY = 0.3
+TARGET_RATIO = 0.8
+
+
+def _ratio_note(latency: float, ratio: float) -> str:
+    if latency == TARGET_LATENCY:
+        verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
+        return f"× raw, target ≥ {TARGET_RATIO}: {verdict} (0.3 s per post, a Graph write)"
+    if latency == 0:
+        return "× raw, no target: an instant sandbox, so CPU per post on this machine"
+    return f"× raw, no target: {latency:g} s per post"
 
 
 def _line(name: str, value: Any, unit: str = "") -> None:
@@ -331,7 +342,8 @@ def _pipeline(sb: Sandbox, args, tmp: Path, *, latency: float, prefix: str) -> f
         "first claim → last published" + ("" if drained else " (NOT drained: timeout)"),
     )
     _line("pipeline.posts_per_second", rate, f"{args.workers} workers × {args.threads} threads")
-    _line("pipeline.ratio_to_raw", rate / raw if raw else 0.0, "× (target ≥ 0.8)")
+    ratio = rate / raw if raw else 0.0
+    _line("pipeline.ratio_to_raw", ratio, _ratio_note(latency, ratio))
     _line("pipeline.claim_to_start_p50", _percentile(latencies, 0.5), "s")
     _line("pipeline.claim_to_start_p99", _percentile(latencies, 0.99), "s")
     _line("pipeline.due_to_start_p50", _percentile(late, 0.5), "s late")
@@ -343,7 +355,7 @@ def _pipeline(sb: Sandbox, args, tmp: Path, *, latency: float, prefix: str) -> f
     _line("sandbox.raw_cpu_ms_per_post", raw_cpu_ms, "ms (sandbox process, raw calls)")
     _reset_publications()
     sb.control("DELETE", "faults")
-    return rate / raw if raw else 0.0
+    return ratio
 
 
 def _j1(sb: Sandbox, args, tmp: Path) -> None:
@@ -391,7 +403,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--graph-latency",
         type=lambda text: [float(part) for part in text.split(",")],
-        default=[0.0, 0.3],
+        default=[0.0, 0.2, TARGET_LATENCY],
         help="seconds the sandbox takes per post, one pipeline run each (comma-separated)",
     )
     parser.add_argument("--skip-j1", action="store_true")
@@ -424,7 +436,7 @@ def main(argv: list[str] | None = None) -> None:
                 for n, latency in enumerate(args.graph_latency)
             }
             for latency, ratio in ratios.items():
-                _line(f"summary.ratio_at_{latency:g}_s", ratio, RATIO_NOTE.get(latency, ""))
+                _line(f"summary.ratio_at_{latency:g}_s", ratio, _ratio_note(latency, ratio))
             if not args.skip_j1:
                 _j1(sb, args, Path(tmp_dir))
         finally:
