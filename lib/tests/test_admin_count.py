@@ -112,3 +112,16 @@ def test_every_admin_list_of_ours_counts_with_the_cap():
 def test_a_list_that_is_not_a_queryset_is_counted_as_django_counts_it():
     paginator = lib_admin.CappedCountPaginator(list(range(12)), 5)
     assert paginator.count == 12 and not paginator.capped
+
+
+def test_the_result_count_beside_the_search_box_shows_only_when_something_narrows_the_list(
+    admin_client, tenant, posts
+):
+    """Without the whole table's count Django would print "7 results (Show all)" beside the
+    box of a list nothing narrows; here only a search or a filter brings it."""
+    plain = _text(admin_client.get(reverse(URL)).content.decode())
+    assert "results (" not in plain and "Show all )" not in plain
+    searched = _text(admin_client.get(reverse(URL), {"q": "number 3"}).content.decode())
+    assert "1 result ( Show all )" in searched
+    filtered = admin_client.get(reverse(URL), {"restaurant": tenant.slug}).content.decode()
+    assert "7 results ( Show all )" in _text(filtered)
