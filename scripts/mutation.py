@@ -146,6 +146,7 @@ MODULES: dict[str, Module] = {
         [
             "tenants/tests/test_signup_confirm.py",
             "tenants/tests/test_signup.py",
+            "tenants/tests/test_invitation_pending.py",
             "tenants/tests/test_profile.py::"
             "test_the_dashboard_counts_missing_opening_hours_for_a_new_restaurant",
         ],

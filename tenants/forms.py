@@ -450,3 +450,43 @@ class RoleForm(forms.Form):
 
 class AcceptInvitationForm(PasswordPairMixin):
     """A new account for an invited email: only the password is asked."""
+
+
+class _PasswordOfAccount(forms.Form):
+    """The password of one known account (``self.account``), checked in ``clean``."""
+
+    account: Any
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = self.cleaned_data
+        if "password" not in cleaned:  # left empty: the field says so
+            return cleaned
+        if not self.account.check_password(cleaned["password"]):
+            raise ValidationError(
+                "That is not the password of this account. Type the one you chose when you "
+                "signed up.",
+                code="invalid_login",
+            )
+        return cleaned
+
+
+class ConfirmByInvitationForm(ThrottledLoginMixin, _PasswordOfAccount):
+    """An invitation to the email of an owner who never confirmed their sign-up: the password
+    they chose then proves the account is theirs (the invitation's link proves the email is).
+    Wrong passwords count against the same limits as the log-in page's, per account and per
+    client address (`ThrottledLoginMixin`)."""
+
+    def __init__(self, data: Any = None, *, account: Any, request: Any) -> None:
+        super().__init__(data)
+        self.account = account
+        self.request = request
+
+    def clean_password(self) -> str:
+        # What the log-in limits count a failure against: this account's email.
+        self.cleaned_data["username"] = self.account.get_username()
+        return self.cleaned_data["password"]

@@ -31,9 +31,16 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from lib import throttle
-from tenants.models import Membership, PendingSignup, Tenant
+from tenants.models import Invitation, Membership, PendingSignup, Tenant
 from tenants.scoping import scopes_disabled
-from tenants.services import SLUG_TAKEN, normalize_email, send_email, slug_is_taken, tenant_create
+from tenants.services import (
+    SLUG_TAKEN,
+    invitation_accept,
+    normalize_email,
+    send_email,
+    slug_is_taken,
+    tenant_create,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -191,15 +198,32 @@ def signup_activate(*, user: User) -> Tenant | None:
 def pending_login(*, email: str, password: str) -> bool:
     """Log-in of an owner who has not confirmed: with the right password, email the link again
     and say so (only someone holding the password learns the account exists)."""
-    user = (
-        get_user_model()
-        .objects.filter(username__iexact=normalize_email(email), pending_signup__isnull=False)
-        .first()
-    )
+    user = pending_account(email=email)
     if user is None or not user.check_password(password):
         return False
     _email_existing(normalize_email(email))
     return True
+
+
+def pending_account(*, email: str) -> User | None:
+    """The account of ``email`` while its sign-up waits for confirmation; None for any other
+    (no account, a confirmed one, or one an operator switched off)."""
+    return (
+        get_user_model()
+        .objects.filter(username__iexact=normalize_email(email), pending_signup__isnull=False)
+        .first()
+    )
+
+
+@transaction.atomic
+def invitation_accept_confirming(*, invitation: Invitation, user: User) -> tuple[User, Membership]:
+    """An invitation to the email of an owner who has not confirmed their sign-up: opening
+    the invitation's link proves the email is theirs, as the confirmation link would, so the
+    account is switched on (their own restaurant with it) and joins the inviting restaurant,
+    in one transaction. The caller has checked the account's password (whose sign-up it is);
+    an invitation that is used or expired raises `ValidationError` and changes nothing."""
+    signup_activate(user=user)
+    return invitation_accept(invitation=invitation, user=user)
 
 
 def pending_owners(*, tenants: Iterable[Tenant]) -> QuerySet:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import cast
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -28,6 +29,7 @@ from tenants import registration, selectors, services
 from tenants.access import access_invitation, access_membership, owner_required
 from tenants.forms import (
     AcceptInvitationForm,
+    ConfirmByInvitationForm,
     InviteForm,
     ProfileForm,
     RoleForm,
@@ -370,18 +372,30 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
     user = request.user if request.user.is_authenticated else None
     account_exists = user is None and services.email_is_taken(invitation.email)
+    # An owner who signed up with this email and never confirmed: their password and this
+    # link confirm the account and join at once (tenants/registration.py).
+    pending = registration.pending_account(email=invitation.email) if account_exists else None
     wrong_user = user is not None and not services.invitation_is_for(
         invitation=invitation, user=user
     )
-    form = AcceptInvitationForm(request.POST or None) if user is None else None
-    can_accept = not wrong_user and not account_exists
+    form: forms.Form | None = None
+    if pending is not None:
+        form = ConfirmByInvitationForm(request.POST or None, account=pending, request=request)
+    elif user is None:
+        form = AcceptInvitationForm(request.POST or None)
+    can_accept = not wrong_user and (not account_exists or pending is not None)
     if request.method == "POST" and can_accept and (form is None or form.is_valid()):
         try:
-            user, membership = services.invitation_accept(
-                invitation=invitation,
-                user=user,
-                password=form.cleaned_data["password1"] if form is not None else None,
-            )
+            if pending is not None:
+                user, membership = registration.invitation_accept_confirming(
+                    invitation=invitation, user=pending
+                )
+            else:
+                user, membership = services.invitation_accept(
+                    invitation=invitation,
+                    user=user,
+                    password=form.cleaned_data["password1"] if form is not None else None,
+                )
         except ValidationError as error:
             if form is None:
                 messages.error(request, " ".join(error.messages))
@@ -391,7 +405,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             request.session.pop(INVITATION_SESSION_KEY, None)
             if not request.user.is_authenticated:
                 login(request, user, backend=AUTH_BACKEND)
-            messages.success(request, f"Welcome to {membership.tenant.name}!")
+            confirmed = " Your email is confirmed too." if pending is not None else ""
+            messages.success(request, f"Welcome to {membership.tenant.name}!{confirmed}")
             return redirect("tenants:dashboard", tenant_slug=membership.tenant.slug)
     return TemplateResponse(
         request,
@@ -401,6 +416,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             "form": form,
             "wrong_user": wrong_user,
             "account_exists": account_exists,
+            "pending": pending is not None,
             "login_url": f"{reverse('login')}?next={reverse('invitation_accept', args=[INVITATION_URL_TOKEN])}",
         },
     )
