@@ -460,6 +460,7 @@ class _PasswordOfAccount(forms.Form):
         label="Your password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Type the password you chose when you signed up."},
     )
 
     def clean(self) -> dict[str, Any]:

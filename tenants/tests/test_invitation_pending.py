@@ -92,7 +92,8 @@ def test_an_empty_password_is_a_field_error_only(client, tenant, invited):
     before = _state()
     response = client.post(ACCEPT, {"password": ""})
     form = response.context["form"]
-    assert form.errors["password"] and not form.non_field_errors()
+    assert form.errors["password"] == ["Type the password you chose when you signed up."]
+    assert not form.non_field_errors()
     assert _state() == before
 
 
