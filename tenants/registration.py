@@ -119,15 +119,20 @@ def _email_existing(address: str) -> None:
     """To the account of ``address`` (as typed, normalised): the confirmation link while it is
     unconfirmed, else "you already have an account"; nothing for an address without an account,
     nor once the address had its hourly share."""
-    user = get_user_model().objects.filter(username__iexact=address).first()
+    user = (
+        get_user_model()
+        .objects.filter(username__iexact=address)
+        .select_related("pending_signup__tenant")  # one query, waiting or not
+        .first()
+    )
     if user is None:
         return
     if throttle.blocked_minutes("signup_email", address):
         logger.info("sign-up email to user %s not sent: hourly limit", user.pk)
         return
     throttle.record("signup_email", address)
-    with scopes_disabled():
-        pending = PendingSignup.objects.select_related("tenant").filter(user=user).first()
+    # None when not waiting (the reverse accessor's "does not exist" is an AttributeError).
+    pending = getattr(user, "pending_signup", None)
     if pending is not None:
         uid = urlsafe_base64_encode(force_bytes(user.pk))
         link = settings.SITE_URL + reverse(

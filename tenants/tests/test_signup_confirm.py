@@ -460,3 +460,28 @@ def test_an_operator_deleting_a_restaurant_whose_owner_never_confirmed_deletes_t
     _sign_up(client, slug="verde-again")  # the address can sign up again
     [message] = mail.outbox
     assert message.subject == "Confirm your email to open Tablecast"
+
+
+@pytest.mark.parametrize("waiting", [True, False])
+def test_which_email_an_address_gets_is_read_in_one_query(client, db, waiting):
+    """The account and, when it waits for confirmation, its sign-up and restaurant: one query
+    whichever it is (the throttle counts in the cache, not the database)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tenants import registration
+
+    if waiting:
+        _sign_up(client)
+    else:
+        make_user(GOOD["email"])
+    mail.outbox.clear()
+    with CaptureQueriesContext(connection) as queries:
+        registration.signup_email_again(email=GOOD["email"])
+    assert len(queries) == 1
+    [message] = mail.outbox
+    if waiting:
+        assert message.subject == "Confirm your email to open Tablecast"
+        assert GOOD["name"] in message.body
+    else:
+        assert message.subject == "You already have a Tablecast account"
