@@ -95,10 +95,9 @@ def tenant_profile_update(*, tenant: Tenant, fields: dict[str, Any]) -> Tenant:
 
 @dataclass(frozen=True)
 class InviteResult:
-    """What `member_invite` did: added an existing user at once, or emailed an invitation."""
+    """What `member_invite` did: the invitation, and whether its email went out."""
 
-    membership: Membership | None = None
-    invitation: Invitation | None = None
+    invitation: Invitation
     email_sent: bool = True
 
 
@@ -114,38 +113,19 @@ def send_email(*, to: str, subject: str, template: str, context: dict[str, Any])
 
 
 def member_invite(*, tenant: Tenant, email: str, role: str, invited_by: User) -> InviteResult:
-    """Add ``email`` to the restaurant: an existing user at once, anyone else by invitation.
+    """Invite ``email`` to the restaurant: an emailed link, whether or not the address has a
+    Tablecast account, and the same answer either way (docs/security.md, "Invitations"):
+    nobody joins a restaurant without opening the link, and the members page cannot be used
+    to learn who has an account. Someone who has one logs in from the link to accept.
 
     An invitation carries a 256-bit token, of which only the hash is stored; inviting the same
     email again replaces the open invitation (a fresh link, a fresh 7 days)."""
     email = normalize_email(email)
     if role not in Membership.Role.values:
         raise ValidationError({"role": "Pick owner or staff."})
-    user = get_user_model().objects.filter(username__iexact=email).first()
-    context = {
-        "tenant": tenant,
-        "invited_by": invited_by,
-        "role": role,
-        "site_url": settings.SITE_URL,
-    }
     with tenant_scope(tenant):
-        if user is not None:
-            already = ValidationError({"email": already_member_message(tenant=tenant, email=email)})
-            if is_member(tenant=tenant, email=email):
-                raise already
-            try:
-                with transaction.atomic():
-                    membership = Membership.objects.create(tenant=tenant, user=user, role=role)
-            except IntegrityError:  # added by a concurrent request
-                raise already from None
-            sent = send_email(
-                to=email,
-                subject=f"You can now manage {tenant.name} on Tablecast",
-                template="tenants/email/member_added.txt",
-                context=context,
-            )
-            return InviteResult(membership=membership, email_sent=sent)
-
+        if is_member(tenant=tenant, email=email):
+            raise ValidationError({"email": already_member_message(tenant=tenant, email=email)})
         token = secrets.token_urlsafe(32)
         with transaction.atomic():
             Invitation.objects.filter(tenant=tenant, email=email, accepted_at__isnull=True).delete()
@@ -162,7 +142,13 @@ def member_invite(*, tenant: Tenant, email: str, role: str, invited_by: User) ->
         to=email,
         subject=f"Join {tenant.name} on Tablecast",
         template="tenants/email/invitation.txt",
-        context={**context, "link": link, "expires_at": invitation.expires_at},
+        context={
+            "tenant": tenant,
+            "invited_by": invited_by,
+            "role": role,
+            "link": link,
+            "expires_at": invitation.expires_at,
+        },
     )
     return InviteResult(invitation=invitation, email_sent=sent)
 

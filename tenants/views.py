@@ -294,15 +294,7 @@ def member_invite(request: TenantRequest, tenant_slug: str) -> HttpResponse:
             _form_errors(form, error)
         else:
             email = form.cleaned_data["email"]
-            if result.membership is not None and result.email_sent:
-                messages.success(request, f"{email} already had an account and is now a member.")
-            elif result.membership is not None:
-                messages.warning(
-                    request,
-                    f"{email} already had an account and is now a member, but the email telling "
-                    "them could not be sent: let them know yourself.",
-                )
-            elif result.email_sent:
+            if result.email_sent:
                 messages.success(request, f"Invitation sent to {email}; the link works for 7 days.")
             else:
                 messages.warning(

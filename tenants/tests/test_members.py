@@ -18,6 +18,7 @@ from tenants.services import member_invite
 from tenants.testing import PASSWORD, make_invitation, make_member, make_user, membership_of
 
 User = get_user_model()
+ACCEPT = reverse("invitation_accept", args=["accept"])
 
 
 def _state():
@@ -45,18 +46,62 @@ def test_staff_see_the_members_but_no_owner_forms(staff_client, tenant, owner):
     assert reverse("tenants:member_invite", args=[tenant.slug]) not in html
 
 
-def test_inviting_an_existing_user_adds_them_at_once(owner_client, tenant):
+def test_inviting_an_existing_user_is_an_invitation_they_accept_by_logging_in(
+    owner_client, tenant
+):
+    """Nobody joins a restaurant without opening the link: someone with an account gets an
+    invitation like anyone else, logs in from it, and accepts."""
     someone = make_user("Existing@Example.com")
     response = owner_client.post(
         reverse("tenants:member_invite", args=[tenant.slug]),
         {"email": "existing@EXAMPLE.com", "role": "staff"},
     )
     assert response.status_code == 302
-    assert membership_of(tenant, someone).role == "staff"
     with scopes_disabled():
-        assert not Invitation.objects.exists()
+        assert not Membership.objects.filter(tenant=tenant, user=someone).exists()
+        assert Invitation.objects.get().email == "existing@example.com"
     [message] = mail.outbox
     assert message.to == ["existing@example.com"]
+    assert "If you already have a Tablecast login with this email, you log in" in message.body
+    client = owner_client.__class__()  # their own browser
+    client.get(_link(message))
+    page = client.get(ACCEPT).content.decode()
+    assert "Log in to accept" in page and 'name="password1"' not in page
+    login = client.post(
+        f"{reverse('login')}?next={ACCEPT}",
+        {"username": "existing@example.com", "password": PASSWORD, "next": ACCEPT},
+    )
+    assert login["Location"] == ACCEPT
+    response = client.post(ACCEPT)
+    assert response["Location"] == reverse("tenants:dashboard", args=[tenant.slug])
+    assert membership_of(tenant, someone).role == "staff"
+
+
+@pytest.mark.parametrize("email_works", [True, False])
+def test_the_owner_cannot_tell_whether_an_invited_email_has_an_account(
+    owner_client, tenant, settings, email_works
+):
+    """The same answer, the same members page and the same email subject for an address with
+    an account, one whose sign-up waits for confirmation, and one Tablecast never saw."""
+    from tenants.models import PendingSignup
+
+    make_user("has-account@example.com")
+    waiting = make_user("waiting@example.com", is_active=False)
+    with scopes_disabled():
+        PendingSignup.objects.create(user=waiting, tenant=tenant)
+    if not email_works:
+        settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+    url = reverse("tenants:member_invite", args=[tenant.slug])
+    answers = []
+    for email in ("has-account@example.com", "waiting@example.com", "nobody@example.com"):
+        response = owner_client.post(url, {"email": email, "role": "staff"}, follow=True)
+        [message] = response.context["messages"]
+        answers.append((message.level_tag, str(message).replace(email, "EMAIL")))
+    assert answers[0] == answers[1] == answers[2]
+    assert len({m.subject for m in mail.outbox}) <= 1
+    with scopes_disabled():
+        assert Membership.objects.filter(tenant=tenant).count() == 1  # the owner, nobody else
+        assert Invitation.objects.filter(tenant=tenant).count() == 3
 
 
 def test_inviting_an_unknown_email_sends_a_single_use_link(owner_client, tenant, owner):
@@ -356,16 +401,3 @@ def test_inviting_again_after_a_failed_email_sends_a_working_link(owner_client, 
     client = owner_client.__class__()
     client.get(_link(mail.outbox[0]))
     assert client.get(reverse("invitation_accept", args=["accept"])).status_code == 200
-
-
-def test_an_existing_user_added_while_email_fails_stays_a_member(owner_client, tenant, email_down):
-    someone = make_user("known@example.com")
-    response = owner_client.post(
-        reverse("tenants:member_invite", args=[tenant.slug]),
-        {"email": "known@example.com", "role": "owner"},
-        follow=True,
-    )
-    assert membership_of(tenant, someone).role == "owner"
-    [message] = response.context["messages"]
-    assert message.level_tag == "warning"
-    assert "is now a member, but the email telling them could not be sent" in str(message)
