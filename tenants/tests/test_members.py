@@ -46,9 +46,7 @@ def test_staff_see_the_members_but_no_owner_forms(staff_client, tenant, owner):
     assert reverse("tenants:member_invite", args=[tenant.slug]) not in html
 
 
-def test_inviting_an_existing_user_is_an_invitation_they_accept_by_logging_in(
-    owner_client, tenant
-):
+def test_inviting_an_existing_user_is_an_invitation_they_accept_by_logging_in(owner_client, tenant):
     """Nobody joins a restaurant without opening the link: someone with an account gets an
     invitation like anyone else, logs in from it, and accepts."""
     someone = make_user("Existing@Example.com")
