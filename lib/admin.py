@@ -42,10 +42,10 @@ COUNT_CAP = 10_000
 
 class CappedCountPaginator(Paginator):
     """Django's paginator, counting at most `COUNT_CAP` rows: ``SELECT COUNT(*)`` over the
-    query, unordered and limited to one row more, so the count costs the same on a table of a million rows
-    as on one of ten thousand. ``capped`` says the list has more rows than the count; its
-    pages go as far as the count does (a narrower filter, or the other order, reaches the
-    rest)."""
+    query, unordered and limited to one row more, so the count costs the same on a table of a
+    million rows as on one of ten thousand. ``capped`` says the list has more rows than the
+    count; its pages go as far as the count does (a narrower filter, or the other order,
+    reaches the rest)."""
 
     capped = False
 
