@@ -83,3 +83,27 @@ def test_a_third_opening_unfolds_when_needed(live_server, page, transactional_db
     assert page.is_hidden("[name=wed_open_3]")
     assert "No opening hours yet" not in page.inner_text("main")
     assert [e for e in errors if "Content Security Policy" in e] == []
+
+
+@pytest.mark.browser
+def test_a_form_sent_back_with_errors_puts_the_focus_on_the_first_field_to_fix(
+    live_server, page, db
+):
+    """static/js/app.js: keyboard and screen-reader users land on the first wrong field, whose
+    error is read with it (aria-describedby), not at the top of the page."""
+    page.goto(f"{live_server.url}/signup/")
+    page.fill("[name=name]", "Trattoria Focus")
+    page.fill("[name=email]", "owner@focus.example")
+    page.fill("[name=password1]", PASSWORD)
+    page.fill("[name=password2]", PASSWORD + "x")  # not the same
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    focused = page.evaluate(
+        "[document.activeElement.name, document.activeElement.getAttribute('aria-invalid'),"
+        " document.activeElement.getAttribute('aria-describedby')]"
+    )
+    assert focused[0] == "password2" and focused[1] == "true"
+    assert "password2_error" in (focused[2] or "")
+    # A page without errors keeps the focus where the browser puts it.
+    page.goto(f"{live_server.url}/signup/")
+    assert page.evaluate("document.activeElement.tagName") == "BODY"
