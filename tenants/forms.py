@@ -177,7 +177,10 @@ class ThrottledLoginMixin:
             throttle.record("login_account", typed)
             throttle.record("login_address", address)
             raise
-        throttle.reset("login_account", typed)
+        if not self._errors:  # type: ignore[attr-defined]  # the password was checked and right
+            # Only a log-in that succeeded forgets the failures: a field left empty checks
+            # nothing, and must not lift the lock between guesses.
+            throttle.reset("login_account", typed)
         return cleaned
 
 

@@ -190,3 +190,19 @@ class TestClientAddress:
             "/login/", {"username": "other@alba.example", "password": PASSWORD}
         )
         assert "Too many attempts" in response.content.decode()
+
+
+@pytest.mark.parametrize("where", ["portal", "admin"])
+def test_a1_an_empty_password_does_not_forget_the_accounts_failures(db, settings, where):
+    """Only a log-in that succeeds forgets the failures: a submission with the password left
+    empty (no password checked) must not reset the account's count, or anyone could lift the
+    lock by sending one between guesses."""
+    settings.THROTTLE_RULES = {**settings.THROTTLE_RULES, "login_account": (3, 900)}
+    make_user("chef@alba.example", is_staff=True)
+    client = Client()
+    for _ in range(3):  # the limit, each wrong password followed by an empty one
+        _login(client, LOGIN_URLS[where], "chef@alba.example", "wrong")
+        _login(client, LOGIN_URLS[where], "chef@alba.example", "")
+    response = _login(client, LOGIN_URLS[where], "chef@alba.example", PASSWORD)
+    assert "Too many attempts." in response.content.decode()
+    assert not _logged_in(client)
