@@ -160,8 +160,12 @@ class ThrottledLoginMixin:
     request: Any
     cleaned_data: dict[str, Any]
 
+    def throttled_account(self) -> str:
+        """The account the attempt is counted against: the typed email."""
+        return self.cleaned_data.get("username") or ""
+
     def clean(self) -> dict[str, Any]:
-        typed = (self.cleaned_data.get("username") or "").strip().lower()
+        typed = self.throttled_account().strip().lower()
         if not typed:
             return super().clean()  # type: ignore[misc]
         address = throttle.client_address(self.request) if self.request else ""
@@ -490,7 +494,6 @@ class ConfirmByInvitationForm(ThrottledLoginMixin, _PasswordOfAccount):
         self.account = account
         self.request = request
 
-    def clean_password(self) -> str:
-        # What the log-in limits count a failure against: this account's email.
-        self.cleaned_data["username"] = self.account.get_username()
-        return self.cleaned_data["password"]
+    def throttled_account(self) -> str:
+        """This account's email, once a password was typed (an empty box checks nothing)."""
+        return self.account.get_username() if "password" in self.cleaned_data else ""

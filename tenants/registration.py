@@ -106,13 +106,8 @@ def signup_email_again(*, email: str) -> None:
 def signup_email_if_pending(*, email: str) -> None:
     """The confirmation link again, for an owner still waiting for it (a password-reset request,
     which Django answers with nothing for an inactive user); nothing for anyone else."""
-    address = normalize_email(email)
-    if (
-        get_user_model()
-        .objects.filter(username__iexact=address, pending_signup__isnull=False)
-        .exists()
-    ):
-        _email_existing(address)
+    if pending_account(email=email) is not None:
+        _email_existing(normalize_email(email))
 
 
 def _email_existing(address: str) -> None:
